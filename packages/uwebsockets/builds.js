@@ -1,4 +1,3 @@
-'use strict';
 const path = require('node:path');
 
 // The compat package silently swaps in a slow pure-JS server when its binary fails;

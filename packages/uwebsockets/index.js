@@ -1,4 +1,3 @@
-'use strict';
 const { selectBuild } = require('./select.js');
 const builds = require('./builds.js');
 

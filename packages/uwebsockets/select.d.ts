@@ -1,5 +1,11 @@
-export interface BuildCandidate { name: string; load: () => unknown }
-export interface SelectedBuild { name: string; module: unknown }
+export interface BuildCandidate {
+  name: string;
+  load: () => unknown;
+}
+export interface SelectedBuild {
+  name: string;
+  module: unknown;
+}
 export const REQUIREMENTS: string;
 export function selectBuild(
   candidates: BuildCandidate[],

@@ -1,4 +1,3 @@
-'use strict';
 // Picks the first uWebSockets.js build that loads on this host.
 // Kept free of side effects so tests can feed it failing loaders.
 
