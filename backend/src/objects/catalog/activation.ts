@@ -1,0 +1,277 @@
+import { ErrorCode, ResidentError, toWireError } from '../errors.ts';
+import { Mailbox, type Turn } from '../mailbox/mailbox.ts';
+import { packValue, unpackValue } from '../messaging/payload.ts';
+import type { ClassEntry } from '../registry.ts';
+import { type ActivationContext, type AnyResident, CONTEXT, type TimerHandle } from '../resident.ts';
+import type { Revision } from '../storage/state-store.ts';
+import type { ActivationHost } from './host.ts';
+
+export interface ObjectTurn extends Turn {
+  /** Epoch ms after which the caller has given up; 0 for none. */
+  readonly deadline: number;
+  /** Timer turns: they do not count as use, so a timer alone never keeps an object active. */
+  readonly internal?: boolean;
+  run(instance: AnyResident): unknown;
+  settle(err: ResidentError | undefined, result?: unknown): void;
+}
+
+type Status = 'loading' | 'active' | 'closing' | 'closed';
+
+interface Waiting {
+  readonly turn: ObjectTurn;
+  readonly result: unknown;
+}
+
+/**
+ * One live object: its instance, its mailbox, and its group commits. Replies to calls that ran on a durable object
+ * wait until a commit that includes their effects is stored; every call that completes while a commit is in flight
+ * joins the next group, so a busy object writes once per store round trip, not once per call.
+ */
+export class Activation {
+  readonly mailbox: Mailbox<ObjectTurn>;
+  status: Status = 'loading';
+  lastUsed = Date.now();
+  /** Turns delivered while closing; the catalog re-dispatches them once this activation is gone. */
+  parked: ObjectTurn[] | undefined;
+  private instance: AnyResident | undefined;
+  private revision: Revision | undefined;
+  private stored: Uint8Array | undefined;
+  private dirty = false;
+  private waiting: Waiting[] = [];
+  private committing = false;
+  private timers: Map<number, NodeJS.Timeout> | undefined;
+  private settledWaiters: (() => void)[] = [];
+
+  constructor(
+    readonly id: string,
+    readonly shard: number,
+    readonly entry: ClassEntry,
+    readonly key: string,
+    private readonly host: ActivationHost,
+  ) {
+    this.mailbox = new Mailbox(host.mailboxBound, this.start, this.onQuiet);
+  }
+
+  async activate(): Promise<void> {
+    try {
+      const state = await this.loadState();
+      const instance = new this.entry.ctor();
+      Object.assign(instance, { key: this.key, state, [CONTEXT]: this.context() });
+      this.instance = instance;
+      await instance.onActivate?.();
+      if (this.status !== 'loading') return; // closed while loading; its queued turns were bounced
+      this.status = 'active';
+      this.mailbox.resume();
+    } catch (err) {
+      this.host.log.warn({ id: this.id, err: String(err) }, 'activation failed');
+      this.failQueued(new ResidentError(ErrorCode.Application, `activating ${this.id} failed: ${toWireError(err).message}`));
+      this.close('drop');
+    }
+  }
+
+  private async loadState(): Promise<unknown> {
+    if (!this.entry.durable) return this.entry.ctor.initial(this.key);
+    const found = await this.host.store.load(this.id);
+    if (!found) return this.entry.ctor.initial(this.key);
+    this.revision = found.revision;
+    this.stored = found.value;
+    return unpackValue(found.value);
+  }
+
+  private readonly start = (turn: ObjectTurn): void => {
+    const now = Date.now();
+    if (!turn.internal) this.lastUsed = now;
+    if (turn.deadline !== 0 && now > turn.deadline) {
+      turn.settle(new ResidentError(ErrorCode.Timeout, `${this.id}: call expired before its turn`, turn.chain));
+      this.mailbox.done();
+      return;
+    }
+    let out: unknown;
+    try {
+      out = turn.run(this.instance!);
+    } catch (err) {
+      this.finish(turn, err, undefined);
+      return;
+    }
+    if (out instanceof Promise) out.then((r) => this.finish(turn, undefined, r), (e) => this.finish(turn, e, undefined));
+    else this.finish(turn, undefined, out);
+  };
+
+  private finish(turn: ObjectTurn, err: unknown, result: unknown): void {
+    this.host.metrics.turnDone(this.entry.name);
+    if (err !== undefined) turn.settle(asResidentError(err, turn.chain));
+    else if (!this.entry.durable) turn.settle(undefined, result);
+    else this.waiting.push({ turn, result });
+    this.dirty = this.entry.durable;
+    this.mailbox.done();
+  }
+
+  /** No turn is running, so the state is consistent: start a commit unless one is already in flight. */
+  private readonly onQuiet = (): void => {
+    if (this.committing || !this.dirty) return this.notifySettled();
+    if (this.status === 'closed') return this.failWaiting(this.lostError());
+    this.commit();
+  };
+
+  private commit(): void {
+    const group = this.waiting;
+    this.waiting = [];
+    this.dirty = false;
+    let bytes: Uint8Array;
+    try {
+      bytes = packValue(this.instance!.state);
+    } catch (err) {
+      this.host.log.error({ id: this.id, err: String(err) }, 'state is not plain data; dropping activation');
+      settleAll(group, asResidentError(err, undefined));
+      void this.close('drop');
+      return;
+    }
+    if (this.stored && Buffer.compare(bytes, this.stored) === 0) return settleAll(group, undefined);
+    if (!this.host.canCommit(this.shard)) {
+      settleAll(group, this.lostError());
+      void this.close('drop');
+      return;
+    }
+    this.committing = true;
+    const started = performance.now();
+    this.host.store.save(this.id, bytes, this.revision).then(
+      (revision) => {
+        this.host.metrics.commitDone(performance.now() - started);
+        this.revision = revision;
+        this.stored = bytes;
+        settleAll(group, undefined);
+        this.afterCommit();
+      },
+      (err) => {
+        this.host.log.warn({ id: this.id, err: String(err) }, 'commit failed; dropping activation');
+        settleAll(group, new ResidentError(ErrorCode.CommitFailed, `${this.id}: state was not stored (${String(err)})`));
+        this.close('drop');
+        this.afterCommit();
+      },
+    );
+  }
+
+  private afterCommit(): void {
+    this.committing = false;
+    if (this.mailbox.idle || this.status !== 'active') this.onQuiet();
+  }
+
+  private lostError(): ResidentError {
+    return new ResidentError(ErrorCode.CommitFailed, `${this.id}: this node no longer owns the object`);
+  }
+
+  /** Resolves once no turn runs and every completed turn is stored. */
+  private settled(): Promise<void> {
+    if (this.isSettled()) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  private isSettled(): boolean {
+    return this.mailbox.idle && !this.committing && !this.dirty;
+  }
+
+  private notifySettled(): void {
+    if (!this.isSettled() || this.settledWaiters.length === 0) return;
+    for (const resolve of this.settledWaiters.splice(0)) resolve();
+  }
+
+  /**
+   * 'graceful': finish running turns, run onDeactivate, store, then go (idle deactivation, handover, drain).
+   * 'drop': go now without storing; the state in memory may be ahead of the store and must not be trusted.
+   */
+  async close(mode: 'graceful' | 'drop'): Promise<void> {
+    if (this.status === 'closed' || (this.status === 'closing' && mode === 'graceful')) return;
+    const wasActive = this.status === 'active';
+    this.status = mode === 'drop' ? 'closed' : 'closing';
+    this.mailbox.pause();
+    this.host.bounce(this.mailbox.takeQueued());
+    this.clearTimers();
+    if (mode === 'graceful' && wasActive) await this.closeGracefully();
+    if (mode === 'drop') this.failWaiting(this.lostError());
+    this.status = 'closed';
+    this.host.closed(this);
+  }
+
+  private async closeGracefully(): Promise<void> {
+    await this.settled();
+    try {
+      await this.instance?.onDeactivate?.();
+    } catch (err) {
+      this.host.log.warn({ id: this.id, err: String(err) }, 'onDeactivate threw');
+    }
+    this.dirty = this.entry.durable;
+    this.onQuiet();
+    await this.settled();
+  }
+
+  private failWaiting(err: ResidentError): void {
+    settleAll(this.waiting.splice(0), err);
+    this.dirty = false;
+    this.notifySettled();
+  }
+
+  private failQueued(err: ResidentError): void {
+    for (const turn of this.mailbox.takeQueued()) turn.settle(err);
+  }
+
+  private context(): ActivationContext {
+    return {
+      refs: this.host.refsFor(() => this.mailbox.runningChain),
+      setTimer: (fn, ms, repeat) => this.setTimer(fn, ms, repeat),
+      clearTimer: (handle) => this.clearTimer(handle),
+      setReminder: (name, dueMs, periodMs) => this.host.reminders.set(this, name, dueMs, periodMs),
+      clearReminder: (name) => this.host.reminders.clear(this, name),
+    };
+  }
+
+  private setTimer(fn: () => unknown, ms: number, repeat: boolean): TimerHandle {
+    if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`timer delay must be a finite number ≥ 0, got ${ms}`);
+    this.timers ??= new Map();
+    const id = this.host.nextTimerId();
+    const fire = () => {
+      if (!repeat) this.timers?.delete(id);
+      this.offerInternal((instance) => fn.call(instance), 'timer');
+    };
+    this.timers.set(id, repeat ? setInterval(fire, ms) : setTimeout(fire, ms));
+    return { id };
+  }
+
+  private clearTimer(handle: TimerHandle): void {
+    const t = this.timers?.get(handle.id);
+    if (t) clearTimeout(t);
+    this.timers?.delete(handle.id);
+  }
+
+  private clearTimers(): void {
+    for (const t of this.timers?.values() ?? []) clearTimeout(t);
+    this.timers = undefined;
+  }
+
+  /** Runs timer callbacks as turns of their own chain, so they never interleave with a call. */
+  private offerInternal(run: (instance: AnyResident) => unknown, what: string): void {
+    if (this.status !== 'active') return;
+    const turn: ObjectTurn = {
+      chain: this.host.newChain(),
+      deadline: 0,
+      internal: true,
+      run,
+      settle: (err) => {
+        if (err) this.host.log.warn({ id: this.id, err: err.message }, `${what} failed`);
+      },
+    };
+    if (this.mailbox.offer(turn) === 'full') this.host.log.warn({ id: this.id }, `mailbox full; ${what} skipped`);
+  }
+}
+
+function settleAll(group: Waiting[], err: ResidentError | undefined): void {
+  for (const w of group) {
+    if (err) w.turn.settle(err);
+    else w.turn.settle(undefined, w.result);
+  }
+}
+
+function asResidentError(err: unknown, chain: string | undefined): ResidentError {
+  if (err instanceof ResidentError) return err;
+  const wire = toWireError(err);
+  return new ResidentError(wire.code, wire.message, chain);
+}

@@ -1,0 +1,90 @@
+import { ErrorCode, ResidentError } from '../errors.ts';
+import type { ClassEntry } from '../registry.ts';
+import { Activation, type ObjectTurn } from './activation.ts';
+import type { ActivationHost } from './host.ts';
+
+/** The activations on this node: created on first call, closed when idle, dropped or handed over with their shard. */
+export class Catalog {
+  private readonly activations = new Map<string, Activation>();
+  private readonly byShard = new Map<number, Set<Activation>>();
+
+  constructor(
+    private readonly host: ActivationHost,
+    private readonly redispatch: (turn: ObjectTurn, entry: ClassEntry, key: string) => void,
+  ) {}
+
+  get size(): number {
+    return this.activations.size;
+  }
+
+  deliver(entry: ClassEntry, key: string, id: string, shard: number, turn: ObjectTurn): void {
+    let activation = this.activations.get(id);
+    if (activation?.status === 'closing') {
+      activation.parked ??= [];
+      activation.parked.push(turn);
+      return;
+    }
+    if (!activation) activation = this.activate(entry, key, id, shard);
+    if (activation.mailbox.offer(turn) === 'full') {
+      const depth = activation.mailbox.depth;
+      turn.settle(new ResidentError(ErrorCode.Overloaded, `${id}: mailbox full (${depth} waiting); retry later`));
+    }
+  }
+
+  private activate(entry: ClassEntry, key: string, id: string, shard: number): Activation {
+    const activation = new Activation(id, shard, entry, key, this.host);
+    this.activations.set(id, activation);
+    let set = this.byShard.get(shard);
+    if (!set) this.byShard.set(shard, (set = new Set()));
+    set.add(activation);
+    this.host.metrics.activated(entry.name);
+    void activation.activate();
+    return activation;
+  }
+
+  /** Called by an activation once it is fully closed. */
+  removed(activation: Activation): void {
+    if (this.activations.get(activation.id) === activation) this.activations.delete(activation.id);
+    const set = this.byShard.get(activation.shard);
+    set?.delete(activation);
+    if (set?.size === 0) this.byShard.delete(activation.shard);
+    this.host.metrics.deactivated(activation.entry.name);
+    for (const turn of activation.parked ?? []) this.redispatch(turn, activation.entry, activation.key);
+  }
+
+  /** Ownership is gone: drop without storing (another node may already hold newer state). */
+  dropShard(shard: number): number {
+    const set = this.byShard.get(shard);
+    for (const a of [...(set ?? [])]) void a.close('drop');
+    return set?.size ?? 0;
+  }
+
+  /** Hand the shard over: finish turns, store, then go. */
+  async closeShard(shard: number): Promise<number> {
+    const list = [...(this.byShard.get(shard) ?? [])];
+    await Promise.all(list.map((a) => a.close('graceful')));
+    return list.length;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.activations.values()].map((a) => a.close('graceful')));
+  }
+
+  dropAll(): void {
+    for (const a of [...this.activations.values()]) void a.close('drop');
+  }
+
+  /** Closes activations idle for longer than their class allows. */
+  sweepIdle(now: number, defaultIdleMs: number): void {
+    for (const a of this.activations.values()) {
+      const idleMs = a.entry.idleMs ?? defaultIdleMs;
+      if (a.status === 'active' && a.mailbox.idle && now - a.lastUsed > idleMs) void a.close('graceful');
+    }
+  }
+
+  mailboxDepths(): number[] {
+    const depths: number[] = [];
+    for (const a of this.activations.values()) if (a.mailbox.depth > 0) depths.push(a.mailbox.depth);
+    return depths;
+  }
+}

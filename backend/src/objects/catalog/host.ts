@@ -1,0 +1,27 @@
+import type { Logger } from 'pino';
+import type { RuntimeMetrics } from '../metrics.ts';
+import type { Refs } from '../refs.ts';
+import type { StateStore } from '../storage/state-store.ts';
+import type { Activation, ObjectTurn } from './activation.ts';
+
+/** What an activation needs from the node around it. */
+export interface ActivationHost {
+  readonly store: StateStore;
+  readonly mailboxBound: number;
+  readonly log: Logger;
+  readonly metrics: RuntimeMetrics;
+  readonly reminders: ReminderHost;
+  refsFor(chain: () => string | undefined): Refs;
+  /** False once this node may have lost the object's shard (lease expired or ownership moved). */
+  canCommit(shard: number): boolean;
+  /** Turns that never started; they are sent back to the caller as not delivered, to be retried elsewhere. */
+  bounce(turns: ObjectTurn[]): void;
+  closed(activation: Activation): void;
+  newChain(): string;
+  nextTimerId(): number;
+}
+
+export interface ReminderHost {
+  set(activation: Activation, name: string, dueMs: number, periodMs: number): Promise<void>;
+  clear(activation: Activation, name: string): Promise<void>;
+}

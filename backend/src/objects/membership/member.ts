@@ -1,0 +1,62 @@
+export type MemberRole = 'host' | 'client';
+export type MemberStatus = 'active' | 'draining';
+
+/** One node as the cluster sees it. `incarnation` changes on every start, so a restarted node is a new member. */
+export interface MemberInfo {
+  readonly id: string;
+  readonly incarnation: string;
+  /** Hosts own shards; clients only call (test drivers, the load generator's object scenario). */
+  readonly role: MemberRole;
+  readonly status: MemberStatus;
+  /** Free-form public address, e.g. the node's WebSocket URL. */
+  readonly address?: string;
+}
+
+export interface Membership {
+  readonly self: MemberInfo;
+  /** Members currently believed alive, by id. */
+  alive(): ReadonlyMap<string, MemberInfo>;
+  isAlive(id: string, incarnation: string): boolean;
+  /** Whether this node may still act as an owner: its last heartbeat is recent enough that nobody has declared it dead. */
+  leaseValid(): boolean;
+  onChange(listener: () => void): void;
+  /** Fires when this node finds it went longer than its lease without a heartbeat (paused, cut off). */
+  onLeaseLapse(listener: () => void): void;
+  setStatus(status: MemberStatus): Promise<void>;
+  leave(): Promise<void>;
+}
+
+/** The embedded single node: always alive, always the only member. */
+export class SoloMembership implements Membership {
+  private current: MemberInfo;
+
+  constructor(self: MemberInfo) {
+    this.current = self;
+  }
+
+  get self(): MemberInfo {
+    return this.current;
+  }
+
+  alive(): ReadonlyMap<string, MemberInfo> {
+    return new Map([[this.current.id, this.current]]);
+  }
+
+  isAlive(id: string, incarnation: string): boolean {
+    return id === this.current.id && incarnation === this.current.incarnation;
+  }
+
+  leaseValid(): boolean {
+    return true;
+  }
+
+  onChange(): void {}
+
+  onLeaseLapse(): void {}
+
+  async setStatus(status: 'active' | 'draining'): Promise<void> {
+    this.current = { ...this.current, status };
+  }
+
+  async leave(): Promise<void> {}
+}

@@ -1,0 +1,61 @@
+import { ErrorCode, ResidentError } from '../errors.ts';
+import type { ClassEntry } from '../registry.ts';
+import type { TrackedCall } from './call-tracker.ts';
+import { copyArgs, packArgs, unpackValue } from './payload.ts';
+
+/** Errors after which the call certainly did not run, so the runtime resends it without bothering the caller. */
+const RESEND = new Set<string>([ErrorCode.NotOwner, ErrorCode.CommitFailed]);
+
+/** One call from this node, across however many attempts it takes to reach the object's owner. */
+export class OutgoingCall implements TrackedCall {
+  node: string | undefined;
+  attempts = 0;
+  readonly started = performance.now();
+  private packed: Uint8Array | undefined;
+  private copied: unknown[] | undefined;
+
+  constructor(
+    readonly entry: ClassEntry,
+    readonly key: string,
+    readonly id: string,
+    readonly shard: number,
+    readonly method: string,
+    args: unknown[],
+    readonly chain: string,
+    readonly timeoutMs: number,
+    readonly deadline: number,
+    private readonly resolve: (value: unknown) => void,
+    private readonly reject: (err: ResidentError) => void,
+    remoteFirst: boolean,
+  ) {
+    // Copy now: the caller may change its arguments as soon as the call returns its promise.
+    if (remoteFirst) this.packed = packArgs(args);
+    else this.copied = copyArgs(args);
+  }
+
+  get packedArgs(): Uint8Array {
+    this.packed ??= packArgs(this.copied!);
+    return this.packed;
+  }
+
+  get localArgs(): unknown[] {
+    this.copied ??= unpackValue(this.packed!) as unknown[];
+    return this.copied;
+  }
+
+  describe(): string {
+    return `${this.id}.${this.method}`;
+  }
+
+  shouldResend(err: ResidentError, backoffMs: number): boolean {
+    return RESEND.has(err.code) && Date.now() + backoffMs < this.deadline;
+  }
+
+  succeed(value: unknown): void {
+    this.resolve(value);
+  }
+
+  fail(err: ResidentError): void {
+    this.reject(err.chain ? err : new ResidentError(err.code, err.message, this.chain));
+  }
+}

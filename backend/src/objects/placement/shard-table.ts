@@ -1,0 +1,252 @@
+import type { KV, KvEntry } from '@nats-io/kv';
+import type { Logger } from 'pino';
+import type { Membership } from '../membership/member.ts';
+import type { RuntimeMetrics } from '../metrics.ts';
+import { KvMirror } from '../transport/kv-mirror.ts';
+import { rendezvous } from './hash.ts';
+import type { Placement, PlacementEvents, ShardStatus } from './placement.ts';
+
+interface Ownership {
+  readonly owner: string;
+  readonly incarnation: string;
+  readonly epoch: number;
+}
+
+interface Row extends Ownership {
+  readonly revision: number;
+}
+
+export interface ShardTableOptions {
+  readonly kv: KV;
+  readonly membership: Membership;
+  readonly shards: number;
+  readonly events: PlacementEvents;
+  readonly log: Logger;
+  readonly metrics: RuntimeMetrics;
+  /** Rate limit for handing shards over while rebalancing (a node joined). */
+  readonly rebalancePerSecond: number;
+  /** Rate limit while draining (SIGTERM): faster, the node is leaving. */
+  readonly drainPerSecond: number;
+  readonly reconcileMs: number;
+}
+
+/**
+ * Shard ownership in a JetStream KV bucket. The owner of each shard is the rendezvous choice among live active hosts;
+ * ownership changes only by compare-and-set on the shard's row, so two nodes never both believe a write made them owner.
+ * A dead owner's shards are claimed by their new choice; a live owner hands a shard over (rate-limited) once it
+ * is no longer the choice, after storing its objects.
+ */
+export class ShardTable implements Placement {
+  private readonly rows: (Row | undefined)[];
+  private desired: (string | undefined)[] = [];
+  private readonly leaving = new Set<number>();
+  private readonly claiming = new Set<number>();
+  private readonly mine = new Set<number>();
+  private mirror: KvMirror | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private revalidating = false;
+  private tokens = 0;
+  private lastRefill = performance.now();
+  private drainWaiters: (() => void)[] = [];
+  private draining = false;
+
+  private constructor(private readonly opts: ShardTableOptions) {
+    this.rows = new Array(opts.shards).fill(undefined);
+  }
+
+  static async start(opts: ShardTableOptions): Promise<ShardTable> {
+    const table = new ShardTable(opts);
+    table.recomputeDesired();
+    table.mirror = await KvMirror.start(opts.kv, (key, entry) => table.observe(key, entry));
+    await table.mirror.ready;
+    opts.membership.onChange(() => {
+      table.recomputeDesired();
+      table.reconcile();
+    });
+    opts.membership.onLeaseLapse(() => void table.revalidate());
+    table.timer = setInterval(() => table.reconcile(), opts.reconcileMs);
+    table.reconcile();
+    return table;
+  }
+
+  get shards(): number {
+    return this.opts.shards;
+  }
+
+  private get self() {
+    return this.opts.membership.self;
+  }
+
+  route(shard: number): string | undefined {
+    const row = this.rows[shard];
+    if (row && this.ownerAlive(row)) return row.owner;
+    return this.desired[shard];
+  }
+
+  status(shard: number): ShardStatus {
+    if (this.mine.has(shard)) {
+      const ready = !this.leaving.has(shard) && !this.revalidating && this.opts.membership.leaseValid();
+      return ready ? 'owned' : 'hold';
+    }
+    const row = this.rows[shard];
+    const orphaned = !row || !this.ownerAlive(row);
+    return orphaned && this.desired[shard] === this.self.id ? 'hold' : 'foreign';
+  }
+
+  canCommit(shard: number): boolean {
+    return this.mine.has(shard) && !this.revalidating && this.opts.membership.leaseValid();
+  }
+
+  ownedCount(): number {
+    return this.mine.size;
+  }
+
+  async drain(): Promise<void> {
+    this.draining = true;
+    this.reconcile();
+    if (this.mine.size === 0 || !this.hasOtherHosts()) return;
+    await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.mirror?.stop();
+  }
+
+  private ownerAlive(row: Ownership): boolean {
+    return this.opts.membership.isAlive(row.owner, row.incarnation);
+  }
+
+  private isMine(row: Ownership | undefined): boolean {
+    return row?.owner === this.self.id && row.incarnation === this.self.incarnation;
+  }
+
+  private hasOtherHosts(): boolean {
+    return this.activeHosts().some((id) => id !== this.self.id);
+  }
+
+  private activeHosts(): string[] {
+    const hosts: string[] = [];
+    for (const m of this.opts.membership.alive().values()) {
+      if (m.role === 'host' && m.status === 'active') hosts.push(m.id);
+    }
+    return hosts.sort();
+  }
+
+  private recomputeDesired(): void {
+    const hosts = this.activeHosts();
+    this.desired = Array.from({ length: this.opts.shards }, (_, s) => rendezvous(s, hosts));
+  }
+
+  private observe(key: string, entry: KvEntry | undefined): void {
+    const shard = Number(key.slice(1));
+    if (!Number.isInteger(shard) || shard < 0 || shard >= this.opts.shards) return;
+    const row = entry ? { ...entry.json<Ownership>(), revision: entry.revision } : undefined;
+    this.setRow(shard, row);
+  }
+
+  private setRow(shard: number, row: Row | undefined): void {
+    const known = this.rows[shard];
+    if (known && row && known.revision > row.revision) return;
+    this.rows[shard] = row;
+    const nowMine = this.isMine(row);
+    if (nowMine && !this.mine.has(shard)) {
+      this.mine.add(shard);
+      this.opts.events.settled(shard);
+    } else if (!nowMine && this.mine.delete(shard)) {
+      if (!this.leaving.has(shard)) this.opts.events.lost(shard);
+      this.opts.events.settled(shard);
+      this.checkDrained();
+    }
+  }
+
+  private reconcile(): void {
+    if (this.revalidating || !this.opts.membership.leaseValid()) return;
+    for (let shard = 0; shard < this.opts.shards; shard++) {
+      const row = this.rows[shard];
+      const want = this.desired[shard];
+      if (this.isMine(row)) {
+        if (want && want !== this.self.id && !this.leaving.has(shard) && this.takeToken()) void this.handOver(shard, want);
+      } else if (want === this.self.id && (!row || !this.ownerAlive(row)) && !this.claiming.has(shard)) {
+        void this.claim(shard, row);
+      }
+    }
+  }
+
+  private takeToken(): boolean {
+    const now = performance.now();
+    const rate = this.draining ? this.opts.drainPerSecond : this.opts.rebalancePerSecond;
+    this.tokens = Math.min(rate, this.tokens + ((now - this.lastRefill) / 1000) * rate);
+    this.lastRefill = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private async claim(shard: number, row: Row | undefined): Promise<void> {
+    this.claiming.add(shard);
+    const value: Ownership = { owner: this.self.id, incarnation: this.self.incarnation, epoch: (row?.epoch ?? 0) + 1 };
+    try {
+      const revision = await this.write(shard, value, row);
+      this.opts.metrics.moved(row ? 'takeover' : 'claim');
+      this.setRow(shard, { ...value, revision });
+    } catch {
+      // someone else wrote the row first; the mirror brings their version
+    } finally {
+      this.claiming.delete(shard);
+    }
+  }
+
+  private async handOver(shard: number, to: string): Promise<void> {
+    this.leaving.add(shard);
+    try {
+      await this.opts.events.release(shard);
+      const row = this.rows[shard];
+      const target = this.opts.membership.alive().get(to);
+      if (!row || !this.isMine(row) || !target) return;
+      const value: Ownership = { owner: to, incarnation: target.incarnation, epoch: row.epoch + 1 };
+      const revision = await this.write(shard, value, row);
+      this.opts.metrics.moved('handover');
+      this.setRow(shard, { ...value, revision });
+    } catch (err) {
+      this.opts.log.warn({ shard, err: String(err) }, 'handover failed');
+    } finally {
+      this.leaving.delete(shard);
+      this.opts.events.settled(shard);
+    }
+  }
+
+  private write(shard: number, value: Ownership, row: Row | undefined): Promise<number> {
+    const data = JSON.stringify(value);
+    return row ? this.opts.kv.update(`s${shard}`, data, row.revision) : this.opts.kv.create(`s${shard}`, data);
+  }
+
+  /** After a lease lapse (paused, cut off) re-read every row we think is ours before acting as owner again. */
+  private async revalidate(): Promise<void> {
+    if (this.revalidating) return;
+    this.revalidating = true;
+    for (;;) {
+      try {
+        await this.rereadMine();
+        break;
+      } catch (err) {
+        this.opts.log.warn({ err: String(err) }, 'revalidating shard ownership failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, this.opts.reconcileMs));
+      }
+    }
+    this.revalidating = false;
+    for (let s = 0; s < this.opts.shards; s++) this.opts.events.settled(s);
+  }
+
+  private async rereadMine(): Promise<void> {
+    for (const shard of [...this.mine]) {
+      const entry = await this.opts.kv.get(`s${shard}`);
+      const row = entry?.operation === 'PUT' ? { ...entry.json<Ownership>(), revision: entry.revision } : undefined;
+      if (!this.isMine(row)) this.setRow(shard, row);
+    }
+  }
+
+  private checkDrained(): void {
+    if (this.draining && this.mine.size === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
+  }
+}

@@ -1,0 +1,70 @@
+import type { ClassEntry, ClassRegistry } from './registry.ts';
+import type { AnyResident, Resident, ResidentClass } from './resident.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: matches any method signature
+type AnyFn = (...args: any[]) => any;
+
+/** A typed reference: every public method of the class, returning a promise. */
+export type Ref<T extends AnyResident> = {
+  [K in Exclude<keyof T, keyof Resident> as T[K] extends AnyFn ? (K extends `_${string}` ? never : K) : never]: T[K] extends (
+    ...args: infer A
+  ) => infer R
+    ? (...args: A) => Promise<Awaited<R>>
+    : never;
+};
+
+export interface CallOptions {
+  /** Overall budget for the call, retries included. */
+  timeoutMs?: number;
+}
+
+export interface Invoker {
+  invoke(entry: ClassEntry, key: string, method: string, args: unknown[], chain: string | undefined, timeoutMs: number): Promise<unknown>;
+}
+
+export interface Refs {
+  get<T extends AnyResident>(cls: ResidentClass<T>, key: string, opts?: CallOptions): Ref<T>;
+}
+
+interface Stub {
+  readonly entry: ClassEntry;
+  readonly key: string;
+  readonly refs: RefsImpl;
+  readonly timeoutMs: number;
+}
+
+const stubPrototypes = new WeakMap<ClassEntry, object>();
+
+/** One prototype per class, so a reference is a 4-field object however many methods the class has. */
+function stubPrototype(entry: ClassEntry): object {
+  let proto = stubPrototypes.get(entry);
+  if (proto) return proto;
+  proto = {};
+  for (const method of entry.methods) {
+    Object.defineProperty(proto, method, {
+      value(this: Stub, ...args: unknown[]) {
+        return this.refs.invoker.invoke(this.entry, this.key, method, args, this.refs.chain(), this.timeoutMs);
+      },
+    });
+  }
+  stubPrototypes.set(entry, proto);
+  return proto;
+}
+
+export class RefsImpl implements Refs {
+  constructor(
+    readonly registry: ClassRegistry,
+    readonly invoker: Invoker,
+    /** The chain the next call joins: the running turn's chain inside an object, none outside. */
+    readonly chain: () => string | undefined,
+    private readonly defaultTimeoutMs: number,
+  ) {}
+
+  get<T extends AnyResident>(cls: ResidentClass<T>, key: string, opts: CallOptions = {}): Ref<T> {
+    if (typeof key !== 'string') throw new TypeError(`object key must be a string, got ${typeof key}`);
+    const entry = this.registry.ofClass(cls);
+    const stub = Object.create(stubPrototype(entry)) as Stub & Ref<T>;
+    Object.assign(stub, { entry, key, refs: this, timeoutMs: opts.timeoutMs ?? this.defaultTimeoutMs });
+    return stub;
+  }
+}

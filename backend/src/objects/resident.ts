@@ -1,0 +1,83 @@
+import type { Refs } from './refs.ts';
+
+/** What the runtime gives each activation; hidden behind a symbol so subclasses keep a clean namespace. */
+export interface ActivationContext {
+  readonly refs: Refs;
+  setTimer(fn: () => unknown, ms: number, repeat: boolean): TimerHandle;
+  clearTimer(handle: TimerHandle): void;
+  setReminder(name: string, dueMs: number, periodMs: number): Promise<void>;
+  clearReminder(name: string): Promise<void>;
+}
+
+export interface TimerHandle {
+  readonly id: number;
+}
+
+export const CONTEXT = Symbol('resident.context');
+
+/**
+ * Base class of every stateful object. `state` is plain data; it is stored (for durable classes) before any call
+ * that changed it is acknowledged. Subclasses add a `static initial(key)` that returns the state of a new object.
+ */
+export abstract class Resident<S = unknown> {
+  /** Durable objects persist state before replying; volatile ones live only in memory. */
+  static durable = true;
+  /** Deactivate after this long without a call; undefined means the runtime default. */
+  static idleMs: number | undefined;
+
+  declare readonly key: string;
+  declare state: S;
+  declare [CONTEXT]: ActivationContext;
+
+  /** References to other objects; calls made through them join this call's chain. */
+  protected get objects(): Refs {
+    return this[CONTEXT].refs;
+  }
+
+  /** A volatile timer: it runs as a turn of this object and dies with the activation. */
+  protected setTimer(fn: () => unknown, ms: number, opts: { repeat?: boolean } = {}): TimerHandle {
+    return this[CONTEXT].setTimer(fn, ms, opts.repeat ?? false);
+  }
+
+  protected clearTimer(handle: TimerHandle): void {
+    this[CONTEXT].clearTimer(handle);
+  }
+
+  /** A durable reminder: `onReminder(name)` fires on whichever node owns this object when it is due. */
+  protected setReminder(name: string, opts: { dueMs: number; periodMs?: number }): Promise<void> {
+    return this[CONTEXT].setReminder(name, opts.dueMs, opts.periodMs ?? 0);
+  }
+
+  protected clearReminder(name: string): Promise<void> {
+    return this[CONTEXT].clearReminder(name);
+  }
+
+  onActivate?(): void | Promise<void>;
+  onDeactivate?(): void | Promise<void>;
+  onReminder?(name: string): void | Promise<void>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a class of any Resident, whatever its state type
+export type AnyResident = Resident<any>;
+
+export interface ResidentClass<T extends AnyResident = AnyResident> {
+  new (): T;
+  readonly name: string;
+  /** Overrides the class name as the wire name, e.g. to survive minification or renames. */
+  readonly typeName?: string;
+  readonly durable: boolean;
+  readonly idleMs: number | undefined;
+  initial(key: string): T['state'];
+}
+
+/** Methods that lifecycle or plumbing owns, never callable through a reference. */
+export const RESERVED_METHODS = new Set([
+  'constructor',
+  'onActivate',
+  'onDeactivate',
+  'onReminder',
+  'setTimer',
+  'clearTimer',
+  'setReminder',
+  'clearReminder',
+]);

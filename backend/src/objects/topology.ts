@@ -1,0 +1,101 @@
+import { Kvm } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
+import type { Membership, MemberInfo } from './membership/member.ts';
+import { SoloMembership } from './membership/member.ts';
+import { NatsMembership } from './membership/nats-membership.ts';
+import type { RuntimeMetrics } from './metrics.ts';
+import { type Placement, type PlacementEvents, SoloPlacement } from './placement/placement.ts';
+import { ShardTable } from './placement/shard-table.ts';
+import type { ResolvedOptions } from './runtime.ts';
+import { KvStateStore } from './storage/kv-store.ts';
+import { MemoryStateStore } from './storage/memory-store.ts';
+import type { StateStore } from './storage/state-store.ts';
+import { type InboundHandler, NatsTransport } from './transport/nats-transport.ts';
+import { NoPeersTransport, type Transport } from './transport/transport.ts';
+
+/** The parts that differ between the embedded single node and a NATS cluster member. */
+export interface Topology {
+  readonly membership: Membership;
+  readonly placement: Placement;
+  readonly transport: Transport;
+  readonly store: StateStore;
+  /** Starts handing inbound calls to the runtime; called once the runtime holds this topology. */
+  open(): void;
+  close(): Promise<void>;
+}
+
+const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,32}$/;
+
+export async function buildTopology(
+  options: ResolvedOptions,
+  self: MemberInfo,
+  events: PlacementEvents,
+  inbound: InboundHandler,
+  metrics: RuntimeMetrics,
+): Promise<Topology> {
+  if (!options.nats) return solo(options, self);
+  const nc = options.nats.connection;
+  const cluster = options.nats.cluster ?? 'default';
+  if (!CLUSTER_NAME.test(cluster)) throw new Error(`invalid cluster name ${JSON.stringify(cluster)}: use 1-32 of A-Z a-z 0-9 _ -`);
+  const replicas = options.nats.replicas ?? 1;
+  const kvm = new Kvm(nc);
+  const bucket = (name: string) => openBucket(kvm, `rsd_${cluster}_${name}`, replicas);
+  const store = options.store ?? (await KvStateStore.open(nc, { bucket: `rsd_${cluster}_state`, replicas }));
+  const transport = new NatsTransport(nc, cluster, self.id, inbound, options.log, metrics);
+  void transport.watchStatus();
+  await nc.flush(); // the inbox subscription is live before anyone can route to us
+  const membership = await NatsMembership.join({
+    kv: await bucket('members'),
+    self,
+    log: options.log,
+    heartbeatMs: options.heartbeatMs,
+    suspectMs: options.suspectMs,
+  });
+  const placement = await ShardTable.start({
+    kv: await bucket('shards'),
+    membership,
+    shards: options.shards,
+    events,
+    log: options.log,
+    metrics,
+    rebalancePerSecond: options.rebalancePerSecond,
+    drainPerSecond: options.drainPerSecond,
+    reconcileMs: options.heartbeatMs,
+  });
+  return {
+    membership,
+    placement,
+    transport,
+    store,
+    open: () => transport.open(),
+    async close() {
+      placement.stop();
+      await membership.leave();
+      await transport.close();
+      if (!options.store) await store.close();
+    },
+  };
+}
+
+function solo(options: ResolvedOptions, self: MemberInfo): Topology {
+  const store = options.store ?? new MemoryStateStore();
+  return {
+    membership: new SoloMembership(self),
+    placement: new SoloPlacement(options.shards, self.id),
+    transport: new NoPeersTransport(),
+    store,
+    open() {},
+    async close() {
+      if (!options.store) await store.close();
+    },
+  };
+}
+
+/** Opens the bucket, creating it on first use. History 1: only the latest value matters to the runtime. */
+export async function openBucket(kvm: Kvm, name: string, replicas: number): Promise<KV> {
+  try {
+    return await kvm.open(name, { bindOnly: true });
+  } catch {
+    return await kvm.create(name, { history: 1, replicas });
+  }
+}

@@ -1,0 +1,136 @@
+import { Resident } from '../../src/objects/index.ts';
+
+export class Counter extends Resident<{ n: number; activations: number; deactivations: number }> {
+  static initial() {
+    return { n: 0, activations: 0, deactivations: 0 };
+  }
+  override onActivate() {
+    this.state.activations++;
+  }
+  override onDeactivate() {
+    this.state.deactivations++;
+  }
+  add(by: number) {
+    this.state.n += by;
+    return this.state.n;
+  }
+  get() {
+    return this.state.n;
+  }
+  snapshot() {
+    return this.state;
+  }
+  async fail(message: string) {
+    this.state.n += 1000;
+    throw new Error(message);
+  }
+  _secret() {
+    return 'never callable';
+  }
+}
+
+/** Records overlapping turns, to prove one call runs at a time. */
+export class Turnstile extends Resident<{ inside: number; maxInside: number; done: number }> {
+  static override durable = false;
+  static initial() {
+    return { inside: 0, maxInside: 0, done: 0 };
+  }
+  async enter(ms: number) {
+    this.state.inside++;
+    this.state.maxInside = Math.max(this.state.maxInside, this.state.inside);
+    await new Promise((r) => setTimeout(r, ms));
+    this.state.inside--;
+    this.state.done++;
+    return this.state.maxInside;
+  }
+  stats() {
+    return this.state;
+  }
+  hang() {
+    return new Promise(() => {});
+  }
+}
+
+/** A→B→A and A→B→C→A: each hop calls the next; the last calls back into the first. */
+export class Hop extends Resident<{ visits: number }> {
+  static override durable = false;
+  static initial() {
+    return { visits: 0 };
+  }
+  async ring(path: string[], origin: string): Promise<string[]> {
+    this.state.visits++;
+    if (path.length === 0) return [this.key, ...(await this.objects.get(Hop, origin).touch())];
+    const [next, ...rest] = path;
+    return [this.key, ...(await this.objects.get(Hop, next!).ring(rest, origin))];
+  }
+  touch() {
+    this.state.visits++;
+    return [`${this.key}:touched`];
+  }
+}
+
+export class Ticker extends Resident<{ ticks: number; reminders: string[] }> {
+  static override durable = false;
+  static initial() {
+    return { ticks: 0, reminders: [] };
+  }
+  /** Ticks by key, outside the object, so a test can see whether a timer still runs after deactivation. */
+  static readonly fired = new Map<string, number>();
+  start(ms: number) {
+    this.setTimer(
+      () => {
+        this.state.ticks++;
+        Ticker.fired.set(this.key, (Ticker.fired.get(this.key) ?? 0) + 1);
+      },
+      ms,
+      { repeat: true },
+    );
+  }
+  ticks() {
+    return this.state.ticks;
+  }
+}
+
+export class Alarm extends Resident<{ fired: string[]; firedOn: string[] }> {
+  static initial() {
+    return { fired: [], firedOn: [] };
+  }
+  async arm(name: string, dueMs: number, periodMs = 0) {
+    await this.setReminder(name, { dueMs, periodMs });
+  }
+  async disarm(name: string) {
+    await this.clearReminder(name);
+  }
+  override onReminder(name: string) {
+    this.state.fired.push(name);
+    this.state.firedOn.push(process.env.RESIDENT_NODE_ID ?? 'local');
+  }
+  fired() {
+    return this.state.fired;
+  }
+  firedOn() {
+    return this.state.firedOn;
+  }
+}
+
+export class Echo extends Resident<{ last: unknown }> {
+  static override durable = false;
+  static initial() {
+    return { last: null };
+  }
+  keep(value: unknown) {
+    this.state.last = value;
+    return this.state.last;
+  }
+  last() {
+    return this.state.last;
+  }
+  big(bytes: number) {
+    return 'x'.repeat(bytes);
+  }
+  where() {
+    return process.env.RESIDENT_NODE_ID ?? 'local';
+  }
+}
+
+export const ALL = [Counter, Turnstile, Hop, Ticker, Alarm, Echo];
