@@ -24,7 +24,9 @@ const isRoot = process.getuid?.() === 0;
 const hasApt = onPath('apt-get');
 if (!isRoot || !hasApt) {
   console.error(`provision: missing ${missing.map((r) => r.bin).join(', ')}.`);
-  console.error(hasApt ? `Run: sudo ${command}` : `Install the packages ${pkgs.join(', ')} with your system's package manager.`);
+  console.error(
+    hasApt ? `Run: sudo ${command}` : `Install the packages ${pkgs.join(', ')} with your system's package manager.`,
+  );
   process.exit(1);
 }
 console.error(`provision: installing ${pkgs.join(', ')} with apt-get …`);

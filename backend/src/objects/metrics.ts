@@ -10,15 +10,31 @@ export class RuntimeMetrics {
   private readonly callSeconds: Histogram;
   private readonly commitSeconds: Histogram;
   private readonly moves: Counter;
+  private readonly commits: Counter;
   readonly garbage: Counter;
 
   constructor(registry: Registry, mailboxDepth: () => number[]) {
     const registers = [registry];
-    this.activations = new Counter({ name: 'resident_activations_total', help: 'Objects activated', labelNames: ['class'], registers });
-    this.deactivations = new Counter({ name: 'resident_deactivations_total', help: 'Objects deactivated', labelNames: ['class'], registers });
+    this.activations = new Counter({
+      name: 'resident_activations_total',
+      help: 'Objects activated',
+      labelNames: ['class'],
+      registers,
+    });
+    this.deactivations = new Counter({
+      name: 'resident_deactivations_total',
+      help: 'Objects deactivated',
+      labelNames: ['class'],
+      registers,
+    });
     this.active = new Gauge({ name: 'resident_active_objects', help: 'Objects active on this node', registers });
     this.turns = new Counter({ name: 'resident_turns_total', help: 'Turns run', labelNames: ['class'], registers });
-    this.calls = new Counter({ name: 'resident_calls_total', help: 'Calls made from this node', labelNames: ['outcome'], registers });
+    this.calls = new Counter({
+      name: 'resident_calls_total',
+      help: 'Calls made from this node',
+      labelNames: ['outcome'],
+      registers,
+    });
     this.callSeconds = new Histogram({
       name: 'resident_call_duration_seconds',
       help: 'Call latency seen by the caller',
@@ -31,8 +47,24 @@ export class RuntimeMetrics {
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
       registers,
     });
-    this.moves = new Counter({ name: 'resident_shard_moves_total', help: 'Shards handed over or taken over', labelNames: ['kind'], registers });
-    this.garbage = new Counter({ name: 'resident_inbox_garbage_total', help: 'Undecodable inbox messages', labelNames: ['kind'], registers });
+    this.moves = new Counter({
+      name: 'resident_shard_moves_total',
+      help: 'Shards handed over or taken over',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.commits = new Counter({
+      name: 'resident_commits_total',
+      help: 'State commits by outcome',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.garbage = new Counter({
+      name: 'resident_inbox_garbage_total',
+      help: 'Undecodable inbox messages',
+      labelNames: ['kind'],
+      registers,
+    });
     new Gauge({
       name: 'resident_mailbox_depth_max',
       help: 'Deepest mailbox on this node',
@@ -64,9 +96,15 @@ export class RuntimeMetrics {
 
   commitDone(ms: number): void {
     this.commitSeconds.observe(ms / 1000);
+    this.commits.inc({ outcome: 'ok' });
   }
 
-  moved(kind: 'handover' | 'takeover' | 'claim'): void {
+  /** 'conflict': the store had newer state; 'fenced': this node may have lost ownership; 'error': the store failed. */
+  commitFailed(outcome: 'conflict' | 'fenced' | 'error'): void {
+    this.commits.inc({ outcome });
+  }
+
+  moved(kind: 'handover' | 'takeover' | 'claim' | 'lost'): void {
     this.moves.inc({ kind });
   }
 }

@@ -6,11 +6,11 @@ type AnyFn = (...args: any[]) => any;
 
 /** A typed reference: every public method of the class, returning a promise. */
 export type Ref<T extends AnyResident> = {
-  [K in Exclude<keyof T, keyof Resident> as T[K] extends AnyFn ? (K extends `_${string}` ? never : K) : never]: T[K] extends (
-    ...args: infer A
-  ) => infer R
-    ? (...args: A) => Promise<Awaited<R>>
-    : never;
+  [K in Exclude<keyof T, keyof Resident> as T[K] extends AnyFn
+    ? K extends `_${string}`
+      ? never
+      : K
+    : never]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
 };
 
 export interface CallOptions {
@@ -19,7 +19,14 @@ export interface CallOptions {
 }
 
 export interface Invoker {
-  invoke(entry: ClassEntry, key: string, method: string, args: unknown[], chain: string | undefined, timeoutMs: number): Promise<unknown>;
+  invoke(
+    entry: ClassEntry,
+    key: string,
+    method: string,
+    args: unknown[],
+    chain: string | undefined,
+    timeoutMs: number,
+  ): Promise<unknown>;
 }
 
 export interface Refs {

@@ -53,7 +53,11 @@ export function checkMethod(entry: ClassEntry, method: string): void {
 /** Public prototype methods up to Resident; names starting with _ stay private. */
 function exposedMethods(ctor: ResidentClass): Set<string> {
   const methods = new Set<string>();
-  for (let proto = ctor.prototype as object; proto && proto !== Resident.prototype; proto = Object.getPrototypeOf(proto)) {
+  for (
+    let proto = ctor.prototype as object;
+    proto && proto !== Resident.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
     for (const name of Object.getOwnPropertyNames(proto)) {
       const desc = Object.getOwnPropertyDescriptor(proto, name);
       if (typeof desc?.value !== 'function' || RESERVED_METHODS.has(name) || name.startsWith('_')) continue;

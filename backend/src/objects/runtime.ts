@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { Catalog } from './catalog/catalog.ts';
 import type { ObjectTurn } from './catalog/activation.ts';
+import { Catalog } from './catalog/catalog.ts';
 import type { ActivationHost } from './catalog/host.ts';
 import { ErrorCode, ResidentError } from './errors.ts';
 import type { MemberInfo, MemberRole, Membership } from './membership/member.ts';
@@ -55,8 +55,8 @@ const DEFAULTS = {
   idleMs: 120_000,
   mailboxBound: 1000,
   maxPayloadBytes: 512 * 1024,
-  heartbeatMs: 250,
-  suspectMs: 1200,
+  heartbeatMs: 200,
+  suspectMs: 1000,
   rebalancePerSecond: 32,
   drainPerSecond: 512,
 };
@@ -103,13 +103,30 @@ export class ObjectRuntime implements Invoker, ReminderFirer {
       status: 'active',
       ...(options.address ? { address: options.address } : {}),
     };
-    runtime.topology = await buildTopology(options, self, runtime.placementEvents(), runtime.inbound(), runtime.metrics);
+    runtime.topology = await buildTopology(
+      options,
+      self,
+      runtime.placementEvents(),
+      runtime.inbound(),
+      runtime.metrics,
+    );
     runtime.reminders = new Reminders(runtime.topology.store, runtime.topology.placement, runtime, options.log);
     runtime.topology.membership.onChange(() => runtime.onMembershipChange());
     runtime.topology.open();
-    runtime.sweeper = setInterval(() => runtime.catalog.sweepIdle(Date.now(), options.idleMs), Math.min(options.idleMs, 1000));
+    runtime.sweeper = setInterval(
+      () => runtime.catalog.sweepIdle(Date.now(), options.idleMs),
+      Math.min(options.idleMs, 1000),
+    );
     runtime.sweeper.unref();
-    runtime.log.info({ node: self.id, role: self.role, store: runtime.topology.store.kind, mode: options.nats ? 'cluster' : 'embedded' }, 'object runtime started');
+    runtime.log.info(
+      {
+        node: self.id,
+        role: self.role,
+        store: runtime.topology.store.kind,
+        mode: options.nats ? 'cluster' : 'embedded',
+      },
+      'object runtime started',
+    );
     return runtime;
   }
 
@@ -133,14 +150,40 @@ export class ObjectRuntime implements Invoker, ReminderFirer {
     return this.refs.get(cls, key, opts);
   }
 
-  invoke(entry: ClassEntry, key: string, method: string, args: unknown[], chain: string | undefined, timeoutMs: number): Promise<unknown> {
+  /** The node currently serving the object (or about to): what a HUD shows as "hosted on". */
+  locate<T extends AnyResident>(cls: ResidentClass<T>, key: string): string | undefined {
+    const id = objectId(this.registry.ofClass(cls), key);
+    return this.topology.placement.route(shardOf(id, this.options.shards));
+  }
+
+  invoke(
+    entry: ClassEntry,
+    key: string,
+    method: string,
+    args: unknown[],
+    chain: string | undefined,
+    timeoutMs: number,
+  ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       if (this.stopping) throw new ResidentError(ErrorCode.Stopped, `node ${this.nodeId} is stopping`);
       checkMethod(entry, method);
       const id = objectId(entry, key);
       const shard = shardOf(id, this.options.shards);
       const remoteFirst = this.topology.placement.route(shard) !== this.nodeId;
-      const call = new OutgoingCall(entry, key, id, shard, method, args, chain ?? this.newChain(), timeoutMs, Date.now() + timeoutMs, resolve, reject, remoteFirst);
+      const call = new OutgoingCall(
+        entry,
+        key,
+        id,
+        shard,
+        method,
+        args,
+        chain ?? this.newChain(),
+        timeoutMs,
+        Date.now() + timeoutMs,
+        resolve,
+        reject,
+        remoteFirst,
+      );
       this.attempt(call);
     });
   }
@@ -148,14 +191,18 @@ export class ObjectRuntime implements Invoker, ReminderFirer {
   private attempt(call: OutgoingCall): void {
     if (Date.now() > call.deadline) return call.fail(timeoutError(call));
     const node = this.topology.placement.route(call.shard);
-    if (node === undefined) return this.retryLater(call, new ResidentError(ErrorCode.Unavailable, 'no host node is alive'));
+    if (node === undefined)
+      return this.retryLater(call, new ResidentError(ErrorCode.Unavailable, 'no host node is alive'));
     call.attempts++;
     if (node === this.nodeId) return this.attemptLocal(call);
     if (!this.topology.transport.connected) {
-      return call.fail(new ResidentError(ErrorCode.Unavailable, `${call.describe()}: not connected to NATS; retry later`));
+      return call.fail(
+        new ResidentError(ErrorCode.Unavailable, `${call.describe()}: not connected to NATS; retry later`),
+      );
     }
     const args = call.packedArgs;
-    if (args.length > this.options.maxPayloadBytes) return call.fail(tooLarge(call.describe(), args.length, this.options.maxPayloadBytes));
+    if (args.length > this.options.maxPayloadBytes)
+      return call.fail(tooLarge(call.describe(), args.length, this.options.maxPayloadBytes));
     call.node = node;
     const frame: CallFrame = {
       id: this.tracker.add(call),
@@ -214,7 +261,13 @@ export class ObjectRuntime implements Invoker, ReminderFirer {
   }
 
   /** Runs, holds or bounces a turn, depending on whether this node owns the object's shard right now. */
-  private dispatch(entry: ClassEntry, key: string, turn: ObjectTurn, id = objectId(entry, key), shard = shardOf(id, this.options.shards)): void {
+  private dispatch(
+    entry: ClassEntry,
+    key: string,
+    turn: ObjectTurn,
+    id = objectId(entry, key),
+    shard = shardOf(id, this.options.shards),
+  ): void {
     switch (this.topology.placement.status(shard)) {
       case 'owned':
         return this.catalog.deliver(entry, key, id, shard, turn);
@@ -227,10 +280,15 @@ export class ObjectRuntime implements Invoker, ReminderFirer {
 
   private hold(shard: number, entry: ClassEntry, key: string, turn: ObjectTurn): void {
     if (this.heldCount >= this.options.mailboxBound * 10) {
-      return turn.settle(new ResidentError(ErrorCode.Overloaded, `node ${this.nodeId}: too many calls waiting for shard ownership`));
+      return turn.settle(
+        new ResidentError(ErrorCode.Overloaded, `node ${this.nodeId}: too many calls waiting for shard ownership`),
+      );
     }
     let list = this.held.get(shard);
-    if (!list) this.held.set(shard, (list = []));
+    if (!list) {
+      list = [];
+      this.held.set(shard, list);
+    }
     list.push({ entry, key, turn });
     this.heldCount++;
   }
@@ -273,7 +331,8 @@ export class ObjectRuntime implements Invoker, ReminderFirer {
     } else {
       try {
         frame.result = packValue(result);
-        if (frame.result.length > this.options.maxPayloadBytes) throw tooLarge('result', frame.result.length, this.options.maxPayloadBytes);
+        if (frame.result.length > this.options.maxPayloadBytes)
+          throw tooLarge('result', frame.result.length, this.options.maxPayloadBytes);
       } catch (e) {
         const wire = asError(e);
         frame.result = undefined;
@@ -288,7 +347,10 @@ export class ObjectRuntime implements Invoker, ReminderFirer {
     const call = this.tracker.take(frame.id) as OutgoingCall | undefined;
     if (!call) return; // timed out already, or a reply to a previous incarnation
     if (frame.errorCode) {
-      return this.settleFailed(call, new ResidentError(frame.errorCode as ErrorCode, frame.errorMessage ?? '', call.chain));
+      return this.settleFailed(
+        call,
+        new ResidentError(frame.errorCode as ErrorCode, frame.errorMessage ?? '', call.chain),
+      );
     }
     try {
       this.succeed(call, unpackValue(frame.result ?? new Uint8Array()));
@@ -306,6 +368,7 @@ export class ObjectRuntime implements Invoker, ReminderFirer {
     return {
       settled: (shard) => this.releaseHeld(shard),
       lost: (shard) => {
+        this.metrics.moved('lost');
         const n = this.catalog.dropShard(shard);
         if (n > 0) this.log.warn({ shard, objects: n }, 'shard taken over by another node; dropped its activations');
       },
@@ -380,7 +443,9 @@ export class ObjectRuntime implements Invoker, ReminderFirer {
     this.stopping = true;
     clearInterval(this.sweeper);
     this.reminders.stop();
-    this.tracker.failAll((c) => new ResidentError(ErrorCode.Stopped, `${c.describe()}: node ${this.nodeId} stopped`, c.chain));
+    this.tracker.failAll(
+      (c) => new ResidentError(ErrorCode.Stopped, `${c.describe()}: node ${this.nodeId} stopped`, c.chain),
+    );
     this.tracker.stop();
     await this.topology.close();
   }
@@ -410,7 +475,10 @@ function notOwner(id: string, node: string): ResidentError {
 }
 
 function tooLarge(what: string, size: number, max: number): ResidentError {
-  return new ResidentError(ErrorCode.PayloadTooLarge, `${what}: payload of ${size} bytes exceeds the ${max}-byte limit`);
+  return new ResidentError(
+    ErrorCode.PayloadTooLarge,
+    `${what}: payload of ${size} bytes exceeds the ${max}-byte limit`,
+  );
 }
 
 function asError(err: unknown): ResidentError {

@@ -1,6 +1,6 @@
-import { Kvm } from '@nats-io/kv';
 import type { KV } from '@nats-io/kv';
-import type { Membership, MemberInfo } from './membership/member.ts';
+import { Kvm } from '@nats-io/kv';
+import type { MemberInfo, Membership } from './membership/member.ts';
 import { SoloMembership } from './membership/member.ts';
 import { NatsMembership } from './membership/nats-membership.ts';
 import type { RuntimeMetrics } from './metrics.ts';
@@ -36,7 +36,8 @@ export async function buildTopology(
   if (!options.nats) return solo(options, self);
   const nc = options.nats.connection;
   const cluster = options.nats.cluster ?? 'default';
-  if (!CLUSTER_NAME.test(cluster)) throw new Error(`invalid cluster name ${JSON.stringify(cluster)}: use 1-32 of A-Z a-z 0-9 _ -`);
+  if (!CLUSTER_NAME.test(cluster))
+    throw new Error(`invalid cluster name ${JSON.stringify(cluster)}: use 1-32 of A-Z a-z 0-9 _ -`);
   const replicas = options.nats.replicas ?? 1;
   const kvm = new Kvm(nc);
   const bucket = (name: string) => openBucket(kvm, `rsd_${cluster}_${name}`, replicas);
@@ -91,11 +92,15 @@ function solo(options: ResolvedOptions, self: MemberInfo): Topology {
   };
 }
 
-/** Opens the bucket, creating it on first use. History 1: only the latest value matters to the runtime. */
+/**
+ * Creates the bucket, or binds to it when it exists (creating is idempotent for the same settings); an existing bucket
+ * with other settings is used as it is. History 1: only the latest value matters to the runtime.
+ */
 export async function openBucket(kvm: Kvm, name: string, replicas: number): Promise<KV> {
   try {
-    return await kvm.open(name, { bindOnly: true });
-  } catch {
     return await kvm.create(name, { history: 1, replicas });
+  } catch (err) {
+    if (!/already in use/i.test(String(err))) throw err;
+    return await kvm.open(name);
   }
 }

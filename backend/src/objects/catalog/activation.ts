@@ -3,7 +3,7 @@ import { Mailbox, type Turn } from '../mailbox/mailbox.ts';
 import { packValue, unpackValue } from '../messaging/payload.ts';
 import type { ClassEntry } from '../registry.ts';
 import { type ActivationContext, type AnyResident, CONTEXT, type TimerHandle } from '../resident.ts';
-import type { Revision } from '../storage/state-store.ts';
+import { type Revision, RevisionConflict } from '../storage/state-store.ts';
 import type { ActivationHost } from './host.ts';
 
 export interface ObjectTurn extends Turn {
@@ -64,7 +64,9 @@ export class Activation {
       this.mailbox.resume();
     } catch (err) {
       this.host.log.warn({ id: this.id, err: String(err) }, 'activation failed');
-      this.failQueued(new ResidentError(ErrorCode.Application, `activating ${this.id} failed: ${toWireError(err).message}`));
+      this.failQueued(
+        new ResidentError(ErrorCode.Application, `activating ${this.id} failed: ${toWireError(err).message}`),
+      );
       this.close('drop');
     }
   }
@@ -93,7 +95,11 @@ export class Activation {
       this.finish(turn, err, undefined);
       return;
     }
-    if (out instanceof Promise) out.then((r) => this.finish(turn, undefined, r), (e) => this.finish(turn, e, undefined));
+    if (out instanceof Promise)
+      out.then(
+        (r) => this.finish(turn, undefined, r),
+        (e) => this.finish(turn, e, undefined),
+      );
     else this.finish(turn, undefined, out);
   };
 
@@ -128,6 +134,7 @@ export class Activation {
     }
     if (this.stored && Buffer.compare(bytes, this.stored) === 0) return settleAll(group, undefined);
     if (!this.host.canCommit(this.shard)) {
+      this.host.metrics.commitFailed('fenced');
       settleAll(group, this.lostError());
       void this.close('drop');
       return;
@@ -143,8 +150,12 @@ export class Activation {
         this.afterCommit();
       },
       (err) => {
+        this.host.metrics.commitFailed(err instanceof RevisionConflict ? 'conflict' : 'error');
         this.host.log.warn({ id: this.id, err: String(err) }, 'commit failed; dropping activation');
-        settleAll(group, new ResidentError(ErrorCode.CommitFailed, `${this.id}: state was not stored (${String(err)})`));
+        settleAll(
+          group,
+          new ResidentError(ErrorCode.CommitFailed, `${this.id}: state was not stored (${String(err)})`),
+        );
         this.close('drop');
         this.afterCommit();
       },

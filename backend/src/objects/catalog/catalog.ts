@@ -35,7 +35,10 @@ export class Catalog {
     const activation = new Activation(id, shard, entry, key, this.host);
     this.activations.set(id, activation);
     let set = this.byShard.get(shard);
-    if (!set) this.byShard.set(shard, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.byShard.set(shard, set);
+    }
     set.add(activation);
     this.host.metrics.activated(entry.name);
     void activation.activate();

@@ -51,7 +51,13 @@ export class CallTracker {
     for (const [id, call] of this.calls) {
       if (call.node !== node) continue;
       this.calls.delete(id);
-      call.fail(new ResidentError(ErrorCode.NodeLost, `${call.describe()}: node ${node} died while the call was in flight`, call.chain));
+      call.fail(
+        new ResidentError(
+          ErrorCode.NodeLost,
+          `${call.describe()}: node ${node} died while the call was in flight`,
+          call.chain,
+        ),
+      );
     }
   }
 

@@ -166,7 +166,8 @@ export class ShardTable implements Placement {
       const row = this.rows[shard];
       const want = this.desired[shard];
       if (this.isMine(row)) {
-        if (want && want !== this.self.id && !this.leaving.has(shard) && this.takeToken()) void this.handOver(shard, want);
+        if (want && want !== this.self.id && !this.leaving.has(shard) && this.takeToken())
+          void this.handOver(shard, want);
       } else if (want === this.self.id && (!row || !this.ownerAlive(row)) && !this.claiming.has(shard)) {
         void this.claim(shard, row);
       }

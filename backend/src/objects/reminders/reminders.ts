@@ -3,7 +3,7 @@ import type { Activation } from '../catalog/activation.ts';
 import type { ReminderHost } from '../catalog/host.ts';
 import { packValue, unpackValue } from '../messaging/payload.ts';
 import type { Placement } from '../placement/placement.ts';
-import { RevisionConflict, type Revision, type StateStore } from '../storage/state-store.ts';
+import { type Revision, RevisionConflict, type StateStore } from '../storage/state-store.ts';
 
 interface Reminder {
   /** Epoch ms of the next firing. */
@@ -51,8 +51,10 @@ export class Reminders implements ReminderHost {
   }
 
   async set(activation: Activation, name: string, dueMs: number, periodMs: number): Promise<void> {
-    if (!(dueMs >= 0) || !Number.isFinite(dueMs)) throw new RangeError(`reminder dueMs must be a finite number ≥ 0, got ${dueMs}`);
-    if (periodMs !== 0 && !(periodMs >= MIN_PERIOD_MS)) throw new RangeError(`reminder periodMs must be 0 or ≥ ${MIN_PERIOD_MS}`);
+    if (!(dueMs >= 0) || !Number.isFinite(dueMs))
+      throw new RangeError(`reminder dueMs must be a finite number ≥ 0, got ${dueMs}`);
+    if (periodMs !== 0 && !(periodMs >= MIN_PERIOD_MS))
+      throw new RangeError(`reminder periodMs must be 0 or ≥ ${MIN_PERIOD_MS}`);
     const reminder = { due: Date.now() + dueMs, period: periodMs };
     await this.mutate(activation.shard, (record) => {
       record[activation.id] = { ...record[activation.id], [name]: reminder };

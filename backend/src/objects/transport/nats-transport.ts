@@ -60,7 +60,10 @@ export class NatsTransport implements Transport {
 
   send(node: string, frame: OutboundFrame): void {
     let pending = this.outbox.get(node);
-    if (!pending) this.outbox.set(node, (pending = { calls: [], replies: [], bytes: 0 }));
+    if (!pending) {
+      pending = { calls: [], replies: [], bytes: 0 };
+      this.outbox.set(node, pending);
+    }
     const size = frame.kind === 'call' ? frame.call.args.length + 64 : (frame.reply.result?.length ?? 0) + 64;
     if (pending.bytes + size > this.maxBatchBytes) this.publish(node, pending);
     if (frame.kind === 'call') pending.calls.push(frame.call);
@@ -115,7 +118,10 @@ export class NatsTransport implements Transport {
     this.metrics.garbage.inc({ kind });
     if (this.garbageSeen.has(kind)) return;
     this.garbageSeen.add(kind);
-    this.log.warn({ kind, err: String(err) }, 'undecodable message on inbox (further ones of this kind are only counted)');
+    this.log.warn(
+      { kind, err: String(err) },
+      'undecodable message on inbox (further ones of this kind are only counted)',
+    );
   }
 
   async close(): Promise<void> {

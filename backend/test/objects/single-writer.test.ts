@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ErrorCode, ObjectRuntime, type ResidentError } from '../../src/objects/index.ts';
+import { MemoryStateStore } from '../../src/objects/storage/memory-store.ts';
+import { type RuntimeCluster, startRuntimeCluster } from '../support/runtime-cluster.ts';
+import { ALL, Counter } from './fixtures.ts';
+import { quietLog, waitFor } from './support.ts';
+
+function metric(text: string, name: string, label: string): number {
+  const m = text.match(new RegExp(`^${name}\\{${label}\\} (\\d+)`, 'm'));
+  return m ? Number(m[1]) : 0;
+}
+
+describe('single writer', () => {
+  test('a stale activation cannot overwrite newer state: its commit fails and nothing it did is kept', async () => {
+    // Two embedded runtimes over one store both believe they own everything: the worst case fencing must survive.
+    const store = new MemoryStateStore();
+    const a = await ObjectRuntime.start({ classes: ALL, store, log: quietLog(), callTimeoutMs: 300 });
+    const b = await ObjectRuntime.start({ classes: ALL, store, log: quietLog(), callTimeoutMs: 300 });
+    try {
+      assert.equal(await a.get(Counter, 'k').add(1), 1);
+      assert.equal(await b.get(Counter, 'k').add(10), 11, 'b activated from the stored state');
+      // a's activation is stale: its commit must fail, and its retry must start from the stored state
+      assert.equal(await a.get(Counter, 'k').add(100), 111);
+      const commits = await a.options.metricsRegistry.getSingleMetricAsString('resident_commits_total');
+      assert.match(commits, /outcome="conflict"} 1/);
+    } finally {
+      await a.stop({ drain: false });
+      await b.stop({ drain: false });
+    }
+  });
+
+  describe('a node cut off from NATS (SIGSTOP) while another takes its objects over', () => {
+    let cluster: RuntimeCluster;
+    before(async () => {
+      cluster = await startRuntimeCluster({ nodes: 3 });
+    });
+    after(() => cluster?.close());
+
+    test('its later work is refused and the state holds exactly the acknowledged changes', async () => {
+      const client = await cluster.client();
+      let key = '';
+      for (let i = 0; !key; i++) if (client.locate(Counter, `sw${i}`) === 'node1') key = `sw${i}`;
+      const c = client.get(Counter, key);
+      for (let i = 0; i < 10; i++) await c.add(1);
+      const node1 = cluster.node('node1');
+      node1.pause();
+      // Delivered to the paused node's socket; it will run when the node wakes up, long after we gave up on it.
+      const stranded = client.get(Counter, key, { timeoutMs: 30_000 }).add(100);
+      const strandedErr = await stranded.then(
+        () => assert.fail('the paused node must not acknowledge'),
+        (e: unknown) => e as ResidentError,
+      );
+      assert.equal(strandedErr.code, ErrorCode.NodeLost);
+      await waitFor(() => client.locate(Counter, key) !== 'node1', 5000, 'another node to own the object');
+      for (let i = 0; i < 5; i++) await c.add(1);
+      node1.resume();
+      await waitFor(
+        async () => metric(await cluster.metrics('node1'), 'resident_shard_moves_total', 'kind="lost"') > 0,
+        10_000,
+        'node1 to notice it lost its shards',
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(await c.get(), 15, 'exactly the 15 acknowledged increments');
+      assert.notEqual(client.locate(Counter, key), undefined);
+    });
+  });
+});

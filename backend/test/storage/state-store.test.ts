@@ -1,0 +1,427 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { type NatsCluster, startNats, startNatsCluster } from '@resident/shared/testing';
+import {
+  decodeStateKey,
+  encodeStateKey,
+  KvStateStore,
+  LmdbStateStore,
+  MemoryStateStore,
+  type Revision,
+  RevisionConflict,
+  type StateStore,
+} from '../../src/objects/storage/index.ts';
+
+/** Ids that break naive key schemes: subject tokens and wildcards, the escape character, empties, surrogates. */
+const TRICKY_IDS = [
+  '',
+  ' ',
+  'a b',
+  '.',
+  '..',
+  'a.b',
+  'a..b',
+  '.a',
+  'a.',
+  '/',
+  'a/b',
+  '*',
+  '>',
+  'a.*',
+  'a.>',
+  '=',
+  '==',
+  '=003d',
+  '=0041',
+  'A',
+  'a=b',
+  'Player:42',
+  '\u0000',
+  'tab\tnewline\n',
+  'ünïcödé',
+  '日本語',
+  '😀',
+  '\ud800',
+  '\udc00',
+  '\ufffd',
+  '$KV',
+  '_kv_x',
+  'x'.repeat(300),
+];
+
+let lastId = 0;
+const freshId = (label: string): string => `${label}-${++lastId}`;
+const bytes = (...values: number[]): Uint8Array => new Uint8Array(values);
+
+function conflictOn(id: string, expected: Revision | undefined): (err: unknown) => boolean {
+  return (err) => err instanceof RevisionConflict && err.id === id && err.expected === expected;
+}
+
+interface Subject {
+  readonly store: StateStore;
+  dispose(): Promise<void>;
+}
+
+/** The contract every StateStore keeps, run once per implementation. */
+function conformance(name: string, setup: () => Promise<Subject>): void {
+  describe(`${name}: StateStore contract`, () => {
+    let subject: Subject | undefined;
+    const store = (): StateStore => {
+      assert.ok(subject, 'store not set up');
+      return subject.store;
+    };
+    before(async () => {
+      subject = await setup();
+    });
+    after(async () => {
+      await subject?.dispose();
+    });
+
+    it('loads a missing id as undefined', async () => {
+      assert.equal(await store().load(freshId('missing')), undefined);
+    });
+
+    it('creates a new id and loads back the same bytes and revision', async () => {
+      const id = freshId('create');
+      const revision = await store().save(id, bytes(1, 2, 3), undefined);
+      assert.ok(Number.isSafeInteger(revision) && revision > 0, `revision ${revision}`);
+      assert.deepEqual(await store().load(id), { value: bytes(1, 2, 3), revision });
+    });
+
+    it('updates with the current revision', async () => {
+      const id = freshId('update');
+      const first = await store().save(id, bytes(1), undefined);
+      const second = await store().save(id, bytes(2), first);
+      assert.notEqual(second, first);
+      assert.deepEqual(await store().load(id), { value: bytes(2), revision: second });
+    });
+
+    it('rejects an update from a stale revision and keeps the stored value', async () => {
+      const id = freshId('stale');
+      const first = await store().save(id, bytes(1), undefined);
+      const second = await store().save(id, bytes(2), first);
+      await assert.rejects(store().save(id, bytes(3), first), conflictOn(id, first));
+      assert.deepEqual(await store().load(id), { value: bytes(2), revision: second });
+    });
+
+    it('rejects a create of an existing id and keeps the stored value', async () => {
+      const id = freshId('exists');
+      const revision = await store().save(id, bytes(1), undefined);
+      await assert.rejects(store().save(id, bytes(2), undefined), conflictOn(id, undefined));
+      assert.deepEqual(await store().load(id), { value: bytes(1), revision });
+    });
+
+    it('rejects saves from revisions the id never had', async () => {
+      const missing = freshId('never');
+      await assert.rejects(store().save(missing, bytes(1), 1_000_000), conflictOn(missing, 1_000_000));
+      assert.equal(await store().load(missing), undefined);
+      const id = freshId('never');
+      const revision = await store().save(id, bytes(1), undefined);
+      for (const wrong of [0, -1, revision + 1_000_000]) {
+        await assert.rejects(store().save(id, bytes(2), wrong), conflictOn(id, wrong));
+      }
+      assert.deepEqual(await store().load(id), { value: bytes(1), revision });
+    });
+
+    it('removes only with the current revision', async () => {
+      const id = freshId('remove');
+      const first = await store().save(id, bytes(1), undefined);
+      const second = await store().save(id, bytes(2), first);
+      for (const wrong of [first, 0, second + 1_000_000]) {
+        await assert.rejects(store().remove(id, wrong), conflictOn(id, wrong));
+      }
+      assert.deepEqual(await store().load(id), { value: bytes(2), revision: second });
+      await store().remove(id, second);
+      assert.equal(await store().load(id), undefined);
+      await assert.rejects(store().remove(id, second), conflictOn(id, second));
+    });
+
+    it('rejects removing a missing id', async () => {
+      const id = freshId('remove-missing');
+      await assert.rejects(store().remove(id, 1), conflictOn(id, 1));
+    });
+
+    it('re-creates a removed id, and revisions from before the removal stay stale', async () => {
+      const id = freshId('recreate');
+      const old = await store().save(id, bytes(1), undefined);
+      await store().remove(id, old);
+      const renewed = await store().save(id, bytes(2), undefined);
+      assert.notEqual(renewed, old);
+      await assert.rejects(store().save(id, bytes(3), old), conflictOn(id, old));
+      await assert.rejects(store().remove(id, old), conflictOn(id, old));
+      assert.deepEqual(await store().load(id), { value: bytes(2), revision: renewed });
+    });
+
+    it('completes 200 concurrent saves to distinct ids', async () => {
+      const ids = Array.from({ length: 200 }, () => freshId('many'));
+      const revisions = await Promise.all(ids.map((id, i) => store().save(id, bytes(i & 0xff, i >> 8), undefined)));
+      const loaded = await Promise.all(ids.map((id) => store().load(id)));
+      loaded.forEach((state, i) => {
+        assert.deepEqual(state, { value: bytes(i & 0xff, i >> 8), revision: revisions[i] });
+      });
+    });
+
+    it('lets exactly one of 20 concurrent updates from one revision win', async () => {
+      const id = freshId('cas');
+      const base = await store().save(id, bytes(0), undefined);
+      const attempts = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => store().save(id, bytes(i), base)));
+      assertOneWinner(attempts, id, base);
+      const winner = attempts.findIndex((a) => a.status === 'fulfilled');
+      assert.deepEqual(await store().load(id), { value: bytes(winner), revision: revisionOf(attempts[winner]) });
+    });
+
+    it('lets exactly one of 20 concurrent creates of one id win', async () => {
+      const id = freshId('create-race');
+      const attempts = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) => store().save(id, bytes(i), undefined)),
+      );
+      assertOneWinner(attempts, id, undefined);
+    });
+
+    it('lets exactly one of 20 concurrent re-creates of a removed id win', async () => {
+      const id = freshId('recreate-race');
+      await store().remove(id, await store().save(id, bytes(0), undefined));
+      const attempts = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) => store().save(id, bytes(i), undefined)),
+      );
+      assertOneWinner(attempts, id, undefined);
+    });
+
+    it('shares no bytes with callers', async () => {
+      const id = freshId('alias');
+      const input = bytes(1, 2, 3);
+      const saving = store().save(id, input, undefined);
+      input[0] = 99; // before the save settles: the store must have taken its own copy already
+      const revision = await saving;
+      input[1] = 98;
+      const loaded = await store().load(id);
+      assert.deepEqual(loaded, { value: bytes(1, 2, 3), revision });
+      assert.ok(loaded);
+      loaded.value[2] = 97;
+      assert.deepEqual(await store().load(id), { value: bytes(1, 2, 3), revision });
+    });
+
+    it('stores exactly the bytes of a view, and empty values', async () => {
+      const view = Buffer.from([9, 9, 1, 2, 3, 9]).subarray(2, 5);
+      const viewId = freshId('view');
+      const viewRevision = await store().save(viewId, view, undefined);
+      assert.deepEqual(await store().load(viewId), { value: bytes(1, 2, 3), revision: viewRevision });
+      const emptyId = freshId('empty');
+      const emptyRevision = await store().save(emptyId, new Uint8Array(0), undefined);
+      assert.deepEqual(await store().load(emptyId), { value: bytes(), revision: emptyRevision });
+    });
+
+    it('keeps ids with unusual characters apart', async () => {
+      const revisions = await Promise.all(TRICKY_IDS.map((id, i) => store().save(id, bytes(i), undefined)));
+      for (const [i, id] of TRICKY_IDS.entries()) {
+        assert.deepEqual(await store().load(id), { value: bytes(i), revision: revisions[i] }, JSON.stringify(id));
+      }
+    });
+  });
+}
+
+function assertOneWinner(attempts: PromiseSettledResult<Revision>[], id: string, expected: Revision | undefined): void {
+  const losers = attempts.filter((a) => a.status === 'rejected');
+  assert.equal(attempts.length - losers.length, 1, 'winners');
+  for (const loser of losers) assert.ok(conflictOn(id, expected)(loser.reason), String(loser.reason));
+}
+
+function revisionOf(attempt: PromiseSettledResult<Revision> | undefined): Revision {
+  assert.equal(attempt?.status, 'fulfilled');
+  return attempt.value;
+}
+
+// --- memory ---
+
+conformance('memory', async () => {
+  const store = new MemoryStateStore();
+  return { store, dispose: () => store.close() };
+});
+
+// --- lmdb ---
+
+async function tempDir(): Promise<{ path: string; remove(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), 'resident-lmdb-'));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+conformance('lmdb', async () => {
+  const dir = await tempDir();
+  const store = await LmdbStateStore.open(join(dir.path, 'state'));
+  return {
+    store,
+    async dispose() {
+      await store.close();
+      await dir.remove();
+    },
+  };
+});
+
+describe('LmdbStateStore', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>> | undefined;
+  const path = (): string => join(dir?.path ?? assert.fail('no temp dir'), 'state');
+  before(async () => {
+    dir = await tempDir();
+  });
+  after(async () => {
+    await dir?.remove();
+  });
+
+  it('keeps state and revision order across close and reopen', async () => {
+    const first = await LmdbStateStore.open(path());
+    const a1 = await first.save('a', bytes(1), undefined);
+    const a2 = await first.save('a', bytes(2), a1);
+    const b1 = await first.save('b', bytes(3), undefined);
+    await first.remove('b', b1);
+    await first.close();
+
+    const second = await LmdbStateStore.open(path());
+    try {
+      assert.deepEqual(await second.load('a'), { value: bytes(2), revision: a2 });
+      assert.equal(await second.load('b'), undefined);
+      await assert.rejects(second.save('a', bytes(4), a1), RevisionConflict);
+      const b2 = await second.save('b', bytes(5), undefined);
+      assert.ok(b2 > Math.max(a1, a2, b1), 'revisions continue above every earlier one');
+      assert.ok((await second.save('a', bytes(6), a2)) > b2);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('rejects ids too long for an lmdb key and stays usable', async () => {
+    const store = await LmdbStateStore.open(path());
+    try {
+      await assert.rejects(store.save('x'.repeat(2000), bytes(1), undefined), RangeError);
+      await assert.rejects(store.save('é'.repeat(989), bytes(1), undefined), RangeError);
+      const revision = await store.save('x'.repeat(1977), bytes(1), undefined);
+      assert.deepEqual(await store.load('x'.repeat(1977)), { value: bytes(1), revision });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+// --- JetStream KV ---
+
+describe('encodeStateKey', () => {
+  const randomIds = Array.from({ length: 2000 }, () =>
+    String.fromCharCode(
+      ...Array.from({ length: Math.floor(Math.random() * 8) }, () => Math.floor(Math.random() * 0x10000)),
+    ),
+  );
+
+  it('maps ids to valid KV keys that decode back', () => {
+    for (const id of [...TRICKY_IDS, ...randomIds]) {
+      const key = encodeStateKey(id);
+      assert.match(key, /^[-/_=A-Za-z0-9]+$/, JSON.stringify(id));
+      assert.equal(decodeStateKey(key), id);
+    }
+  });
+
+  it('never maps two ids to one key', () => {
+    const ids = new Set([...TRICKY_IDS, ...randomIds]);
+    assert.equal(new Set([...ids].map(encodeStateKey)).size, ids.size);
+  });
+
+  it('refuses keys no id encodes to', () => {
+    for (const key of ['', '=1', '=zzzz', '=00G0', 'a.b', 'a b', '=003D']) {
+      assert.throws(() => decodeStateKey(key), Error, JSON.stringify(key));
+    }
+  });
+
+  it('refuses ids too long for a subject', () => {
+    assert.throws(() => encodeStateKey('.'.repeat(500)), RangeError);
+  });
+});
+
+describe('KvStateStore on one nats-server', () => {
+  let nats: NatsCluster | undefined;
+  let nc: NatsConnection | undefined;
+  const connection = (): NatsConnection => nc ?? assert.fail('not connected');
+  before(async () => {
+    nats = await startNats();
+    nc = await connect({ servers: nats.urls });
+  });
+  after(async () => {
+    await nc?.close();
+    await nats?.close();
+  });
+
+  conformance('jetstream-kv R1', async () => {
+    const store = await KvStateStore.open(connection(), { bucket: 'state_r1' });
+    return { store, dispose: () => store.close() };
+  });
+
+  it('creates a bucket keeping one entry per key, with direct gets', async () => {
+    await KvStateStore.open(connection(), { bucket: 'state_config' });
+    const { config } = await (await jetstreamManager(connection())).streams.info('KV_state_config');
+    assert.equal(config.max_msgs_per_subject, 1);
+    assert.equal(config.num_replicas, 1);
+    assert.equal(config.allow_direct, true);
+  });
+
+  it('reads a removed id as absent while its DEL marker remains, and creates it again', async () => {
+    const store = await KvStateStore.open(connection(), { bucket: 'state_marker' });
+    const raw = await new Kvm(connection()).open('state_marker');
+    const id = 'room.7/α';
+    await store.remove(id, await store.save(id, bytes(1), undefined));
+    assert.equal((await raw.get(encodeStateKey(id)))?.operation, 'DEL');
+    assert.equal(await store.load(id), undefined);
+    const revision = await store.save(id, bytes(2), undefined);
+    assert.deepEqual(await store.load(id), { value: bytes(2), revision });
+  });
+});
+
+describe('KvStateStore on a 3-server cluster', () => {
+  let cluster: NatsCluster | undefined;
+  // One connection per server, each pinned to it: three nodes of a game backend.
+  let connections: NatsConnection[] = [];
+  const stores = (): Promise<KvStateStore[]> =>
+    Promise.all(connections.map((nc) => KvStateStore.open(nc, { bucket: 'state_r3', replicas: 3 })));
+  before(async () => {
+    cluster = await startNatsCluster({ size: 3 });
+    connections = await Promise.all(cluster.urls.map((url) => connect({ servers: url })));
+  });
+  after(async () => {
+    await Promise.all(connections.map((nc) => nc.close()));
+    await cluster?.close();
+  });
+
+  conformance('jetstream-kv R3', async () => {
+    const [store] = await stores();
+    assert.ok(store);
+    return { store, dispose: () => store.close() };
+  });
+
+  it('lets exactly one of concurrent updates from one revision win across servers', async () => {
+    const nodes = await stores();
+    for (let round = 0; round < 10; round++) {
+      const id = freshId('cluster-cas');
+      const base = await nodes[0]!.save(id, bytes(0), undefined);
+      const attempts = await Promise.allSettled(
+        Array.from({ length: 9 }, (_, i) => nodes[i % nodes.length]!.save(id, bytes(i + 1), base)),
+      );
+      assertOneWinner(attempts, id, base);
+      const winner = attempts.findIndex((a) => a.status === 'fulfilled');
+      const state = await nodes[1]!.load(id);
+      assert.deepEqual(state, { value: bytes(winner + 1), revision: revisionOf(attempts[winner]) });
+    }
+  });
+
+  it('loads on one server what was just saved through another', async () => {
+    const [writer, reader] = await stores();
+    assert.ok(writer && reader);
+    const id = freshId('read-your-writes');
+    let revision = await writer.save(id, bytes(0), undefined);
+    for (let i = 1; i <= 100; i++) {
+      revision = await writer.save(id, bytes(i), revision);
+      assert.deepEqual(await reader.load(id), { value: bytes(i), revision });
+    }
+  });
+});

@@ -1,0 +1,35 @@
+// A runtime node as its own process, for tests that kill -9, pause or drain it. Hosts the test fixture classes.
+
+import pino from 'pino';
+import { ObjectRuntime } from '../../src/objects/index.ts';
+import { connectNats } from '../../src/objects/transport/connect.ts';
+import { ALL } from '../objects/fixtures.ts';
+
+const env = (name: string) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`runtime-node needs ${name}`);
+  return v;
+};
+
+const nc = await connectNats(env('NATS_URLS').split(','), env('RESIDENT_NODE_ID'));
+const runtime = await ObjectRuntime.start({
+  classes: ALL,
+  nodeId: env('RESIDENT_NODE_ID'),
+  nats: { connection: nc, cluster: env('RESIDENT_CLUSTER'), replicas: Number(process.env.RESIDENT_REPLICAS ?? 1) },
+  log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }),
+  ...JSON.parse(process.env.RESIDENT_OPTIONS ?? '{}'),
+});
+// Lets tests read this process's metrics without an HTTP server.
+nc.subscribe(`test.${env('RESIDENT_CLUSTER')}.${runtime.nodeId}.metrics`, {
+  callback: (_err, msg) => {
+    void runtime.options.metricsRegistry.metrics().then((text) => msg.respond(text));
+  },
+});
+await nc.flush();
+process.stdout.write('READY\n');
+
+process.on('SIGTERM', async () => {
+  await runtime.stop({ drain: true });
+  await nc.drain();
+  process.exit(0);
+});
