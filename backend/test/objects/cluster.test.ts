@@ -3,8 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { ErrorCode, type ObjectRuntime, ResidentError } from '../../src/objects/index.ts';
 import { inboxSubject } from '../../src/objects/transport/nats-transport.ts';
-import { type RuntimeCluster, startRuntimeCluster } from '../support/runtime-cluster.ts';
-import { Counter, Echo, Hop } from './fixtures.ts';
+import { Counter, Echo, Hop } from '../../testing/fixtures.ts';
+import { type RuntimeCluster, startRuntimeCluster } from '../../testing/runtime-cluster.ts';
 
 describe('cluster: calls across nodes', () => {
   let cluster: RuntimeCluster;

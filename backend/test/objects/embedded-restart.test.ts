@@ -7,7 +7,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-const script = fileURLToPath(new URL('../support/embedded-node.ts', import.meta.url));
+const script = fileURLToPath(new URL('../../testing/embedded-node.ts', import.meta.url));
 const dirs: string[] = [];
 after(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { ErrorCode, ObjectRuntime, ResidentError, type RuntimeOptions } from '../../src/objects/index.ts';
 import { MemoryStateStore } from '../../src/objects/storage/memory-store.ts';
-import { ALL, Alarm, Counter, Echo, Hop, Ticker, Turnstile } from './fixtures.ts';
-import { quietLog, waitFor } from './support.ts';
+import { ALL, Alarm, Counter, Echo, Hop, Ticker, Turnstile } from '../../testing/fixtures.ts';
+import { quietLog, waitFor } from '../../testing/support.ts';
 
 const runtimes: ObjectRuntime[] = [];
 after(async () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ErrorCode, type ObjectRuntime, ResidentError } from '../../src/objects/index.ts';
-import { type RuntimeCluster, startRuntimeCluster } from '../support/runtime-cluster.ts';
-import { Alarm, Counter } from './fixtures.ts';
-import { waitFor } from './support.ts';
+import { Alarm, Counter } from '../../testing/fixtures.ts';
+import { type RuntimeCluster, startRuntimeCluster } from '../../testing/runtime-cluster.ts';
+import { pool, waitFor } from '../../testing/support.ts';
 
 /** Keys whose objects the given node owns right now, as the client's placement sees it. */
 function keysOn(client: ObjectRuntime, node: string, count: number, prefix: string): string[] {
@@ -11,16 +11,6 @@ function keysOn(client: ObjectRuntime, node: string, count: number, prefix: stri
   for (let i = 0; keys.length < count; i++)
     if (client.locate(Counter, `${prefix}${i}`) === node) keys.push(`${prefix}${i}`);
   return keys;
-}
-
-/** Runs fn over items with at most `width` in flight. */
-async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
 }
 
 /** Calls until the object answers; counts errors that leave the outcome unknown (the call may have run). */

@@ -4,8 +4,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { type NatsCluster, startNats } from '@resident/shared/testing';
 import { ErrorCode, ObjectRuntime, ResidentError } from '../../src/objects/index.ts';
 import { connectNats } from '../../src/objects/transport/connect.ts';
-import { ALL, Counter } from './fixtures.ts';
-import { quietLog, waitFor } from './support.ts';
+import { ALL, Counter } from '../../testing/fixtures.ts';
+import { quietLog, waitFor } from '../../testing/support.ts';
 
 let nats: NatsCluster | undefined;
 const conns: NatsConnection[] = [];

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ObjectRuntime } from '../../src/objects/index.ts';
-import { type RuntimeCluster, startRuntimeCluster } from '../support/runtime-cluster.ts';
-import { Counter } from './fixtures.ts';
-import { waitFor } from './support.ts';
+import { Counter } from '../../testing/fixtures.ts';
+import { type RuntimeCluster, startRuntimeCluster } from '../../testing/runtime-cluster.ts';
+import { waitFor } from '../../testing/support.ts';
 
 /** Callers that keep incrementing while the cluster changes; every failure is kept for the assertion. */
 class Load {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ErrorCode, ObjectRuntime, type ResidentError } from '../../src/objects/index.ts';
 import { MemoryStateStore } from '../../src/objects/storage/memory-store.ts';
-import { type RuntimeCluster, startRuntimeCluster } from '../support/runtime-cluster.ts';
-import { ALL, Counter } from './fixtures.ts';
-import { quietLog, waitFor } from './support.ts';
+import { ALL, Counter } from '../../testing/fixtures.ts';
+import { type RuntimeCluster, startRuntimeCluster } from '../../testing/runtime-cluster.ts';
+import { quietLog, waitFor } from '../../testing/support.ts';
 
 function metric(text: string, name: string, label: string): number {
   const m = text.match(new RegExp(`^${name}\\{${label}\\} (\\d+)`, 'm'));

@@ -3,10 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { type NatsCluster, startNats, startNatsCluster } from '@resident/shared/testing';
-import { ObjectRuntime, type RuntimeOptions } from '../../src/objects/index.ts';
-import { connectNats } from '../../src/objects/transport/connect.ts';
-import { ALL } from '../objects/fixtures.ts';
-import { quietLog } from '../objects/support.ts';
+import { ObjectRuntime, type RuntimeOptions } from '../src/objects/index.ts';
+import { connectNats } from '../src/objects/transport/connect.ts';
+import { ALL } from './fixtures.ts';
+import { quietLog } from './support.ts';
 
 const NODE_SCRIPT = fileURLToPath(new URL('./runtime-node.ts', import.meta.url));
 const live = new Set<ChildProcess>();
@@ -32,6 +32,8 @@ export interface ClusterOptions {
     >
   >;
   readonly replicas?: number;
+  /** Host processes answer plain NATS requests on this subject (the baseline for call benchmarks). */
+  readonly echoSubject?: string;
 }
 
 /** A runtime node in its own process: it can be killed, paused, drained and started again. */
@@ -170,6 +172,7 @@ function nodeEnv(nats: NatsCluster, name: string, opts: ClusterOptions): NodeJS.
     RESIDENT_CLUSTER: name,
     RESIDENT_REPLICAS: String(opts.replicas ?? 1),
     RESIDENT_OPTIONS: JSON.stringify(opts.runtime ?? {}),
+    ...(opts.echoSubject ? { RESIDENT_ECHO_SUBJECT: opts.echoSubject } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { Resident } from '../../src/objects/index.ts';
+import { Resident } from '../src/objects/index.ts';
 
 export class Counter extends Resident<{ n: number; activations: number; deactivations: number }> {
   static initial() {
@@ -124,6 +124,9 @@ export class Echo extends Resident<{ last: unknown }> {
   }
   last() {
     return this.state.last;
+  }
+  ping(x: number) {
+    return x;
   }
   big(bytes: number) {
     return 'x'.repeat(bytes);

@@ -1,9 +1,9 @@
 // A runtime node as its own process, for tests that kill -9, pause or drain it. Hosts the test fixture classes.
 
 import pino from 'pino';
-import { ObjectRuntime } from '../../src/objects/index.ts';
-import { connectNats } from '../../src/objects/transport/connect.ts';
-import { ALL } from '../objects/fixtures.ts';
+import { ObjectRuntime } from '../src/objects/index.ts';
+import { connectNats } from '../src/objects/transport/connect.ts';
+import { ALL } from './fixtures.ts';
 
 const env = (name: string) => {
   const v = process.env[name];
@@ -25,6 +25,15 @@ nc.subscribe(`test.${env('RESIDENT_CLUSTER')}.${runtime.nodeId}.metrics`, {
     void runtime.options.metricsRegistry.metrics().then((text) => msg.respond(text));
   },
 });
+// Plain request/reply responder, the baseline the object runtime's calls are compared with.
+const echo = process.env.RESIDENT_ECHO_SUBJECT;
+if (echo) {
+  nc.subscribe(echo, {
+    callback: (_err, msg) => {
+      msg.respond(msg.data);
+    },
+  });
+}
 await nc.flush();
 process.stdout.write('READY\n');
 
