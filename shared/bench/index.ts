@@ -38,11 +38,14 @@ export function machineInfo(extra: Record<string, string> = {}): Record<string, 
     memGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
     os: osName(),
-    glibc:
-      (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime ??
-      'unknown',
+    glibc: glibcVersion(),
     ...extra,
   };
+}
+
+function glibcVersion(): string {
+  const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
+  return report.header?.glibcVersionRuntime ?? 'unknown';
 }
 
 function osName(): string {
