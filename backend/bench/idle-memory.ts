@@ -25,6 +25,6 @@ const h0 = heap();
 for (let i = 0; i < N; i += refs.length) {
   await Promise.all(refs.map((j) => runtime.get(Echo, `o${i + j}`).ping(j)));
 }
-const perActivation = (heap() - h0) / N;
+const perActivation = (heap() - h0) / (runtime.activeObjects - 1);
 process.stdout.write(`${JSON.stringify({ objects: runtime.activeObjects, perActivation, stateBytes })}\n`);
 await runtime.stop({ drain: false });

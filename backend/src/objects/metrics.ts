@@ -1,69 +1,64 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** Runtime counters and histograms in base units, labelled by class at most (never by object key). */
+type Counts = Map<string, number>;
+
+function bump(counts: Counts, label: string): void {
+  counts.set(label, (counts.get(label) ?? 0) + 1);
+}
+
+/** A Prometheus counter whose value is read from a plain map at scrape time: free on the hot path. */
+function countsCounter(registry: Registry, name: string, help: string, label: string, counts: Counts): void {
+  new Counter({
+    name,
+    help,
+    labelNames: [label],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [value, n] of counts) this.inc({ [label]: value }, n);
+    },
+  });
+}
+
+/**
+ * Runtime metrics in base units, labelled by class or outcome at most, never by object key. Hot-path events only
+ * increment plain numbers; Prometheus reads them when scraped.
+ */
 export class RuntimeMetrics {
-  private readonly activations: Counter;
-  private readonly deactivations: Counter;
-  private readonly active: Gauge;
-  private readonly turns: Counter;
-  private readonly calls: Counter;
+  private readonly activations: Counts = new Map();
+  private readonly deactivations: Counts = new Map();
+  private readonly turns: Counts = new Map();
+  private readonly calls: Counts = new Map();
+  private readonly commits: Counts = new Map();
+  private readonly moves: Counts = new Map();
+  private readonly garbageKinds: Counts = new Map();
+  private active = 0;
   private readonly callSeconds: Histogram;
   private readonly commitSeconds: Histogram;
-  private readonly moves: Counter;
-  private readonly commits: Counter;
-  readonly garbage: Counter;
 
   constructor(registry: Registry, mailboxDepth: () => number[]) {
     const registers = [registry];
-    this.activations = new Counter({
-      name: 'resident_activations_total',
-      help: 'Objects activated',
-      labelNames: ['class'],
+    countsCounter(registry, 'resident_activations_total', 'Objects activated', 'class', this.activations);
+    countsCounter(registry, 'resident_deactivations_total', 'Objects deactivated', 'class', this.deactivations);
+    countsCounter(registry, 'resident_turns_total', 'Turns run', 'class', this.turns);
+    countsCounter(registry, 'resident_calls_total', 'Calls made from this node, by outcome', 'outcome', this.calls);
+    countsCounter(registry, 'resident_commits_total', 'State commits by outcome', 'outcome', this.commits);
+    countsCounter(
+      registry,
+      'resident_shard_moves_total',
+      'Shards claimed, taken over, handed over or lost',
+      'kind',
+      this.moves,
+    );
+    countsCounter(registry, 'resident_inbox_garbage_total', 'Undecodable inbox messages', 'kind', this.garbageKinds);
+    const self = this;
+    new Gauge({
+      name: 'resident_active_objects',
+      help: 'Objects active on this node',
       registers,
-    });
-    this.deactivations = new Counter({
-      name: 'resident_deactivations_total',
-      help: 'Objects deactivated',
-      labelNames: ['class'],
-      registers,
-    });
-    this.active = new Gauge({ name: 'resident_active_objects', help: 'Objects active on this node', registers });
-    this.turns = new Counter({ name: 'resident_turns_total', help: 'Turns run', labelNames: ['class'], registers });
-    this.calls = new Counter({
-      name: 'resident_calls_total',
-      help: 'Calls made from this node',
-      labelNames: ['outcome'],
-      registers,
-    });
-    this.callSeconds = new Histogram({
-      name: 'resident_call_duration_seconds',
-      help: 'Call latency seen by the caller',
-      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
-      registers,
-    });
-    this.commitSeconds = new Histogram({
-      name: 'resident_commit_duration_seconds',
-      help: 'State commit latency',
-      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
-      registers,
-    });
-    this.moves = new Counter({
-      name: 'resident_shard_moves_total',
-      help: 'Shards handed over or taken over',
-      labelNames: ['kind'],
-      registers,
-    });
-    this.commits = new Counter({
-      name: 'resident_commits_total',
-      help: 'State commits by outcome',
-      labelNames: ['outcome'],
-      registers,
-    });
-    this.garbage = new Counter({
-      name: 'resident_inbox_garbage_total',
-      help: 'Undecodable inbox messages',
-      labelNames: ['kind'],
-      registers,
+      collect() {
+        this.set(self.active);
+      },
     });
     new Gauge({
       name: 'resident_mailbox_depth_max',
@@ -73,38 +68,54 @@ export class RuntimeMetrics {
         this.set(Math.max(0, ...mailboxDepth()));
       },
     });
+    this.callSeconds = new Histogram({
+      name: 'resident_remote_call_duration_seconds',
+      help: 'Latency of calls to objects on other nodes, as the caller sees it',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+      registers,
+    });
+    this.commitSeconds = new Histogram({
+      name: 'resident_commit_duration_seconds',
+      help: 'State commit latency',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+      registers,
+    });
   }
 
   activated(cls: string): void {
-    this.activations.inc({ class: cls });
-    this.active.inc();
+    bump(this.activations, cls);
+    this.active++;
   }
 
   deactivated(cls: string): void {
-    this.deactivations.inc({ class: cls });
-    this.active.dec();
+    bump(this.deactivations, cls);
+    this.active--;
   }
 
   turnDone(cls: string): void {
-    this.turns.inc({ class: cls });
+    bump(this.turns, cls);
   }
 
-  callDone(ms: number, outcome: string): void {
-    this.calls.inc({ outcome });
-    this.callSeconds.observe(ms / 1000);
+  callDone(outcome: string, remoteMs?: number): void {
+    bump(this.calls, outcome);
+    if (remoteMs !== undefined) this.callSeconds.observe(remoteMs / 1000);
   }
 
   commitDone(ms: number): void {
     this.commitSeconds.observe(ms / 1000);
-    this.commits.inc({ outcome: 'ok' });
+    bump(this.commits, 'ok');
   }
 
   /** 'conflict': the store had newer state; 'fenced': this node may have lost ownership; 'error': the store failed. */
   commitFailed(outcome: 'conflict' | 'fenced' | 'error'): void {
-    this.commits.inc({ outcome });
+    bump(this.commits, outcome);
   }
 
   moved(kind: 'handover' | 'takeover' | 'claim' | 'lost'): void {
-    this.moves.inc({ kind });
+    bump(this.moves, kind);
+  }
+
+  garbage(kind: string): void {
+    bump(this.garbageKinds, kind);
   }
 }

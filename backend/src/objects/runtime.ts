@@ -11,6 +11,7 @@ import { CallTracker, timeoutError } from './messaging/call-tracker.ts';
 import type { CallFrame, ReplyFrame } from './messaging/envelope.ts';
 import { OutgoingCall } from './messaging/outgoing-call.ts';
 import { copyValue, packValue, unpackValue } from './messaging/payload.ts';
+import { InboundTurn, type InboundTurnHost, LocalTurn, type LocalTurnHost } from './messaging/turns.ts';
 import { RuntimeMetrics } from './metrics.ts';
 import { shardOf } from './placement/hash.ts';
 import type { Placement, PlacementEvents } from './placement/placement.ts';
@@ -68,7 +69,7 @@ const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
  * A node of the object runtime. `get(Class, key)` returns a typed reference; calls go to the object's owner node,
  * wherever that is, and the object activates there on first use.
  */
-export class ObjectRuntime implements Invoker, ReminderFirer {
+export class ObjectRuntime implements Invoker, ReminderFirer, LocalTurnHost, InboundTurnHost {
   readonly registry: ClassRegistry;
   readonly metrics: RuntimeMetrics;
   readonly log: Logger;
@@ -189,7 +190,7 @@ export class ObjectRuntime implements Invoker, ReminderFirer {
   }
 
   private attempt(call: OutgoingCall): void {
-    if (Date.now() > call.deadline) return call.fail(timeoutError(call));
+    if (call.attempts > 0 && Date.now() > call.deadline) return call.fail(timeoutError(call));
     const node = this.topology.placement.route(call.shard);
     if (node === undefined)
       return this.retryLater(call, new ResidentError(ErrorCode.Unavailable, 'no host node is alive'));
@@ -204,6 +205,7 @@ export class ObjectRuntime implements Invoker, ReminderFirer {
     if (args.length > this.options.maxPayloadBytes)
       return call.fail(tooLarge(call.describe(), args.length, this.options.maxPayloadBytes));
     call.node = node;
+    call.started ||= performance.now();
     const frame: CallFrame = {
       id: this.tracker.add(call),
       cls: call.entry.name,
@@ -218,29 +220,21 @@ export class ObjectRuntime implements Invoker, ReminderFirer {
 
   private attemptLocal(call: OutgoingCall): void {
     call.node = undefined;
-    const trackId = this.tracker.add(call);
-    const args = call.localArgs;
-    const method = call.method;
-    const turn: ObjectTurn = {
-      chain: call.chain,
-      deadline: call.deadline,
-      run: (instance) => (instance as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!(...args),
-      settle: (err, result) => {
-        if (!this.tracker.take(trackId)) return; // already timed out
-        if (err) return this.settleFailed(call, err);
-        try {
-          this.succeed(call, copyValue(result));
-        } catch (e) {
-          this.settleFailed(call, e as ResidentError);
-        }
-      },
-    };
+    const turn = new LocalTurn(this, call, this.tracker.add(call), call.localArgs);
     this.dispatch(call.entry, call.key, turn, call.id, call.shard);
   }
 
-  private succeed(call: OutgoingCall, value: unknown): void {
-    this.metrics.callDone(performance.now() - call.started, 'ok');
-    call.succeed(value);
+  settleLocal(turn: LocalTurn, err: ResidentError | undefined, result: unknown): void {
+    if (!this.tracker.take(turn.trackId)) return; // already timed out
+    if (err) return this.settleFailed(turn.call, err);
+    let value: unknown;
+    try {
+      value = copyValue(result);
+    } catch (e) {
+      return this.settleFailed(turn.call, asError(e));
+    }
+    this.metrics.callDone('ok');
+    turn.call.succeed(value);
   }
 
   private settleFailed(call: OutgoingCall, err: ResidentError): void {
@@ -249,7 +243,7 @@ export class ObjectRuntime implements Invoker, ReminderFirer {
       setTimeout(() => this.attempt(call), backoff);
       return;
     }
-    this.metrics.callDone(performance.now() - call.started, err.code);
+    this.metrics.callDone(err.code);
     call.fail(err);
   }
 
@@ -302,7 +296,6 @@ export class ObjectRuntime implements Invoker, ReminderFirer {
   }
 
   private onInboundCall(from: string, frame: CallFrame): void {
-    const reply = (err: ResidentError | undefined, result?: unknown) => this.reply(from, frame.id, err, result);
     let entry: ClassEntry;
     let args: unknown;
     try {
@@ -311,19 +304,14 @@ export class ObjectRuntime implements Invoker, ReminderFirer {
       args = unpackValue(frame.args) ?? [];
       if (!Array.isArray(args)) throw new ResidentError(ErrorCode.Serialization, 'call arguments are not an array');
     } catch (err) {
-      return reply(asError(err));
+      return this.reply(from, frame.id, asError(err));
     }
-    const method = frame.method;
-    const list = args;
-    this.dispatch(entry, frame.key, {
-      chain: frame.chain || this.newChain(),
-      deadline: Date.now() + frame.timeoutMs,
-      run: (instance) => (instance as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!(...list),
-      settle: reply,
-    });
+    const chain = frame.chain || this.newChain();
+    const turn = new InboundTurn(this, from, frame.id, frame.method, args, chain, Date.now() + frame.timeoutMs);
+    this.dispatch(entry, frame.key, turn);
   }
 
-  private reply(to: string, id: number, err: ResidentError | undefined, result?: unknown): void {
+  reply(to: string, id: number, err: ResidentError | undefined, result?: unknown): void {
     const frame: ReplyFrame = { id };
     if (err) {
       frame.errorCode = err.code;
@@ -352,11 +340,14 @@ export class ObjectRuntime implements Invoker, ReminderFirer {
         new ResidentError(frame.errorCode as ErrorCode, frame.errorMessage ?? '', call.chain),
       );
     }
+    let value: unknown;
     try {
-      this.succeed(call, unpackValue(frame.result ?? new Uint8Array()));
+      value = unpackValue(frame.result ?? new Uint8Array());
     } catch (err) {
-      call.fail(asError(err));
+      return call.fail(asError(err));
     }
+    this.metrics.callDone('ok', performance.now() - call.started);
+    call.succeed(value);
   }
 
   private onMembershipChange(): void {

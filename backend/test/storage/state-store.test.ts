@@ -380,48 +380,56 @@ describe('KvStateStore on one nats-server', () => {
 
 describe('KvStateStore on a 3-server cluster', () => {
   let cluster: NatsCluster | undefined;
-  // One connection per server, each pinned to it: three nodes of a game backend.
+  // One connection per server, each pinned to it: three nodes of a game backend sharing one R3 bucket.
   let connections: NatsConnection[] = [];
-  const stores = (): Promise<KvStateStore[]> =>
-    Promise.all(connections.map((nc) => KvStateStore.open(nc, { bucket: 'state_r3', replicas: 3 })));
+  let nodes: KvStateStore[] = [];
+  const node = (i: number): KvStateStore => nodes[i] ?? assert.fail(`no store on node ${i}`);
+  const openOnEveryNode = (bucket: string): Promise<KvStateStore[]> =>
+    Promise.all(connections.map((nc) => KvStateStore.open(nc, { bucket, replicas: 3 })));
   before(async () => {
     cluster = await startNatsCluster({ size: 3 });
     connections = await Promise.all(cluster.urls.map((url) => connect({ servers: url })));
+    nodes = await openOnEveryNode('state_r3');
   });
   after(async () => {
+    await Promise.all(nodes.map((store) => store.close()));
     await Promise.all(connections.map((nc) => nc.close()));
     await cluster?.close();
   });
 
-  conformance('jetstream-kv R3', async () => {
-    const [store] = await stores();
-    assert.ok(store);
-    return { store, dispose: () => store.close() };
+  conformance('jetstream-kv R3', async () => ({ store: node(0), dispose: async () => {} }));
+
+  it('opens one new bucket from every node at once', async () => {
+    for (let round = 0; round < 3; round++) {
+      const stores = await openOnEveryNode(`state_race_${round}`);
+      const revision = await stores[0]!.save('x', bytes(round), undefined);
+      assert.deepEqual(await stores[2]!.load('x'), { value: bytes(round), revision });
+    }
+    const { config } = await (await jetstreamManager(connections[0]!)).streams.info('KV_state_r3');
+    assert.equal(config.num_replicas, 3);
+    assert.equal(config.max_msgs_per_subject, 1);
   });
 
   it('lets exactly one of concurrent updates from one revision win across servers', async () => {
-    const nodes = await stores();
     for (let round = 0; round < 10; round++) {
       const id = freshId('cluster-cas');
-      const base = await nodes[0]!.save(id, bytes(0), undefined);
+      const base = await node(0).save(id, bytes(0), undefined);
       const attempts = await Promise.allSettled(
-        Array.from({ length: 9 }, (_, i) => nodes[i % nodes.length]!.save(id, bytes(i + 1), base)),
+        Array.from({ length: 9 }, (_, i) => node(i % nodes.length).save(id, bytes(i + 1), base)),
       );
       assertOneWinner(attempts, id, base);
       const winner = attempts.findIndex((a) => a.status === 'fulfilled');
-      const state = await nodes[1]!.load(id);
+      const state = await node(1).load(id);
       assert.deepEqual(state, { value: bytes(winner + 1), revision: revisionOf(attempts[winner]) });
     }
   });
 
   it('loads on one server what was just saved through another', async () => {
-    const [writer, reader] = await stores();
-    assert.ok(writer && reader);
     const id = freshId('read-your-writes');
-    let revision = await writer.save(id, bytes(0), undefined);
+    let revision = await node(0).save(id, bytes(0), undefined);
     for (let i = 1; i <= 100; i++) {
-      revision = await writer.save(id, bytes(i), revision);
-      assert.deepEqual(await reader.load(id), { value: bytes(i), revision });
+      revision = await node(0).save(id, bytes(i), revision);
+      assert.deepEqual(await node(1).load(id), { value: bytes(i), revision });
     }
   });
 });

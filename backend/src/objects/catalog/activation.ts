@@ -1,6 +1,7 @@
 import { ErrorCode, ResidentError, toWireError } from '../errors.ts';
-import { Mailbox, type Turn } from '../mailbox/mailbox.ts';
+import { Mailbox, type Turn, type TurnRunner } from '../mailbox/mailbox.ts';
 import { packValue, unpackValue } from '../messaging/payload.ts';
+import type { Refs } from '../refs.ts';
 import type { ClassEntry } from '../registry.ts';
 import { type ActivationContext, type AnyResident, CONTEXT, type TimerHandle } from '../resident.ts';
 import { type Revision, RevisionConflict } from '../storage/state-store.ts';
@@ -27,7 +28,7 @@ interface Waiting {
  * wait until a commit that includes their effects is stored; every call that completes while a commit is in flight
  * joins the next group, so a busy object writes once per store round trip, not once per call.
  */
-export class Activation {
+export class Activation implements TurnRunner<ObjectTurn>, ActivationContext {
   readonly mailbox: Mailbox<ObjectTurn>;
   status: Status = 'loading';
   lastUsed = Date.now();
@@ -37,10 +38,12 @@ export class Activation {
   private revision: Revision | undefined;
   private stored: Uint8Array | undefined;
   private dirty = false;
-  private waiting: Waiting[] = [];
   private committing = false;
+  // Allocated on first use: most activations sit idle and should cost as little as possible.
+  private waiting: Waiting[] | undefined;
   private timers: Map<number, NodeJS.Timeout> | undefined;
-  private settledWaiters: (() => void)[] = [];
+  private settledWaiters: (() => void)[] | undefined;
+  private refsCache: Refs | undefined;
 
   constructor(
     readonly id: string,
@@ -49,14 +52,14 @@ export class Activation {
     readonly key: string,
     private readonly host: ActivationHost,
   ) {
-    this.mailbox = new Mailbox(host.mailboxBound, this.start, this.onQuiet);
+    this.mailbox = new Mailbox(host.mailboxBound, this);
   }
 
   async activate(): Promise<void> {
     try {
       const state = await this.loadState();
       const instance = new this.entry.ctor();
-      Object.assign(instance, { key: this.key, state, [CONTEXT]: this.context() });
+      Object.assign(instance, { key: this.key, state, [CONTEXT]: this });
       this.instance = instance;
       await instance.onActivate?.();
       if (this.status !== 'loading') return; // closed while loading; its queued turns were bounced
@@ -80,7 +83,7 @@ export class Activation {
     return unpackValue(found.value);
   }
 
-  private readonly start = (turn: ObjectTurn): void => {
+  startTurn(turn: ObjectTurn): void {
     const now = Date.now();
     if (!turn.internal) this.lastUsed = now;
     if (turn.deadline !== 0 && now > turn.deadline) {
@@ -101,27 +104,27 @@ export class Activation {
         (e) => this.finish(turn, e, undefined),
       );
     else this.finish(turn, undefined, out);
-  };
+  }
 
   private finish(turn: ObjectTurn, err: unknown, result: unknown): void {
     this.host.metrics.turnDone(this.entry.name);
     if (err !== undefined) turn.settle(asResidentError(err, turn.chain));
     else if (!this.entry.durable) turn.settle(undefined, result);
-    else this.waiting.push({ turn, result });
+    else (this.waiting ??= []).push({ turn, result });
     this.dirty = this.entry.durable;
     this.mailbox.done();
   }
 
   /** No turn is running, so the state is consistent: start a commit unless one is already in flight. */
-  private readonly onQuiet = (): void => {
+  quiet(): void {
     if (this.committing || !this.dirty) return this.notifySettled();
     if (this.status === 'closed') return this.failWaiting(this.lostError());
     this.commit();
-  };
+  }
 
   private commit(): void {
-    const group = this.waiting;
-    this.waiting = [];
+    const group = this.waiting ?? [];
+    this.waiting = undefined;
     this.dirty = false;
     let bytes: Uint8Array;
     try {
@@ -164,7 +167,7 @@ export class Activation {
 
   private afterCommit(): void {
     this.committing = false;
-    if (this.mailbox.idle || this.status !== 'active') this.onQuiet();
+    if (this.mailbox.idle || this.status !== 'active') this.quiet();
   }
 
   private lostError(): ResidentError {
@@ -174,7 +177,7 @@ export class Activation {
   /** Resolves once no turn runs and every completed turn is stored. */
   private settled(): Promise<void> {
     if (this.isSettled()) return Promise.resolve();
-    return new Promise((resolve) => this.settledWaiters.push(resolve));
+    return new Promise((resolve) => (this.settledWaiters ??= []).push(resolve));
   }
 
   private isSettled(): boolean {
@@ -182,8 +185,10 @@ export class Activation {
   }
 
   private notifySettled(): void {
-    if (!this.isSettled() || this.settledWaiters.length === 0) return;
-    for (const resolve of this.settledWaiters.splice(0)) resolve();
+    if (!this.isSettled() || !this.settledWaiters) return;
+    const waiters = this.settledWaiters;
+    this.settledWaiters = undefined;
+    for (const resolve of waiters) resolve();
   }
 
   /**
@@ -211,12 +216,13 @@ export class Activation {
       this.host.log.warn({ id: this.id, err: String(err) }, 'onDeactivate threw');
     }
     this.dirty = this.entry.durable;
-    this.onQuiet();
+    this.quiet();
     await this.settled();
   }
 
   private failWaiting(err: ResidentError): void {
-    settleAll(this.waiting.splice(0), err);
+    settleAll(this.waiting ?? [], err);
+    this.waiting = undefined;
     this.dirty = false;
     this.notifySettled();
   }
@@ -225,17 +231,20 @@ export class Activation {
     for (const turn of this.mailbox.takeQueued()) turn.settle(err);
   }
 
-  private context(): ActivationContext {
-    return {
-      refs: this.host.refsFor(() => this.mailbox.runningChain),
-      setTimer: (fn, ms, repeat) => this.setTimer(fn, ms, repeat),
-      clearTimer: (handle) => this.clearTimer(handle),
-      setReminder: (name, dueMs, periodMs) => this.host.reminders.set(this, name, dueMs, periodMs),
-      clearReminder: (name) => this.host.reminders.clear(this, name),
-    };
+  get refs(): Refs {
+    this.refsCache ??= this.host.refsFor(() => this.mailbox.runningChain);
+    return this.refsCache;
   }
 
-  private setTimer(fn: () => unknown, ms: number, repeat: boolean): TimerHandle {
+  setReminder(name: string, dueMs: number, periodMs: number): Promise<void> {
+    return this.host.reminders.set(this, name, dueMs, periodMs);
+  }
+
+  clearReminder(name: string): Promise<void> {
+    return this.host.reminders.clear(this, name);
+  }
+
+  setTimer(fn: () => unknown, ms: number, repeat: boolean): TimerHandle {
     if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`timer delay must be a finite number ≥ 0, got ${ms}`);
     this.timers ??= new Map();
     const id = this.host.nextTimerId();
@@ -247,7 +256,7 @@ export class Activation {
     return { id };
   }
 
-  private clearTimer(handle: TimerHandle): void {
+  clearTimer(handle: TimerHandle): void {
     const t = this.timers?.get(handle.id);
     if (t) clearTimeout(t);
     this.timers?.delete(handle.id);

@@ -8,6 +8,13 @@ export interface Turn {
 
 export type Admission = 'started' | 'queued' | 'full';
 
+/** What runs the turns. An interface rather than callbacks, so a mailbox costs no closures per activation. */
+export interface TurnRunner<T extends Turn> {
+  startTurn(turn: T): void;
+  /** No turn is running: the consistent point where state can be snapshotted. */
+  quiet(): void;
+}
+
 export class Mailbox<T extends Turn> {
   private running = 0;
   private chain: string | undefined;
@@ -16,9 +23,7 @@ export class Mailbox<T extends Turn> {
 
   constructor(
     private readonly bound: number,
-    private readonly start: (turn: T) => void,
-    /** Called whenever no turn is running: the consistent point where state can be snapshotted. */
-    private readonly onQuiet: () => void,
+    private readonly runner: TurnRunner<T>,
   ) {}
 
   /** The chain whose turns are running, if any. Only one chain runs at a time, so this is unambiguous. */
@@ -50,7 +55,7 @@ export class Mailbox<T extends Turn> {
     this.running--;
     if (this.running > 0) return;
     this.chain = undefined;
-    this.onQuiet();
+    this.runner.quiet();
     this.next();
   }
 
@@ -81,6 +86,6 @@ export class Mailbox<T extends Turn> {
   private begin(turn: T): void {
     this.running++;
     this.chain = turn.chain;
-    this.start(turn);
+    this.runner.startTurn(turn);
   }
 }

@@ -2,7 +2,7 @@ import { ErrorCode, ResidentError } from '../errors.ts';
 
 export interface TrackedCall {
   readonly deadline: number;
-  /** Node the current attempt went to; undefined while the call waits between attempts. */
+  /** Node the current attempt went to; undefined for a local attempt. */
   node: string | undefined;
   fail(err: ResidentError): void;
   describe(): string;
@@ -10,13 +10,20 @@ export interface TrackedCall {
   readonly timeoutMs: number;
 }
 
+const SLOT_BITS = 20;
+const SLOT_MASK = (1 << SLOT_BITS) - 1;
+const MAX_GENERATION = 0xfff;
+
 /**
- * Every call this node has in flight, by id. One sweep enforces all deadlines (no timer per call), and when a node
- * dies the calls sent to it fail at once instead of waiting for their deadline.
+ * Every call this node has in flight. Calls live in reused slots (no map churn on the hot path); an id is the slot
+ * plus a generation, so a late reply to a finished call can never settle the call that reused its slot.
+ * One sweep enforces all deadlines, and when a node dies the calls sent to it fail at once.
  */
 export class CallTracker {
-  private nextId = 1;
-  private readonly calls = new Map<number, TrackedCall>();
+  private readonly slots: (TrackedCall | undefined)[] = [];
+  private readonly generations: number[] = [];
+  private readonly free: number[] = [];
+  private live = 0;
   private readonly timer: NodeJS.Timeout;
 
   constructor(sweepMs: number) {
@@ -24,53 +31,72 @@ export class CallTracker {
   }
 
   get size(): number {
-    return this.calls.size;
+    return this.live;
   }
 
   add(call: TrackedCall): number {
-    const id = this.nextId;
-    this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
-    this.calls.set(id, call);
-    return id;
+    let slot = this.free.pop();
+    if (slot === undefined) {
+      slot = this.slots.length;
+      if (slot > SLOT_MASK) throw new ResidentError(ErrorCode.Overloaded, 'more than a million calls in flight');
+      this.slots.push(undefined);
+      this.generations.push(0);
+    }
+    const generation = (this.generations[slot]! + 1) & MAX_GENERATION;
+    this.generations[slot] = generation;
+    this.slots[slot] = call;
+    this.live++;
+    return (generation * (SLOT_MASK + 1) + slot) >>> 0;
   }
 
   take(id: number): TrackedCall | undefined {
-    const call = this.calls.get(id);
-    if (call) this.calls.delete(id);
+    const slot = id & SLOT_MASK;
+    const call = this.slots[slot];
+    if (!call || this.generations[slot] !== Math.floor(id / (SLOT_MASK + 1))) return undefined;
+    this.release(slot);
     return call;
+  }
+
+  private release(slot: number): void {
+    this.slots[slot] = undefined;
+    this.free.push(slot);
+    this.live--;
   }
 
   nodes(): Set<string> {
     const nodes = new Set<string>();
-    for (const call of this.calls.values()) if (call.node !== undefined) nodes.add(call.node);
+    for (const call of this.slots) if (call?.node !== undefined) nodes.add(call.node);
     return nodes;
   }
 
   /** The node is gone: whatever we sent it may or may not have run, so this is an error, not a retry. */
   failNode(node: string): void {
-    for (const [id, call] of this.calls) {
-      if (call.node !== node) continue;
-      this.calls.delete(id);
-      call.fail(
+    this.failWhere(
+      (call) => call.node === node,
+      (call) =>
         new ResidentError(
           ErrorCode.NodeLost,
           `${call.describe()}: node ${node} died while the call was in flight`,
           call.chain,
         ),
-      );
-    }
+    );
   }
 
   failAll(err: (call: TrackedCall) => ResidentError): void {
-    for (const call of this.calls.values()) call.fail(err(call));
-    this.calls.clear();
+    this.failWhere(() => true, err);
   }
 
   private sweep(now: number): void {
-    for (const [id, call] of this.calls) {
-      if (now <= call.deadline) continue;
-      this.calls.delete(id);
-      call.fail(timeoutError(call));
+    if (this.live === 0) return;
+    this.failWhere((call) => now > call.deadline, timeoutError);
+  }
+
+  private failWhere(match: (call: TrackedCall) => boolean, err: (call: TrackedCall) => ResidentError): void {
+    for (let slot = 0; slot < this.slots.length; slot++) {
+      const call = this.slots[slot];
+      if (!call || !match(call)) continue;
+      this.release(slot);
+      call.fail(err(call));
     }
   }
 

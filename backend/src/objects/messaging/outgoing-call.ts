@@ -10,7 +10,8 @@ const RESEND = new Set<string>([ErrorCode.NotOwner, ErrorCode.CommitFailed]);
 export class OutgoingCall implements TrackedCall {
   node: string | undefined;
   attempts = 0;
-  readonly started = performance.now();
+  /** Set when the call first leaves the node; remote latency is measured from here. */
+  started = 0;
   private packed: Uint8Array | undefined;
   private copied: unknown[] | undefined;
 

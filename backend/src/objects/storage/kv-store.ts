@@ -1,6 +1,13 @@
-import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, jetstream } from '@nats-io/jetstream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamClient,
+  jetstream,
+  type StreamConfig,
+} from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
-import { headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { headers, type MsgHdrs, type NatsConnection, TimeoutError } from '@nats-io/transport-node';
 import { type Revision, RevisionConflict, type StateStore, type StoredState } from './state-store.ts';
 
 export interface KvStateStoreOptions {
@@ -17,6 +24,11 @@ export interface KvStateStoreOptions {
 }
 
 const EMPTY = new Uint8Array(0);
+const SETUP_ATTEMPTS = 5;
+const SETUP_TIMEOUT_MS = 2_000;
+const SETUP_BACKOFF_MS = 100;
+/** Another node created the bucket first with a different configuration; the next attempt just opens it. */
+const STREAM_NAME_IN_USE = 10058;
 /** Stays well inside the server's 4 KiB control line, which also carries the subject prefix and the reply inbox. */
 const MAX_KEY_LENGTH = 2048;
 const SAFE_KEY = /^(?:[A-Za-z0-9_/-]|=[0-9a-f]{4})+$/;
@@ -61,14 +73,13 @@ export class KvStateStore implements StateStore {
 
   /** The connection stays the caller's: `close` leaves it open. */
   static async open(nc: NatsConnection, options: KvStateStoreOptions): Promise<KvStateStore> {
+    const config = await ensureBucket(nc, options.bucket, options.replicas ?? 1);
+    const replicated = config.num_replicas > 1;
+    // Followers answer direct gets too; only reads through the stream leader see every acknowledged write.
+    const direct = config.allow_direct === true && (!replicated || options.allowStaleReads === true);
     const js = jetstream(nc);
-    const kvm = new Kvm(js);
-    const created = await kvm.create(options.bucket, { history: 1, replicas: options.replicas ?? 1 });
-    const replicated = (await created.status()).replicas > 1;
-    // Followers answer direct gets too; reading through the stream leader sees every acknowledged write.
-    const reader =
-      replicated && !options.allowStaleReads ? await kvm.open(options.bucket, { allow_direct: false }) : created;
-    return new KvStateStore(js, reader, options.bucket, replicated);
+    const kv = await new Kvm(js).open(options.bucket, { allow_direct: direct });
+    return new KvStateStore(js, kv, options.bucket, replicated);
   }
 
   async load(id: string): Promise<StoredState | undefined> {
@@ -130,6 +141,32 @@ export class KvStateStore implements StateStore {
       throw err;
     }
   }
+}
+
+/**
+ * Creates the bucket unless it exists. Nodes starting together race here, and a nats-server 2.9 cluster answers
+ * requests about a just-created stream late (leader still being elected) or "not found" (assignment not applied on
+ * that server yet), so those are retried; creating is idempotent.
+ */
+async function ensureBucket(nc: NatsConnection, bucket: string, replicas: number): Promise<StreamConfig> {
+  const kvm = new Kvm(jetstream(nc, { timeout: SETUP_TIMEOUT_MS }));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const created = await kvm.create(bucket, { history: 1, replicas });
+      return (await created.status()).streamInfo.config;
+    } catch (err) {
+      if (!isSetupRace(err) || attempt >= SETUP_ATTEMPTS) throw err;
+      await sleep(SETUP_BACKOFF_MS * attempt);
+    }
+  }
+}
+
+function isSetupRace(err: unknown): boolean {
+  if (err instanceof TimeoutError) return true;
+  return (
+    err instanceof JetStreamApiError &&
+    (err.code === JetStreamApiCodes.StreamNotFound || err.code === STREAM_NAME_IN_USE)
+  );
 }
 
 function isWrongLastSequence(err: unknown): boolean {

@@ -115,7 +115,7 @@ export class NatsTransport implements Transport {
 
   /** Counted always, logged once per kind so a flood of garbage cannot flood the log. */
   private garbage(kind: string, err: unknown): void {
-    this.metrics.garbage.inc({ kind });
+    this.metrics.garbage(kind);
     if (this.garbageSeen.has(kind)) return;
     this.garbageSeen.add(kind);
     this.log.warn(

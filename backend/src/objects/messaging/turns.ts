@@ -1,0 +1,63 @@
+import type { ObjectTurn } from '../catalog/activation.ts';
+import type { ResidentError } from '../errors.ts';
+import type { AnyResident } from '../resident.ts';
+import type { OutgoingCall } from './outgoing-call.ts';
+
+type Methods = Record<string, (...args: unknown[]) => unknown>;
+
+function invoke(instance: AnyResident, method: string, args: unknown[]): unknown {
+  return (instance as unknown as Methods)[method]!.apply(instance, args);
+}
+
+export interface LocalTurnHost {
+  settleLocal(turn: LocalTurn, err: ResidentError | undefined, result: unknown): void;
+}
+
+/** A call whose caller is on this node. A class, not a literal with closures: it is made once per call. */
+export class LocalTurn implements ObjectTurn {
+  readonly chain: string;
+  readonly deadline: number;
+
+  constructor(
+    private readonly host: LocalTurnHost,
+    readonly call: OutgoingCall,
+    readonly trackId: number,
+    private readonly args: unknown[],
+  ) {
+    this.chain = call.chain;
+    this.deadline = call.deadline;
+  }
+
+  run(instance: AnyResident): unknown {
+    return invoke(instance, this.call.method, this.args);
+  }
+
+  settle(err: ResidentError | undefined, result?: unknown): void {
+    this.host.settleLocal(this, err, result);
+  }
+}
+
+export interface InboundTurnHost {
+  reply(to: string, id: number, err: ResidentError | undefined, result?: unknown): void;
+}
+
+/** A call that arrived from another node; its outcome goes back as a reply frame. */
+export class InboundTurn implements ObjectTurn {
+  constructor(
+    private readonly host: InboundTurnHost,
+    private readonly from: string,
+    private readonly id: number,
+    private readonly method: string,
+    private readonly args: unknown[],
+    readonly chain: string,
+    readonly deadline: number,
+  ) {}
+
+  run(instance: AnyResident): unknown {
+    return invoke(instance, this.method, this.args);
+  }
+
+  settle(err: ResidentError | undefined, result?: unknown): void {
+    this.host.reply(this.from, this.id, err, result);
+  }
+}
