@@ -110,7 +110,10 @@ export class Activation implements TurnRunner<ObjectTurn>, ActivationContext {
     this.host.metrics.turnDone(this.entry.name);
     if (err !== undefined) turn.settle(asResidentError(err, turn.chain));
     else if (!this.entry.durable) turn.settle(undefined, result);
-    else (this.waiting ??= []).push({ turn, result });
+    else {
+      this.waiting ??= [];
+      this.waiting.push({ turn, result });
+    }
     this.dirty = this.entry.durable;
     this.mailbox.done();
   }
@@ -177,7 +180,9 @@ export class Activation implements TurnRunner<ObjectTurn>, ActivationContext {
   /** Resolves once no turn runs and every completed turn is stored. */
   private settled(): Promise<void> {
     if (this.isSettled()) return Promise.resolve();
-    return new Promise((resolve) => (this.settledWaiters ??= []).push(resolve));
+    this.settledWaiters ??= [];
+    const waiters = this.settledWaiters;
+    return new Promise((resolve) => waiters.push(resolve));
   }
 
   private isSettled(): boolean {
