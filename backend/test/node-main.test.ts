@@ -88,7 +88,7 @@ test('serves /health, refuses to share its port with a second node, and stops cl
     assert.equal(await exitCodeWithin(first, 10_000), 0);
     const { stdout } = first.output();
     assert.match(stdout, /"msg":"listening on port \d+: Colyseus 0\.18 over uWebSockets\.js [^"]+; GET \/health"/);
-    assert.match(stdout, /not built yet: the object runtime, NATS presence\/driver and the game/);
+    assert.match(stdout, /not wired into this node yet: the object runtime .*NATS presence\/driver and the game/);
     assert.match(stdout, /"signal":"SIGTERM"/);
     assert.match(stdout, /"msg":"stopped"/);
   } finally {

@@ -30,7 +30,7 @@ logger.info(
   `listening on port ${server.port}: Colyseus 0.18 over uWebSockets.js ${server.uwsBuild}; GET /health`,
 );
 logger.info(
-  'not built yet: the object runtime, NATS presence/driver and the game; no rooms are defined, so matchmaking answers "not defined"',
+  'not wired into this node yet: the object runtime (backend/src/objects, built and tested on its own), NATS presence/driver and the game; no rooms are defined, so matchmaking answers "not defined"',
 );
 
 let stopping = false;
