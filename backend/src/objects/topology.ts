@@ -1,5 +1,3 @@
-import type { KV } from '@nats-io/kv';
-import { Kvm } from '@nats-io/kv';
 import type { MemberInfo, Membership } from './membership/member.ts';
 import { SoloMembership } from './membership/member.ts';
 import { NatsMembership } from './membership/nats-membership.ts';
@@ -10,6 +8,7 @@ import type { ResolvedOptions } from './runtime.ts';
 import { KvStateStore } from './storage/kv-store.ts';
 import { MemoryStateStore } from './storage/memory-store.ts';
 import type { StateStore } from './storage/state-store.ts';
+import { CasBucket } from './transport/cas-bucket.ts';
 import { type InboundHandler, NatsTransport } from './transport/nats-transport.ts';
 import { NoPeersTransport, type Transport } from './transport/transport.ts';
 
@@ -39,21 +38,20 @@ export async function buildTopology(
   if (!CLUSTER_NAME.test(cluster))
     throw new Error(`invalid cluster name ${JSON.stringify(cluster)}: use 1-32 of A-Z a-z 0-9 _ -`);
   const replicas = options.nats.replicas ?? 1;
-  const kvm = new Kvm(nc);
-  const bucket = (name: string) => openBucket(kvm, `rsd_${cluster}_${name}`, replicas);
+  const bucket = (name: string) => CasBucket.open(nc, `rsd_${cluster}_${name}`, { replicas });
   const store = options.store ?? (await KvStateStore.open(nc, { bucket: `rsd_${cluster}_state`, replicas }));
   const transport = new NatsTransport(nc, cluster, self.id, inbound, options.log, metrics);
   void transport.watchStatus();
   await nc.flush(); // the inbox subscription is live before anyone can route to us
   const membership = await NatsMembership.join({
-    kv: await bucket('members'),
+    bucket: await bucket('members'),
     self,
     log: options.log,
     heartbeatMs: options.heartbeatMs,
     suspectMs: options.suspectMs,
   });
   const placement = await ShardTable.start({
-    kv: await bucket('shards'),
+    bucket: await bucket('shards'),
     membership,
     shards: options.shards,
     events,
@@ -90,17 +88,4 @@ function solo(options: ResolvedOptions, self: MemberInfo): Topology {
       if (!options.store) await store.close();
     },
   };
-}
-
-/**
- * Creates the bucket, or binds to it when it exists (creating is idempotent for the same settings); an existing bucket
- * with other settings is used as it is. History 1: only the latest value matters to the runtime.
- */
-export async function openBucket(kvm: Kvm, name: string, replicas: number): Promise<KV> {
-  try {
-    return await kvm.create(name, { history: 1, replicas });
-  } catch (err) {
-    if (!/already in use/i.test(String(err))) throw err;
-    return await kvm.open(name);
-  }
 }

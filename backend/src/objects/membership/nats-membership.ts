@@ -1,10 +1,11 @@
-import type { KV, KvEntry } from '@nats-io/kv';
+import type { KvEntry } from '@nats-io/kv';
 import type { Logger } from 'pino';
+import type { CasBucket } from '../transport/cas-bucket.ts';
 import { KvMirror } from '../transport/kv-mirror.ts';
 import type { MemberInfo, MemberStatus, Membership } from './member.ts';
 
 export interface NatsMembershipOptions {
-  readonly kv: KV;
+  readonly bucket: CasBucket;
   readonly self: MemberInfo;
   readonly log: Logger;
   /** How often this node writes its heartbeat. */
@@ -47,8 +48,8 @@ export class NatsMembership implements Membership {
   static async join(opts: NatsMembershipOptions): Promise<NatsMembership> {
     const m = new NatsMembership(opts);
     await m.beat();
-    m.joinedAt = (await opts.kv.get(opts.self.id))?.created.getTime() ?? Date.now();
-    m.mirror = await KvMirror.start(opts.kv, (key, entry) => m.observe(key, entry));
+    m.joinedAt = (await opts.bucket.kv.get(opts.self.id))?.created.getTime() ?? Date.now();
+    m.mirror = await KvMirror.start(opts.bucket.kv, (key, entry) => m.observe(key, entry));
     await m.mirror.ready;
     m.timer = setInterval(() => m.tick(), opts.heartbeatMs);
     return m;
@@ -89,13 +90,13 @@ export class NatsMembership implements Membership {
     this.stopped = true;
     clearInterval(this.timer);
     this.mirror?.stop();
-    await this.opts.kv.delete(this.current.id).catch(() => undefined);
+    await this.opts.bucket.kv.delete(this.current.id).catch(() => undefined);
   }
 
   private async beat(): Promise<void> {
     const sentAt = performance.now();
     if (sentAt - this.lastBeatSent >= this.leaseMs && this.lastBeatSent > 0) for (const l of this.lapseListeners) l();
-    await this.opts.kv.put(this.current.id, JSON.stringify(this.current));
+    await this.opts.bucket.kv.put(this.current.id, JSON.stringify(this.current));
     this.lastBeatSent = Math.max(this.lastBeatSent, sentAt);
   }
 
@@ -112,7 +113,7 @@ export class NatsMembership implements Membership {
       return;
     }
     if (!prev && key !== this.current.id && this.joinedAt - entry.created.getTime() > this.opts.suspectMs) {
-      this.opts.kv.delete(key, { previousSeq: entry.revision }).catch(() => undefined);
+      this.opts.bucket.remove(key, entry.revision).catch(() => undefined);
       return;
     }
     const info = entry.json<MemberInfo>();
@@ -127,7 +128,7 @@ export class NatsMembership implements Membership {
       if (id === this.current.id || now - s.at <= this.opts.suspectMs) continue;
       this.opts.log.warn({ member: id, silentMs: Math.round(now - s.at) }, 'member declared dead');
       this.forget(id);
-      this.opts.kv.delete(id, { previousSeq: s.revision }).catch(() => undefined);
+      this.opts.bucket.remove(id, s.revision).catch(() => undefined);
     }
   }
 

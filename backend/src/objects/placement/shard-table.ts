@@ -1,7 +1,8 @@
-import type { KV, KvEntry } from '@nats-io/kv';
+import type { KvEntry } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import type { Membership } from '../membership/member.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
+import type { CasBucket } from '../transport/cas-bucket.ts';
 import { KvMirror } from '../transport/kv-mirror.ts';
 import { rendezvous } from './hash.ts';
 import type { Placement, PlacementEvents, ShardStatus } from './placement.ts';
@@ -17,7 +18,7 @@ interface Row extends Ownership {
 }
 
 export interface ShardTableOptions {
-  readonly kv: KV;
+  readonly bucket: CasBucket;
   readonly membership: Membership;
   readonly shards: number;
   readonly events: PlacementEvents;
@@ -57,7 +58,7 @@ export class ShardTable implements Placement {
   static async start(opts: ShardTableOptions): Promise<ShardTable> {
     const table = new ShardTable(opts);
     table.recomputeDesired();
-    table.mirror = await KvMirror.start(opts.kv, (key, entry) => table.observe(key, entry));
+    table.mirror = await KvMirror.start(opts.bucket.kv, (key, entry) => table.observe(key, entry));
     await table.mirror.ready;
     opts.membership.onChange(() => {
       table.recomputeDesired();
@@ -217,9 +218,15 @@ export class ShardTable implements Placement {
     }
   }
 
-  private write(shard: number, value: Ownership, row: Row | undefined): Promise<number> {
-    const data = JSON.stringify(value);
-    return row ? this.opts.kv.update(`s${shard}`, data, row.revision) : this.opts.kv.create(`s${shard}`, data);
+  /** Compare-and-set on the shard's row; rejects when another node wrote it first. */
+  private async write(shard: number, value: Ownership, row: Row | undefined): Promise<number> {
+    const data = new TextEncoder().encode(JSON.stringify(value));
+    const key = `s${shard}`;
+    const revision = row
+      ? await this.opts.bucket.update(key, data, row.revision)
+      : await this.opts.bucket.create(key, data);
+    if (revision === undefined) throw new Error(`shard ${shard} row changed meanwhile`);
+    return revision;
   }
 
   /** After a lease lapse (paused, cut off) re-read every row we think is ours before acting as owner again. */
@@ -241,7 +248,7 @@ export class ShardTable implements Placement {
 
   private async rereadMine(): Promise<void> {
     for (const shard of [...this.mine]) {
-      const entry = await this.opts.kv.get(`s${shard}`);
+      const entry = await this.opts.bucket.kv.get(`s${shard}`);
       const row = entry?.operation === 'PUT' ? { ...entry.json<Ownership>(), revision: entry.revision } : undefined;
       if (!this.isMine(row)) this.setRow(shard, row);
     }

@@ -1,0 +1,134 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, jetstream } from '@nats-io/jetstream';
+import { type KV, Kvm } from '@nats-io/kv';
+import { headers, type NatsConnection, TimeoutError } from '@nats-io/transport-node';
+
+export interface CasBucketOptions {
+  /** Copies the cluster keeps of each value when the bucket is created: 1 by default, 3 in production. */
+  readonly replicas?: number;
+  /**
+   * Lets any replica answer reads (direct get): faster, but a follower may lag behind the last acknowledged write.
+   * A single-replica bucket always reads directly, since its only replica is the one that acknowledged the write.
+   */
+  readonly allowStaleReads?: boolean;
+}
+
+const SETUP_ATTEMPTS = 5;
+const SETUP_TIMEOUT_MS = 2_000;
+const SETUP_BACKOFF_MS = 100;
+/** Another node created the bucket first with a different configuration; the next attempt just opens it. */
+const STREAM_NAME_IN_USE = 10058;
+const EMPTY = new Uint8Array(0);
+
+/**
+ * A JetStream KV bucket with compare-and-set writes that hold on nats-server 2.9 clusters. Every write is one
+ * independent publish; nothing queues behind another. Revisions are stream sequences, never reused.
+ */
+export class CasBucket {
+  private readonly subjectPrefix: string;
+
+  private constructor(
+    private readonly js: JetStreamClient,
+    /** For reads and watches. */
+    readonly kv: KV,
+    readonly name: string,
+    readonly replicated: boolean,
+  ) {
+    this.subjectPrefix = `$KV.${name}.`;
+  }
+
+  /** Creates the bucket (history 1) unless it exists; an existing bucket is used as it is. */
+  static async open(nc: NatsConnection, name: string, opts: CasBucketOptions = {}): Promise<CasBucket> {
+    const config = await ensureBucket(nc, name, opts.replicas ?? 1);
+    const replicated = config.num_replicas > 1;
+    // Followers answer direct gets too; only reads through the stream leader see every acknowledged write.
+    const direct = config.allow_direct === true && (!replicated || opts.allowStaleReads === true);
+    const js = jetstream(nc);
+    const kv = await new Kvm(js).open(name, { allow_direct: direct });
+    return new CasBucket(js, kv, name, replicated);
+  }
+
+  /** Writes a key that has no value (never written, or removed); undefined when it has one. */
+  async create(key: string, data: Uint8Array): Promise<number | undefined> {
+    const revision = await this.append(key, data, 0);
+    if (revision !== undefined) return revision;
+    // The key has history. A removed key keeps its DEL/PURGE marker as the latest entry; only that may be replaced.
+    const latest = await this.kv.get(key);
+    if (latest === null || latest.operation === 'PUT') return undefined;
+    return this.append(key, data, latest.revision);
+  }
+
+  /** Writes if the key's revision is still `expected`; undefined when someone else wrote first. */
+  update(key: string, data: Uint8Array, expected: number): Promise<number | undefined> {
+    // Sequences start at 1. An expected 0 would mean "no history" to the server, so it must not get that far.
+    if (!Number.isSafeInteger(expected) || expected < 1) return Promise.resolve(undefined);
+    return this.append(key, data, expected);
+  }
+
+  /** Deletes (leaves a DEL marker) if the key's revision is still `expected`; false when someone else wrote first. */
+  async remove(key: string, expected: number): Promise<boolean> {
+    if (!Number.isSafeInteger(expected) || expected < 1) return false;
+    const marker = headers();
+    marker.set('KV-Operation', 'DEL');
+    return (await this.append(key, EMPTY, expected, marker)) !== undefined;
+  }
+
+  /** Publishes if the key's last sequence is `after` (0: no history); undefined when someone else wrote first. */
+  private async append(
+    key: string,
+    data: Uint8Array,
+    after: number,
+    hdrs?: ReturnType<typeof headers>,
+  ): Promise<number | undefined> {
+    try {
+      const ack = await this.js.publish(this.subjectPrefix + key, data, {
+        expect: { lastSubjectSequence: after },
+        // A replicated stream on nats-server 2.9.x (2.9.10 included; nats-server issue 4320) checks a non-zero
+        // expected sequence only before proposing the write, so concurrent writers from one revision could all
+        // succeed. Naming the write after that revision makes them one message to the leader's dedupe, which admits
+        // only the first.
+        msgID: this.replicated && after > 0 ? `${key}@${after}` : undefined,
+        headers: hdrs,
+      });
+      // A duplicate is another writer's message from the same revision: it won, so this write lost.
+      return ack.duplicate ? undefined : ack.seq;
+    } catch (err) {
+      if (isWrongLastSequence(err)) return undefined;
+      throw err;
+    }
+  }
+}
+
+/**
+ * Nodes starting together race here, and a nats-server 2.9 cluster answers requests about a just-created stream late
+ * (leader still being elected) or "not found" (assignment not applied on that server yet), so those are retried;
+ * creating is idempotent.
+ */
+async function ensureBucket(nc: NatsConnection, bucket: string, replicas: number) {
+  const kvm = new Kvm(jetstream(nc, { timeout: SETUP_TIMEOUT_MS }));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const created = await kvm.create(bucket, { history: 1, replicas });
+      return (await created.status()).streamInfo.config;
+    } catch (err) {
+      if (!isSetupRace(err) || attempt >= SETUP_ATTEMPTS) throw err;
+      await sleep(SETUP_BACKOFF_MS * attempt);
+    }
+  }
+}
+
+function isSetupRace(err: unknown): boolean {
+  if (err instanceof TimeoutError) return true;
+  return (
+    err instanceof JetStreamApiError &&
+    (err.code === JetStreamApiCodes.StreamNotFound || err.code === STREAM_NAME_IN_USE)
+  );
+}
+
+function isWrongLastSequence(err: unknown): boolean {
+  return (
+    err instanceof JetStreamApiError &&
+    (err.code === JetStreamApiCodes.StreamWrongLastSequence ||
+      err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+  );
+}
