@@ -70,3 +70,44 @@ describe('cluster: calls across nodes', () => {
     assert.equal(await e.where().then((w) => typeof w), 'string', 'still serving');
   });
 });
+
+describe('cluster: production shape (R3 buckets on a 3-server NATS cluster)', () => {
+  let cluster: RuntimeCluster;
+  before(async () => {
+    cluster = await startRuntimeCluster({ nodes: 2, natsServers: 3, replicas: 3 });
+  });
+  after(() => cluster?.close());
+
+  test('calls keep working when a NATS server dies, and no acknowledged increment is lost', async () => {
+    const client = await cluster.client();
+    const keys = Array.from({ length: 50 }, (_, i) => `r3-${i}`);
+    const acked = new Map<string, number>();
+    let ambiguous = 0;
+    const round = async () => {
+      await Promise.all(
+        keys.map(async (k) => {
+          for (let attempt = 0; attempt < 50; attempt++) {
+            try {
+              await client.get(Counter, k, { timeoutMs: 3000 }).add(1);
+              acked.set(k, (acked.get(k) ?? 0) + 1);
+              return;
+            } catch (err) {
+              if (!(err instanceof ResidentError)) throw err;
+              if (err.code === ErrorCode.Timeout || err.code === ErrorCode.NodeLost) ambiguous++;
+              await new Promise((r) => setTimeout(r, 50));
+            }
+          }
+          assert.fail(`${k} never answered`);
+        }),
+      );
+    };
+    for (let i = 0; i < 5; i++) await round();
+    await cluster.nats.servers[0]!.kill();
+    for (let i = 0; i < 5; i++) await round();
+    for (const k of keys) {
+      const n = await client.get(Counter, k, { timeoutMs: 5000 }).get();
+      if (ambiguous === 0) assert.equal(n, acked.get(k), `${k}: exactly the acknowledged increments`);
+      else assert.ok(n >= acked.get(k)!, `${k}: an acknowledged increment is missing`);
+    }
+  });
+});

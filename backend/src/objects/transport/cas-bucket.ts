@@ -13,7 +13,7 @@ export interface CasBucketOptions {
   readonly allowStaleReads?: boolean;
 }
 
-const SETUP_ATTEMPTS = 5;
+const SETUP_ATTEMPTS = 20;
 const SETUP_TIMEOUT_MS = 2_000;
 const SETUP_BACKOFF_MS = 100;
 /** Another node created the bucket first with a different configuration; the next attempt just opens it. */
@@ -109,7 +109,10 @@ async function ensureBucket(nc: NatsConnection, bucket: string, replicas: number
   for (let attempt = 1; ; attempt++) {
     try {
       const created = await kvm.create(bucket, { history: 1, replicas });
-      return (await created.status()).streamInfo.config;
+      const info = (await created.status()).streamInfo;
+      // A replicated stream takes writes only once its replicas elected a leader.
+      if (info.config.num_replicas > 1 && !info.cluster?.leader) throw new TimeoutError();
+      return info.config;
     } catch (err) {
       if (!isSetupRace(err) || attempt >= SETUP_ATTEMPTS) throw err;
       await sleep(SETUP_BACKOFF_MS * attempt);
