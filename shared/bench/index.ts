@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import os from 'node:os';
 
 /** One measured figure, in the format of shared/design/BENCHMARKS-FORMAT.md. */
@@ -84,8 +85,11 @@ export function report(result: BenchResult, jsonPath: string | undefined): void 
   for (const r of rows) console.log(line(r));
   for (const f of result.figures) if (f.note) console.log(`  ${f.name}: ${f.note}`);
   if (jsonPath) {
-    writeFileSync(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`\nwrote ${jsonPath}`);
+    // npm runs workspace scripts in the workspace folder; a relative path means the folder the user ran npm from.
+    const file = resolve(process.env.INIT_CWD ?? process.cwd(), jsonPath);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`\nwrote ${file}`);
   }
 }
 
