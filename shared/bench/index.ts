@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import os from 'node:os';
+import { dirname, resolve } from 'node:path';
 
 /** One measured figure, in the format of shared/design/BENCHMARKS-FORMAT.md. */
 export interface Figure {
