@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { ErrorCode, type ObjectRuntime, ResidentError } from '../../src/objects/index.ts';
+import { decodeBatch, encodeBatch } from '../../src/objects/messaging/envelope.ts';
 import { inboxSubject } from '../../src/objects/transport/nats-transport.ts';
 import { Counter, Echo, Hop } from '../../testing/fixtures.ts';
 import { type RuntimeCluster, startRuntimeCluster } from '../../testing/runtime-cluster.ts';
@@ -51,6 +52,32 @@ describe('cluster: calls across nodes', () => {
       );
       assert.equal(counted, 3, `${node} counted every garbage message:\n${text.slice(0, 300)}`);
     }
+  });
+
+  test('a call frame for an unknown class or method gets a clear error reply', async () => {
+    const nc = await connect({ servers: cluster.nats.urls });
+    const replies = nc.subscribe(inboxSubject(cluster.name, 'probe'), { timeout: 5000 });
+    await nc.flush();
+    const call = { key: 'k', args: new Uint8Array([0x90]), chain: 'probe:1', timeoutMs: 1000 };
+    const batch = encodeBatch({
+      from: 'probe',
+      calls: [
+        { ...call, id: 1, cls: 'Nope', method: 'add' },
+        { ...call, id: 2, cls: 'Counter', method: 'nope' },
+      ],
+      replies: [],
+    });
+    nc.publish(inboxSubject(cluster.name, 'node1'), batch);
+    const got: string[] = [];
+    for await (const msg of replies) {
+      for (const r of decodeBatch(msg.data).replies) got.push(`${r.id} ${r.errorCode}: ${r.errorMessage}`);
+      if (got.length >= 2) break; // the node may batch both replies into one message
+    }
+    await nc.close();
+    assert.deepEqual(got.sort(), [
+      '1 UnknownClass: no object class named "Nope"',
+      '2 UnknownMethod: Counter has no callable method "nope"',
+    ]);
   });
 
   test('oversized arguments and results are rejected with a clear error', async () => {
