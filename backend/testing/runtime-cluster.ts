@@ -6,7 +6,7 @@ import { type NatsCluster, startNats, startNatsCluster } from '@resident/shared/
 import { ObjectRuntime, type RuntimeOptions } from '../src/objects/index.ts';
 import { connectNats } from '../src/objects/transport/connect.ts';
 import { ALL } from './fixtures.ts';
-import { quietLog } from './support.ts';
+import { quietLog, waitFor } from './support.ts';
 
 const NODE_SCRIPT = fileURLToPath(new URL('./runtime-node.ts', import.meta.url));
 const live = new Set<ChildProcess>();
@@ -128,6 +128,7 @@ export class RuntimeCluster {
       ...overrides,
     });
     this.clients.push({ rt, nc });
+    await waitFor(() => rt.placement.settled(), 30_000, 'shard placement to settle');
     return rt;
   }
 

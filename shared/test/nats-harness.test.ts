@@ -38,8 +38,14 @@ async function eventually<T>(what: string, timeoutMs: number, attempt: () => Pro
 async function nextMessage(nc: NatsConnection, subject: string, publish: () => void): Promise<string> {
   const sub = nc.subscribe(subject, { max: 1, timeout: 2_000 });
   await nc.flush();
+  // Interest crosses routes asynchronously: keep publishing until the subscriber has one.
   publish();
-  for await (const msg of sub) return msg.string();
+  const again = setInterval(publish, 100);
+  try {
+    for await (const msg of sub) return msg.string();
+  } finally {
+    clearInterval(again);
+  }
   throw new Error(`subscription on ${subject} ended without a message`);
 }
 
@@ -124,7 +130,7 @@ describe('3-server JetStream cluster', () => {
     const subscriber = await connectTo(server(0).url, connections);
     const publisher = await connectTo(server(2).url, connections);
     // Subscription interest propagates over routes asynchronously, so one publish might be dropped.
-    const received = await eventually('cross-server delivery', 5_000, () =>
+    const received = await eventually('cross-server delivery', 10_000, () =>
       nextMessage(subscriber, 'across', () => publisher.publish('across', 'routed')),
     );
     assert.equal(received, 'routed');

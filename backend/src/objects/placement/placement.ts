@@ -19,6 +19,8 @@ export interface Placement {
   status(shard: number): ShardStatus;
   canCommit(shard: number): boolean;
   ownedCount(): number;
+  /** Every shard is owned by a live node that is its rendezvous choice: no move is pending or under way. */
+  settled(): boolean;
   /** Hands every owned shard to the other hosts and resolves when none is left here. */
   drain(): Promise<void>;
   stop(): void;
@@ -45,6 +47,10 @@ export class SoloPlacement implements Placement {
 
   ownedCount(): number {
     return this.shards;
+  }
+
+  settled(): boolean {
+    return true;
   }
 
   async drain(): Promise<void> {}

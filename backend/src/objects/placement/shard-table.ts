@@ -102,6 +102,14 @@ export class ShardTable implements Placement {
     return this.mine.size;
   }
 
+  settled(): boolean {
+    for (let shard = 0; shard < this.opts.shards; shard++) {
+      const row = this.rows[shard];
+      if (!row || !this.ownerAlive(row) || row.owner !== this.desired[shard]) return false;
+    }
+    return true;
+  }
+
   async drain(): Promise<void> {
     this.draining = true;
     this.reconcile();
