@@ -4,7 +4,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 
 /** binary the tests run → Debian package that provides it (env var overrides the binary). */
-const REQUIRED = [{ bin: 'nats-server', pkg: 'nats-server', env: 'NATS_SERVER_BIN' }];
+const REQUIRED = [
+  { bin: 'nats-server', pkg: 'nats-server', env: 'NATS_SERVER_BIN' },
+  // The Colyseus conformance suite runs the upstream Redis presence and driver against a real redis-server.
+  { bin: 'redis-server', pkg: 'redis-server', env: 'REDIS_SERVER_BIN' },
+];
 
 function onPath(bin) {
   return spawnSync('sh', ['-c', `command -v "${bin}"`], { stdio: 'ignore' }).status === 0;
