@@ -1,6 +1,7 @@
-// Reads the node's settings from the environment. Pure: throws ConfigError, never exits or logs.
+// Reads the node's settings from flags and the environment (flags win). Pure: throws ConfigError, never exits or logs.
 
 import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
 
 export const DEFAULT_PORT = 2567;
 
@@ -8,36 +9,144 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+export type StoreKind = 'kv' | 'lmdb' | 'memory';
+
 export interface NodeConfig {
   port: number;
   nodeId: string;
+  /** NATS server URLs; empty means the embedded single node (no NATS). */
+  natsUrls: string[];
+  /** Cluster name: nodes with the same NATS and cluster name form one cluster. */
+  cluster: string;
+  /** Where clients reach this node, e.g. `game1.example.com:2567`; Colyseus hands it out with seat reservations. */
+  publicAddress: string;
+  store: StoreKind;
+  /** LMDB data folder for the embedded node. */
+  dataDir: string;
+  /** JetStream replicas for the cluster's buckets (3 in production). */
+  replicas: number;
 }
 
-/** `PORT` unset means the default; anything else must be a plain decimal integer in 1..65535. */
-export function parsePort(raw: string | undefined): number {
+/** Flag name → environment variable. */
+const SETTINGS = {
+  port: 'PORT',
+  'node-id': 'NODE_ID',
+  nats: 'NATS_URL',
+  cluster: 'RESIDENT_CLUSTER',
+  'public-address': 'PUBLIC_ADDRESS',
+  store: 'RESIDENT_STORE',
+  'data-dir': 'RESIDENT_DATA_DIR',
+  replicas: 'RESIDENT_REPLICAS',
+} as const;
+type Setting = keyof typeof SETTINGS;
+
+export const USAGE = `usage: npm start -- [options]     (each option can also be set by the environment variable shown)
+  --port N               ${SETTINGS.port}              HTTP/WebSocket port (default ${DEFAULT_PORT})
+  --node-id ID           ${SETTINGS['node-id']}           unique node id, A-Z a-z 0-9 _ - (default <hostname>-<random>)
+  --nats URL[,URL…]      ${SETTINGS.nats}          NATS servers; omit for the embedded single node
+  --cluster NAME         ${SETTINGS.cluster}  cluster name (default "default")
+  --public-address H:P   ${SETTINGS['public-address']}    address clients use to reach this node (default localhost:<port>)
+  --store kv|lmdb|memory ${SETTINGS.store}    object state store (default kv with NATS, lmdb without)
+  --data-dir DIR         ${SETTINGS['data-dir']} LMDB folder (default .data/<node-id>)
+  --replicas N           ${SETTINGS.replicas} JetStream replicas, 1 or 3 (default 1)`;
+
+/** `raw` unset means the default; anything else must be a plain decimal integer in 1..65535. */
+export function parsePort(raw: string | undefined, name = 'PORT'): number {
   if (raw === undefined) return DEFAULT_PORT;
   const port = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new ConfigError(`PORT must be an integer from 1 to 65535, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(`${name} must be an integer from 1 to 65535, got ${JSON.stringify(raw)}`);
   }
   return port;
 }
 
-// Node ids will end up in NATS subjects, so keep them to characters that are safe there.
-const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+// Node ids end up in NATS subjects, so keep them to characters that are safe there.
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** `NODE_ID` if set, else `<hostname>-<6 random hex>` so two processes on one host never share an id. */
-export function parseNodeId(raw: string | undefined, host: string): string {
+/** The given id, else `<hostname>-<6 random hex>` so two processes on one host never share an id. */
+export function parseNodeId(raw: string | undefined, host: string, name = 'NODE_ID'): string {
   if (raw !== undefined) {
-    if (!NODE_ID.test(raw)) {
-      throw new ConfigError(`NODE_ID must be 1-64 characters of A-Z a-z 0-9 _ -, got ${JSON.stringify(raw)}`);
-    }
+    if (!ID.test(raw))
+      throw new ConfigError(`${name} must be 1-64 characters of A-Z a-z 0-9 _ -, got ${JSON.stringify(raw)}`);
     return raw;
   }
   const safeHost = host.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 50) || 'node';
   return `${safeHost}-${randomBytes(3).toString('hex')}`;
 }
 
-export function readConfig(env: NodeJS.ProcessEnv, host: string): NodeConfig {
-  return { port: parsePort(env.PORT), nodeId: parseNodeId(env.NODE_ID, host) };
+function parseNatsUrls(raw: string | undefined, name: string): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((url) => {
+    const trimmed = url.trim();
+    if (!/^(nats|tls|ws|wss):\/\/[^\s/]+$/.test(trimmed)) {
+      throw new ConfigError(
+        `${name} must be nats://host:port (comma-separated for several), got ${JSON.stringify(trimmed)}`,
+      );
+    }
+    return trimmed;
+  });
+}
+
+function parseChoice<T extends string>(raw: string | undefined, name: string, choices: readonly T[], fallback: T): T {
+  if (raw === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw as T;
+}
+
+function parseAddress(raw: string | undefined, name: string, port: number): string {
+  if (raw === undefined) return `localhost:${port}`;
+  if (!/^[A-Za-z0-9.[\]:-]+(:\d{1,5})?$/.test(raw))
+    throw new ConfigError(`${name} must be host[:port], got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+/** Flags first, then environment; names in errors are the ones the user actually set. */
+function lookup(
+  flags: Partial<Record<Setting, string>>,
+  env: NodeJS.ProcessEnv,
+  key: Setting,
+): [string | undefined, string] {
+  if (flags[key] !== undefined) return [flags[key], `--${key}`];
+  return [env[SETTINGS[key]], SETTINGS[key]];
+}
+
+function parseFlags(argv: string[]): Partial<Record<Setting, string>> {
+  const options = Object.fromEntries(Object.keys(SETTINGS).map((k) => [k, { type: 'string' as const }]));
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Partial<
+      Record<Setting, string>
+    >;
+  } catch (err) {
+    throw new ConfigError(`${err instanceof Error ? err.message : String(err)} (see --help)`);
+  }
+}
+
+export function readConfig(argv: string[], env: NodeJS.ProcessEnv, host: string): NodeConfig {
+  const flags = parseFlags(argv);
+  const get = (key: Setting) => lookup(flags, env, key);
+  const port = parsePort(...get('port'));
+  const nodeId = parseNodeId(get('node-id')[0], host, get('node-id')[1]);
+  const natsUrls = parseNatsUrls(...get('nats'));
+  const [clusterRaw, clusterName] = get('cluster');
+  const cluster = clusterRaw ?? 'default';
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(cluster))
+    throw new ConfigError(`${clusterName} must be 1-32 characters of A-Z a-z 0-9 _ -, got ${JSON.stringify(cluster)}`);
+  const [storeRaw, storeName] = get('store');
+  const store = parseChoice(storeRaw, storeName, ['kv', 'lmdb', 'memory'] as const, natsUrls.length ? 'kv' : 'lmdb');
+  if (store === 'kv' && natsUrls.length === 0)
+    throw new ConfigError(`${storeName}=kv needs NATS: set --nats or ${SETTINGS.nats}`);
+  const [replicasRaw, replicasName] = get('replicas');
+  const replicas = Number(parseChoice(replicasRaw, replicasName, ['1', '3'] as const, '1'));
+  return {
+    port,
+    nodeId,
+    natsUrls,
+    cluster,
+    publicAddress: parseAddress(get('public-address')[0], get('public-address')[1], port),
+    store,
+    dataDir: get('data-dir')[0] ?? `.data/${nodeId}`,
+    replicas,
+  };
 }

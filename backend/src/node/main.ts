@@ -2,11 +2,17 @@
 
 import { hostname } from 'node:os';
 import { pino } from 'pino';
-import { type NodeConfig, readConfig } from './config.ts';
+import { type NodeConfig, readConfig, USAGE } from './config.ts';
+
+const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 let config: NodeConfig;
 try {
-  config = readConfig(process.env, hostname());
+  config = readConfig(argv, process.env, hostname());
 } catch (err) {
   console.error(`resident: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
