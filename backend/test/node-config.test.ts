@@ -12,7 +12,7 @@ describe('node config: flags and environment', () => {
     assert.equal(c.store, 'lmdb');
     assert.equal(c.publicAddress, 'localhost:2567');
     assert.match(c.nodeId, /^host-[0-9a-f]{6}$/);
-    assert.equal(c.dataDir, `.data/${c.nodeId}`);
+    assert.equal(c.dataDir, '.data/embedded', 'stable across restarts');
   });
 
   test('cluster settings from flags win over the environment', () => {

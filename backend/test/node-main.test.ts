@@ -3,8 +3,11 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { freePort } from '../testing/support.ts';
 
 const MAIN = new URL('../src/node/main.ts', import.meta.url).pathname;
 
@@ -14,9 +17,12 @@ interface Started {
   exited: Promise<number | null>;
 }
 
+const dataRoot = mkdtempSync(join(tmpdir(), 'resident-main-'));
+after(() => rmSync(dataRoot, { recursive: true, force: true }));
+
 function startMain(env: Record<string, string>): Started {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, RESIDENT_DATA_DIR: join(dataRoot, env.NODE_ID ?? 'node'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -38,14 +44,6 @@ async function exitCodeWithin(started: Started, ms: number): Promise<number | nu
   } finally {
     clearTimeout(timer);
   }
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 async function healthy(port: number, ms: number): Promise<boolean> {
@@ -87,8 +85,11 @@ test('serves /health, refuses to share its port with a second node, and stops cl
     first.child.kill('SIGTERM');
     assert.equal(await exitCodeWithin(first, 10_000), 0);
     const { stdout } = first.output();
-    assert.match(stdout, /"msg":"listening on port \d+: Colyseus 0\.18 over uWebSockets\.js [^"]+; GET \/health"/);
-    assert.match(stdout, /not wired into this node yet: the object runtime .*NATS presence\/driver and the game/);
+    assert.match(
+      stdout,
+      /"msg":"listening on port \d+: Colyseus 0\.18 over uWebSockets\.js [^"]+; embedded \(no NATS\), state in lmdb at [^;]+; GET \/health \/ready \/metrics"/,
+    );
+    assert.match(stdout, /not built yet: the game/);
     assert.match(stdout, /"signal":"SIGTERM"/);
     assert.match(stdout, /"msg":"stopped"/);
   } finally {

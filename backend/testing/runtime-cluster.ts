@@ -44,6 +44,8 @@ export class NodeProcess {
   constructor(
     readonly id: string,
     private readonly env: NodeJS.ProcessEnv,
+    private readonly script = NODE_SCRIPT,
+    private readonly args: readonly string[] = [],
   ) {}
 
   get pid(): number | undefined {
@@ -55,7 +57,7 @@ export class NodeProcess {
   }
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', NODE_SCRIPT], {
+    const child = spawn(process.execPath, ['--import', 'tsx', this.script, ...this.args], {
       env: { ...process.env, ...this.env, RESIDENT_NODE_ID: this.id },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -64,10 +66,12 @@ export class NodeProcess {
     child.once('exit', () => live.delete(child));
     child.stderr?.on('data', (d: Buffer) => {
       this.output = (this.output + d.toString()).slice(-4000);
+      if (process.env.RESIDENT_TEST_VERBOSE) process.stderr.write(`[${this.id}] ${d}`);
     });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`node ${this.id} not ready in 20 s:\n${this.output}`)), 20_000);
       child.stdout?.on('data', (d: Buffer) => {
+        if (process.env.RESIDENT_TEST_VERBOSE) process.stderr.write(`[${this.id}] ${d}`);
         if (d.toString().includes('READY')) {
           clearTimeout(timer);
           resolve();

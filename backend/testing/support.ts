@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import pino, { type Logger } from 'pino';
 
 export function quietLog(): Logger {
@@ -22,4 +23,13 @@ export async function pool<T>(items: readonly T[], width: number, fn: (item: T) 
       while (next < items.length) await fn(items[next++]!);
     }),
   );
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1 (the OS's pick). */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }

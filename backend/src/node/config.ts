@@ -47,7 +47,7 @@ export const USAGE = `usage: npm start -- [options]     (each option can also be
   --cluster NAME         ${SETTINGS.cluster}  cluster name (default "default")
   --public-address H:P   ${SETTINGS['public-address']}    address clients use to reach this node (default localhost:<port>)
   --store kv|lmdb|memory ${SETTINGS.store}    object state store (default kv with NATS, lmdb without)
-  --data-dir DIR         ${SETTINGS['data-dir']} LMDB folder (default .data/<node-id>)
+  --data-dir DIR         ${SETTINGS['data-dir']} LMDB folder (default .data/<node-id>, or .data/embedded)
   --replicas N           ${SETTINGS.replicas} JetStream replicas, 1 or 3 (default 1)`;
 
 /** `raw` unset means the default; anything else must be a plain decimal integer in 1..65535. */
@@ -146,7 +146,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv, host: string)
     cluster,
     publicAddress: parseAddress(get('public-address')[0], get('public-address')[1], port),
     store,
-    dataDir: get('data-dir')[0] ?? `.data/${nodeId}`,
+    // Stable by default, so an embedded node finds its state again after a restart.
+    dataDir: get('data-dir')[0] ?? `.data/${get('node-id')[0] ?? 'embedded'}`,
     replicas,
   };
 }

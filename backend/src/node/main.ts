@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import { pino } from 'pino';
 import { type NodeConfig, readConfig, USAGE } from './config.ts';
+import { installCrashGuards } from './crash-guards.ts';
 
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
@@ -19,25 +20,27 @@ try {
 }
 
 const logger = pino({ base: { node: config.nodeId } });
+installCrashGuards(logger);
 
 // Loaded only once the config is valid: loading it picks (and logs) the uWebSockets.js build.
-const { startServer } = await import('./server.ts');
+const { startNode } = await import('./node.ts');
 
-let server: Awaited<ReturnType<typeof startServer>>;
+let node: Awaited<ReturnType<typeof startNode>>;
 try {
-  server = await startServer({ port: config.port, nodeId: config.nodeId, logger });
+  node = await startNode({ config, logger });
 } catch (err) {
-  logger.fatal({ err }, 'failed to start');
+  logger.fatal({ err: err instanceof Error ? err.message : String(err) }, 'failed to start');
   process.exit(1);
 }
-
+const { server } = node;
+const mode = config.natsUrls.length
+  ? `cluster "${config.cluster}" on NATS ${config.natsUrls.join(',')}, state in ${config.store}`
+  : `embedded (no NATS), state in ${config.store} at ${config.dataDir}`;
 logger.info(
-  { port: server.port, uws: server.uwsBuild },
-  `listening on port ${server.port}: Colyseus 0.18 over uWebSockets.js ${server.uwsBuild}; GET /health`,
+  { port: server.port, uws: server.uwsBuild, mode, publicAddress: config.publicAddress },
+  `listening on port ${server.port}: Colyseus 0.18 over uWebSockets.js ${server.uwsBuild}; ${mode}; GET /health /ready /metrics`,
 );
-logger.info(
-  'not wired into this node yet: the object runtime (backend/src/objects, built and tested on its own), NATS presence/driver and the game; no rooms are defined, so matchmaking answers "not defined"',
-);
+logger.info('not built yet: the game (no rooms are defined, so matchmaking answers "not defined")');
 
 let stopping = false;
 function shutdown(signal: NodeJS.Signals): void {
@@ -46,8 +49,8 @@ function shutdown(signal: NodeJS.Signals): void {
     process.exit(1);
   }
   stopping = true;
-  logger.info({ signal }, 'shutting down: locking and disposing rooms');
-  server.close().then(
+  logger.info({ signal }, 'shutting down: disposing rooms, handing objects over');
+  node.stop().then(
     () => {
       logger.info('stopped');
       process.exit(0);

@@ -1,5 +1,5 @@
-// The node's own HTTP routes on the uWS app that Colyseus also serves: GET /health, and a 404 for
-// paths nobody handles (Colyseus 0.18's uWS transport leaves those requests hanging forever).
+// The node's own HTTP routes on the uWS app that Colyseus also serves: /health (alive), /ready (serving), /metrics
+// (Prometheus), and a 404 for paths nobody handles (Colyseus 0.18's uWS transport leaves those hanging forever).
 
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 
@@ -8,6 +8,8 @@ export interface RouteOptions {
   uptimeSeconds: () => number;
   /** Whether Colyseus's router (matchmaking, `/`, `/__healthcheck`) handles this request. */
   isColyseusRoute: (method: string, url: string) => boolean;
+  ready: () => boolean;
+  metrics: () => Promise<string>;
 }
 
 export function registerRoutes(app: TemplatedApp, opts: RouteOptions): void {
@@ -19,6 +21,21 @@ export function registerRoutes(app: TemplatedApp, opts: RouteOptions): void {
   };
   app.get('/health', health);
   app.head('/health', health);
+  app.get('/ready', (res) => {
+    const ready = opts.ready();
+    res.writeStatus(ready ? '200 OK' : '503 Service Unavailable').writeHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ ready, node: opts.nodeId }));
+  });
+  app.get('/metrics', (res) => {
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    void opts.metrics().then((text) => {
+      if (aborted) return;
+      res.cork(() => res.writeStatus('200 OK').writeHeader('content-type', 'text/plain; version=0.0.4').end(text));
+    });
+  });
 
   // uWS runs method-specific handlers before Colyseus's `any('/*')`; hand over (yield) when Colyseus has the route.
   // WebSocket upgrades never get here: the transport's `ws('/*')` handler outranks these.

@@ -1,7 +1,15 @@
 // Creates and starts one Colyseus 0.18 server over uWebSockets.js on a given port with given room definitions.
 
-import { defineServer, type RegisteredHandler, type Server } from '@colyseus/core';
+import './websocket-global.ts';
+import {
+  defineServer,
+  type MatchMakerDriver,
+  type Presence,
+  type RegisteredHandler,
+  type Server,
+} from '@colyseus/core';
 import type { Logger } from 'pino';
+import { once } from './once.ts';
 import { registerRoutes } from './routes.ts';
 import { createUwsTransport, listeningPort, uwsBuildName } from './uws-transport.ts';
 
@@ -11,6 +19,15 @@ export interface StartOptions {
   nodeId: string;
   logger: Logger;
   rooms?: Record<string, RegisteredHandler>;
+  /** Colyseus presence and matchmaking driver; Colyseus's in-process defaults when absent. */
+  presence?: Presence;
+  driver?: MatchMakerDriver;
+  /** Handed to clients with seat reservations so they connect to the node hosting their room. */
+  publicAddress?: string;
+  /** `/ready` answers 200 only while this returns true. */
+  ready?: () => boolean;
+  /** Prometheus text for `/metrics`. */
+  metrics?: () => Promise<string>;
 }
 
 export interface RunningServer {
@@ -34,6 +51,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const gameServer = defineServer({
     transport,
     rooms: opts.rooms ?? {},
+    ...(opts.presence ? { presence: opts.presence } : {}),
+    ...(opts.driver ? { driver: opts.driver } : {}),
+    ...(opts.publicAddress ? { publicAddress: opts.publicAddress } : {}),
     logger: opts.logger.child({ component: 'colyseus' }),
     greet: false, // no banner: the entry point logs its own start line
     gracefullyShutdown: false, // no process signal handlers here: that is the entry point's job
@@ -43,6 +63,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     nodeId: opts.nodeId,
     uptimeSeconds: () => Math.floor((performance.now() - startedAt) / 1000),
     isColyseusRoute: (method, url) => gameServer.router?.findRoute(method, url) !== undefined,
+    ready: opts.ready ?? (() => true),
+    metrics: opts.metrics ?? (async () => ''),
   });
 
   const close = once(async () => {
@@ -58,12 +80,4 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
 
   return { port, nodeId: opts.nodeId, uwsBuild: uwsBuildName(), gameServer, close };
-}
-
-function once(fn: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  return () => {
-    running ??= fn();
-    return running;
-  };
 }

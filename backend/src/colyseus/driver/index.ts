@@ -1,0 +1,1 @@
+export { NatsDriver, type NatsDriverOptions, type NatsDriverStats } from './nats-driver.ts';

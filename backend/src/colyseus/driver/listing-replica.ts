@@ -1,0 +1,219 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { IRoomCache } from '@colyseus/core';
+import type { KvEntry } from '@nats-io/kv';
+import type { Logger } from 'pino';
+import { decodeListing } from './listing-codec.ts';
+
+export interface ReplicaOptions {
+  readonly log: Logger;
+  /** Reads one key from the bucket: settles a watched delete that may be older than a local write. */
+  readonly fetch: (key: string) => Promise<KvEntry | null>;
+}
+
+/** A listing and the revision (stream sequence) it was stored at. */
+export interface Held {
+  readonly revision: number;
+  readonly room: IRoomCache;
+}
+
+interface Entry extends Held {
+  /** The watch delivered this revision or a later one, so any delete it delivers now is newer than this. */
+  confirmed: boolean;
+}
+
+interface Tombstone {
+  /** The revision of the listing this node deleted: the delete itself is newer, and nothing else lies between. */
+  readonly revision: number;
+  readonly at: number;
+}
+
+/** The watch is far behind a node's own writes only for moments; a tombstone that old has done its job. */
+const TOMBSTONE_MS = 30_000;
+const SETTLE_RETRY_MS = 500;
+
+/**
+ * Every room listing of the bucket, decoded, answering queries without the network. Two sources feed it: the bucket
+ * watch (every node's writes, in stream order) and this node's own writes, applied as soon as they are stored so the
+ * writer reads them at once. Revisions decide between the two, so a late watch event never undoes a newer local write.
+ * Deletes carry no revision through the mirror, hence tombstones for local deletes, and a read from the bucket when a
+ * watched delete meets a local write the watch has not delivered yet.
+ */
+export class ListingReplica {
+  private readonly entries = new Map<string, Entry>();
+  /** name → key → room: the matchmaker always looks for rooms of one name. */
+  private readonly byName = new Map<string, Map<string, IRoomCache>>();
+  private readonly tombstones = new Map<string, Tombstone>();
+  private readonly settling = new Set<string>();
+  private garbageCount = 0;
+  private stopped = false;
+
+  constructor(private readonly opts: ReplicaOptions) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Values in the bucket that are not listings (ignored). */
+  get garbage(): number {
+    return this.garbageCount;
+  }
+
+  get(key: string): IRoomCache | undefined {
+    return this.entries.get(key)?.room;
+  }
+
+  held(key: string): Held | undefined {
+    return this.entries.get(key);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.entries.keys();
+  }
+
+  /** All rooms, or the rooms of one name. */
+  *rooms(name?: string): Generator<IRoomCache> {
+    if (name !== undefined) {
+      yield* this.byName.get(name)?.values() ?? [];
+      return;
+    }
+    for (const entry of this.entries.values()) yield entry.room;
+  }
+
+  /** A watch event: the entry of a PUT, undefined for a delete or purge. */
+  observe(key: string, entry: KvEntry | undefined): void {
+    if (entry === undefined) this.observeDelete(key);
+    else this.observePut(key, entry.revision, entry.value);
+  }
+
+  /** This node stored `room` at `revision`. */
+  wrote(key: string, revision: number, room: IRoomCache): void {
+    if (this.outdated(key, revision)) return;
+    this.tombstones.delete(key);
+    this.put(key, { revision, room, confirmed: false });
+  }
+
+  /** This node deleted the listing stored at `revision`. */
+  removed(key: string, revision: number): void {
+    const known = this.entries.get(key);
+    if (known && known.revision > revision) return;
+    this.forget(key);
+    this.bury(key, revision);
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private observePut(key: string, revision: number, value: Uint8Array): void {
+    const known = this.entries.get(key);
+    if (known?.revision === revision) known.confirmed = true;
+    if (this.outdated(key, revision)) return;
+    this.tombstones.delete(key);
+    const decoded = decodeListing(key, value);
+    if ('error' in decoded) {
+      // Whatever was listed under this key has been overwritten by something that is not a listing.
+      this.forget(key);
+      this.countGarbage(key, decoded.error);
+      return;
+    }
+    this.put(key, { revision, room: decoded.room, confirmed: true });
+  }
+
+  private observeDelete(key: string): void {
+    const known = this.entries.get(key);
+    if (!known) return;
+    // Delivered in stream order after the listing, so newer than it.
+    if (known.confirmed) this.forget(key);
+    // Older than a local write not delivered yet, or newer if that write was superseded before the watch got to it
+    // (history 1 keeps only the latest): only the bucket can say which.
+    else void this.settle(key);
+  }
+
+  private async settle(key: string): Promise<void> {
+    if (this.settling.has(key)) return;
+    this.settling.add(key);
+    try {
+      while (!this.stopped && this.entries.get(key)?.confirmed === false) {
+        try {
+          this.adopt(key, await this.opts.fetch(key));
+          return;
+        } catch (err) {
+          this.opts.log.warn({ key, err: String(err) }, 'room listing: cannot read the bucket to settle a delete');
+          await sleep(SETTLE_RETRY_MS);
+        }
+      }
+    } finally {
+      this.settling.delete(key);
+    }
+  }
+
+  /** What the bucket holds for a key, read directly: newer than anything local only by its revision. */
+  private adopt(key: string, stored: KvEntry | null): void {
+    const known = this.entries.get(key);
+    // No message at all for the key means it was removed and purged.
+    if (!known || (stored !== null && stored.revision <= known.revision)) return;
+    if (stored === null || stored.operation !== 'PUT') {
+      this.removed(key, stored?.revision ?? known.revision);
+      return;
+    }
+    const decoded = decodeListing(key, stored.value);
+    if ('error' in decoded) this.forget(key);
+    // Not confirmed: the watch may still deliver older deletes, which must be settled again.
+    else this.put(key, { revision: stored.revision, room: decoded.room, confirmed: false });
+  }
+
+  /** Something at least as new is known for the key (a listing, or this node's delete). */
+  private outdated(key: string, revision: number): boolean {
+    const known = this.entries.get(key);
+    if (known && known.revision >= revision) return true;
+    const tombstone = this.tombstones.get(key);
+    return tombstone !== undefined && tombstone.revision >= revision;
+  }
+
+  private put(key: string, entry: Entry): void {
+    const previous = this.entries.get(key);
+    if (previous && previous.room.name !== entry.room.name) this.unindex(key, previous.room.name);
+    this.entries.set(key, entry);
+    let named = this.byName.get(entry.room.name);
+    if (!named) {
+      named = new Map();
+      this.byName.set(entry.room.name, named);
+    }
+    named.set(key, entry.room);
+  }
+
+  private forget(key: string): void {
+    const previous = this.entries.get(key);
+    if (!previous) return;
+    this.entries.delete(key);
+    this.unindex(key, previous.room.name);
+  }
+
+  private unindex(key: string, name: string): void {
+    const named = this.byName.get(name);
+    named?.delete(key);
+    if (named?.size === 0) this.byName.delete(name);
+  }
+
+  private bury(key: string, revision: number): void {
+    const now = performance.now();
+    const previous = this.tombstones.get(key);
+    // Re-inserted so the map stays in age order and pruning can stop at the first young one.
+    this.tombstones.delete(key);
+    this.tombstones.set(key, { revision: Math.max(revision, previous?.revision ?? 0), at: now });
+    for (const [old, tombstone] of this.tombstones) {
+      if (now - tombstone.at < TOMBSTONE_MS) break;
+      this.tombstones.delete(old);
+    }
+  }
+
+  /** Counted always, logged once: a flood of bad values must not flood the log. */
+  private countGarbage(key: string, error: string): void {
+    this.garbageCount++;
+    if (this.garbageCount > 1) return;
+    this.opts.log.warn(
+      { key, error },
+      'ignoring a value in the rooms bucket that is not a room listing (further ones are only counted)',
+    );
+  }
+}

@@ -1,0 +1,92 @@
+// Bad input at the matchmaking edge: each gets a clear HTTP or close code, and the node keeps serving.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { defineRoom } from '@colyseus/core';
+import { Client } from '@colyseus/sdk';
+import { pino } from 'pino';
+import { WebSocket } from 'ws';
+import type { NodeConfig } from '../../src/node/config.ts';
+import { type RunningNode, startNode } from '../../src/node/node.ts';
+import { PlainRoom, TallyRoom } from '../../testing/rooms.ts';
+import { freePort } from '../../testing/support.ts';
+
+let node: RunningNode;
+let base: string;
+
+before(async () => {
+  const port = await freePort();
+  const config: NodeConfig = {
+    port,
+    nodeId: 'bad-input',
+    natsUrls: [],
+    cluster: 'default',
+    publicAddress: `127.0.0.1:${port}`,
+    store: 'memory',
+    dataDir: '',
+    replicas: 1,
+  };
+  node = await startNode({
+    config,
+    logger: pino({ level: 'silent' }),
+    rooms: { tally: defineRoom(TallyRoom), plain: defineRoom(PlainRoom) },
+  });
+  base = `http://127.0.0.1:${port}`;
+});
+after(() => node?.stop());
+
+async function matchmake(
+  path: string,
+  body: string,
+): Promise<{ status: number; json: { code?: number; error?: string } }> {
+  const res = await fetch(`${base}/matchmake/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  return { status: res.status, json: (await res.json().catch(() => ({}))) as { code?: number; error?: string } };
+}
+
+/** Opens a room socket with a made-up or stale seat and resolves with the close code the server sends. */
+function closeCodeFor(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.once('close', (code) => resolve(code));
+    ws.once('error', reject);
+  });
+}
+
+describe('matchmaking bad input', () => {
+  test('a malformed JSON body gets a clear 4xx error', async () => {
+    const { status, json } = await matchmake('joinOrCreate/tally', '{"name": ');
+    assert.ok(status >= 400 && status < 500, `status ${status}`);
+    assert.ok(json.error, `an error message: ${JSON.stringify(json)}`);
+  });
+
+  test('an unknown room name gets a clear error naming it', async () => {
+    const { status, json } = await matchmake('joinOrCreate/no-such-room', '{}');
+    assert.ok(status >= 400, `status ${status}`);
+    assert.match(String(json.error), /no-such-room/);
+  });
+
+  test('a made-up seat reservation is refused with a close code', async () => {
+    const room = await new Client(base).create('plain');
+    const code = await closeCodeFor(`ws://127.0.0.1:${node.server.port}/${room.roomId}?sessionId=forged`);
+    assert.ok(code >= 4000, `close code ${code}`);
+    await room.leave();
+  });
+
+  test('an unknown roomId is refused with a close code', async () => {
+    const code = await closeCodeFor(`ws://127.0.0.1:${node.server.port}/nope?sessionId=x`);
+    assert.ok(code >= 4000, `close code ${code}`);
+  });
+
+  test('after all that, the node still serves joins, /ready and /metrics', async () => {
+    const room = await new Client(base).joinOrCreate('tally', { name: 'ok' });
+    assert.ok(room.roomId);
+    await room.leave();
+    assert.equal((await fetch(`${base}/ready`)).status, 200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /^# TYPE resident_activations_total counter/m);
+    assert.match(metrics, /^process_cpu_seconds_total/m);
+  });
+});

@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { type NatsCluster, startNats } from '@resident/shared/testing';
+import { Packr } from 'msgpackr';
+import pino from 'pino';
+import { NatsPresence, PresenceShard } from '../../../src/colyseus/presence/index.ts';
+import { ShardRouter } from '../../../src/colyseus/presence/shard-router.ts';
+import { PresenceSubjects } from '../../../src/colyseus/presence/topics.ts';
+import { ObjectRuntime } from '../../../src/objects/index.ts';
+import { connectNats } from '../../../src/objects/transport/connect.ts';
+import { Inbox, sleep, sorted, waitFor } from './support.ts';
+
+const log = pino({ level: 'silent' });
+
+interface Node {
+  readonly nc: NatsConnection;
+  readonly runtime: ObjectRuntime;
+  readonly presence: NatsPresence;
+}
+
+describe('NatsPresence on the object runtime', () => {
+  let nats: NatsCluster;
+  const cleanups: (() => Promise<void>)[] = [];
+
+  before(async () => {
+    nats = await startNats();
+  });
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    await nats?.close();
+  });
+
+  async function connection(name: string): Promise<NatsConnection> {
+    const nc = await connectNats(nats.urls, name);
+    cleanups.push(() => nc.close());
+    return nc;
+  }
+
+  async function startNode(cluster: string, nodeId?: string): Promise<Node> {
+    const nc = await connection(`presence-${nodeId ?? 'node'}`);
+    const runtime = await ObjectRuntime.start({
+      classes: [PresenceShard],
+      nodeId,
+      nats: { connection: nc, cluster },
+      log,
+    });
+    const presence = new NatsPresence({ runtime });
+    cleanups.push(async () => {
+      presence.shutdown();
+      await runtime.stop({ drain: false });
+    });
+    return { nc, runtime, presence };
+  }
+
+  const newCluster = () => `p${randomBytes(4).toString('hex')}`;
+
+  test('the constructor says what is missing: NATS, or PresenceShard on the runtime', async () => {
+    const embedded = await ObjectRuntime.start({ classes: [], log });
+    cleanups.push(() => embedded.stop({ drain: false }));
+    assert.throws(() => new NatsPresence({ runtime: embedded }), /needs NATS/);
+    const nc = await connection('presence-unregistered');
+    assert.throws(() => new NatsPresence({ runtime: embedded, connection: nc }), /PresenceShard/);
+  });
+
+  test('subscribe resolves only after a round trip to the server', async () => {
+    const node = await startNode(newCluster());
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const gated = new Proxy(node.nc, {
+      get(target, prop) {
+        if (prop === 'flush') return () => gate.then(() => target.flush());
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const presence = new NatsPresence({ runtime: node.runtime, connection: gated });
+    let resolved = false;
+    const inbox = new Inbox();
+    const subscribed = presence.subscribe('gated', inbox.cb).then(() => {
+      resolved = true;
+    });
+    await sleep(100);
+    assert.equal(resolved, false, 'still waiting for the flush');
+    release();
+    await subscribed;
+    await node.presence.publish('gated', 'through');
+    await inbox.until(1, 'gated');
+    presence.shutdown();
+  });
+
+  test('two runtime nodes share keys, messages, channels and brpop; keys and TTLs survive a drain', async () => {
+    const cluster = newCluster();
+    const a = await startNode(cluster, 'a');
+    const b = await startNode(cluster, 'b');
+    const shardKeys = Array.from({ length: 64 }, (_, i) => `p${i}`);
+    await waitFor(
+      () => new Set(shardKeys.map((s) => a.runtime.locate(PresenceShard, s))).size === 2,
+      10_000,
+      'presence shards spread over both nodes',
+    );
+
+    const keys = Array.from({ length: 40 }, (_, i) => `two:${i}`);
+    const router = new ShardRouter(a.runtime, 64);
+    const hosts = new Set(keys.map((key) => a.runtime.locate(PresenceShard, router.shardKey(key))));
+    assert.deepEqual(sorted([...hosts].filter((h) => h !== undefined)), ['a', 'b'], 'the keys live on both nodes');
+    await Promise.all(keys.map((key, i) => a.presence.hset(key, 'n', String(i))));
+    assert.deepEqual(
+      await Promise.all(keys.map((key) => b.presence.hget(key, 'n'))),
+      keys.map((_, i) => String(i)),
+    );
+    await b.presence.sadd('two:set', 'from-b');
+    assert.deepEqual(await a.presence.smembers('two:set'), ['from-b']);
+
+    const inbox = new Inbox();
+    await a.presence.subscribe('two:topic', inbox.cb);
+    await b.presence.publish('two:topic', { from: 'b' });
+    await inbox.until(1, 'two:topic');
+    assert.deepEqual(inbox.got, [{ from: 'b' }]);
+    assert.deepEqual(await b.presence.channels('two:*'), ['two:topic'], "b lists a's subscription");
+
+    const popped = a.presence.brpop('two:queue', 5);
+    await sleep(100);
+    await b.presence.rpush('two:queue', 'job');
+    assert.deepEqual(await popped, ['two:queue', 'job']);
+
+    await b.presence.setex('two:ttl', 'v', 4);
+    const expiresBy = Date.now() + 4000;
+    a.presence.shutdown();
+    await a.runtime.stop(); // drain: every shard of a moves to b
+    assert.ok(Date.now() < expiresBy - 1000, 'the drain left time to see the key alive');
+    assert.ok(
+      shardKeys.every((s) => b.runtime.locate(PresenceShard, s) === 'b'),
+      'b owns every shard',
+    );
+    assert.deepEqual(
+      await Promise.all(keys.map((key) => b.presence.hget(key, 'n'))),
+      keys.map((_, i) => String(i)),
+      'the hashes moved with their shards',
+    );
+    assert.equal(await b.presence.get('two:ttl'), 'v', 'alive after the move');
+    await sleep(expiresBy - Date.now() + 200);
+    assert.equal(await b.presence.get('two:ttl'), null, 'the absolute expiry moved with the shard');
+  });
+
+  test('garbage on presence subjects is counted and dropped; presence keeps working', async () => {
+    const cluster = newCluster();
+    const { presence } = await startNode(cluster);
+    const subjects = new PresenceSubjects(cluster);
+    const inbox = new Inbox();
+    await presence.subscribe('g-topic', inbox.cb);
+    const raw = await connection('presence-garbage');
+    const garbage = [
+      Buffer.from('not msgpack at all'),
+      Buffer.from([0xc1]),
+      new Uint8Array(0),
+      new Packr().pack(5), // valid msgpack, but not a presence message
+      Buffer.from([0x92, 0x01]), // a truncated array
+    ];
+    for (const bytes of garbage) raw.publish(subjects.topic('g-topic'), bytes);
+    raw.publish(subjects.channels, Buffer.from([0xc1]));
+    await raw.flush();
+    await waitFor(() => presence.garbageMessages === garbage.length + 1, 3000, 'every garbage message counted');
+    await presence.publish('g-topic', 'real');
+    await inbox.until(1, 'g-topic');
+    assert.deepEqual(inbox.got, ['real'], 'callbacks only ever saw the real message');
+    await presence.set('g-key', 'still works');
+    assert.equal(await presence.get('g-key'), 'still works');
+    assert.deepEqual(await presence.channels('g-*'), ['g-topic']);
+    assert.equal(presence.garbageMessages, garbage.length + 1);
+  });
+
+  test('a throwing callback neither stops the other callbacks nor the subscription', async () => {
+    const { presence } = await startNode(newCluster());
+    const inbox = new Inbox();
+    await presence.subscribe('throws', () => {
+      throw new Error('callback bug');
+    });
+    await presence.subscribe('throws', async () => {
+      throw new Error('async callback bug');
+    });
+    await presence.subscribe('throws', inbox.cb);
+    await presence.publish('throws', 1);
+    await presence.publish('throws', 2);
+    await inbox.until(2, 'throws');
+    assert.deepEqual(inbox.got, [1, 2]);
+  });
+
+  test('expired keys are swept from the shard without being read', async () => {
+    const node = await startNode(newCluster());
+    const key = 'swept';
+    const shard = node.runtime.get(PresenceShard, new ShardRouter(node.runtime, 64).shardKey(key));
+    const before = await shard.stats();
+    await node.presence.setex(key, 'v', 1);
+    assert.deepEqual(await shard.stats(), { keys: before.keys + 1, expiring: before.expiring + 1 });
+    await waitFor(async () => (await shard.stats()).keys === before.keys, 4000, 'the sweep to remove the key');
+    assert.deepEqual(await shard.stats(), before);
+  });
+
+  test('shutdown ends a waiting brpop with null', async () => {
+    const node = await startNode(newCluster());
+    const presence = new NatsPresence({ runtime: node.runtime });
+    const popped = presence.brpop('never-pushed', 0);
+    await sleep(100);
+    presence.shutdown();
+    assert.equal(await popped, null);
+  });
+});

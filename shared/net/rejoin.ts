@@ -1,0 +1,40 @@
+/**
+ * When a room's node dies or drains, its room comes back on another node under the same roomId. Re-joining means
+ * asking any live node's matchmaker for the room by reconnection token; the node that answered before may be the
+ * one that died, so this tries every known endpoint, with backoff, until a deadline.
+ */
+export interface RejoinPolicy {
+  /** Every node endpoint the client knows, e.g. ["http://a:2567", "http://b:2567"]. */
+  readonly endpoints: readonly string[];
+  /** Give up after this long. */
+  readonly timeoutMs: number;
+  readonly minDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export const DEFAULT_REJOIN: Omit<RejoinPolicy, 'endpoints'> = {
+  timeoutMs: 15_000,
+  minDelayMs: 100,
+  maxDelayMs: 1_000,
+};
+
+/** Close codes after which the room may exist elsewhere: abnormal closure, going away, server said "try again". */
+export const REJOINABLE_CODES: ReadonlySet<number> = new Set([1001, 1005, 1006, 1011, 4001, 4010]);
+
+/** Calls `attempt` on each endpoint in turn until one succeeds or the policy's deadline passes. */
+export async function rejoin<T>(policy: RejoinPolicy, attempt: (endpoint: string) => Promise<T>): Promise<T> {
+  if (policy.endpoints.length === 0) throw new Error('rejoin needs at least one endpoint');
+  const deadline = Date.now() + policy.timeoutMs;
+  let delay = policy.minDelayMs;
+  let lastError: unknown;
+  for (let i = 0; Date.now() < deadline; i++) {
+    try {
+      return await attempt(policy.endpoints[i % policy.endpoints.length]!);
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(0, deadline - Date.now()))));
+    delay = Math.min(policy.maxDelayMs, delay * 2);
+  }
+  throw new Error(`could not re-join within ${policy.timeoutMs} ms: ${String(lastError)}`);
+}

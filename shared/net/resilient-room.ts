@@ -1,0 +1,121 @@
+import { Client, type Room } from '@colyseus/sdk';
+import { DEFAULT_REJOIN, REJOINABLE_CODES, type RejoinPolicy, rejoin } from './rejoin.ts';
+
+type Handler = (...args: never[]) => void;
+type Event = 'reconnecting' | 'reconnected' | 'failed' | 'left';
+type Options = Record<string, unknown>;
+type Policy = Partial<Omit<RejoinPolicy, 'endpoints'>>;
+
+/**
+ * A Colyseus SDK room that follows its room to another node: when the connection drops in a way that means "the
+ * node went away", it re-joins by reconnection token through any live node and moves every listener to the new
+ * Room object. Game code registers its handlers here, not on `room`, so they survive the move.
+ */
+export class ResilientRoom<State = unknown> {
+  private readonly handlers = new Map<string | number, Handler[]>();
+  private readonly stateHandlers: ((state: State) => void)[] = [];
+  private readonly events = new Map<Event, ((detail?: unknown) => void)[]>();
+  private leaving = false;
+
+  private constructor(
+    public room: Room<unknown, State>,
+    private readonly policy: RejoinPolicy,
+  ) {
+    this.attach(room);
+  }
+
+  static joinOrCreate<S = unknown>(
+    endpoints: readonly string[],
+    roomName: string,
+    options: Options = {},
+    policy: Policy = {},
+  ) {
+    return ResilientRoom.open<S>(endpoints, policy, (client) => client.joinOrCreate<S>(roomName, options));
+  }
+
+  static create<S = unknown>(
+    endpoints: readonly string[],
+    roomName: string,
+    options: Options = {},
+    policy: Policy = {},
+  ) {
+    return ResilientRoom.open<S>(endpoints, policy, (client) => client.create<S>(roomName, options));
+  }
+
+  static joinById<S = unknown>(
+    endpoints: readonly string[],
+    roomId: string,
+    options: Options = {},
+    policy: Policy = {},
+  ) {
+    return ResilientRoom.open<S>(endpoints, policy, (client) => client.joinById<S>(roomId, options));
+  }
+
+  private static async open<S>(
+    endpoints: readonly string[],
+    policy: Policy,
+    join: (client: Client) => Promise<Room<unknown, S>>,
+  ): Promise<ResilientRoom<S>> {
+    const full: RejoinPolicy = { ...DEFAULT_REJOIN, ...policy, endpoints };
+    const room = await rejoin(full, (endpoint) => join(new Client(endpoint)));
+    return new ResilientRoom<S>(room, full);
+  }
+
+  get roomId(): string {
+    return this.room.roomId;
+  }
+
+  get state(): State {
+    return this.room.state;
+  }
+
+  send(type: string | number, message?: unknown): void {
+    this.room.send(type, message);
+  }
+
+  onMessage<T = unknown>(type: string | number, handler: (payload: T) => void): void {
+    const list = this.handlers.get(type) ?? [];
+    list.push(handler as Handler);
+    this.handlers.set(type, list);
+    this.room.onMessage(type as never, handler as never);
+  }
+
+  onStateChange(handler: (state: State) => void): void {
+    this.stateHandlers.push(handler);
+    this.room.onStateChange(handler);
+  }
+
+  on(event: Event, handler: (detail?: unknown) => void): void {
+    this.events.set(event, [...(this.events.get(event) ?? []), handler]);
+  }
+
+  async leave(): Promise<void> {
+    this.leaving = true;
+    await this.room.leave(true);
+  }
+
+  private emit(event: Event, detail?: unknown): void {
+    for (const h of this.events.get(event) ?? []) h(detail);
+  }
+
+  private attach(room: Room<unknown, State>): void {
+    room.reconnection.enabled = false; // the SDK would retry only the dead node's address
+    for (const [type, list] of this.handlers) for (const h of list) room.onMessage(type as never, h as never);
+    for (const h of this.stateHandlers) room.onStateChange(h);
+    room.onLeave((code: number) => void this.onLeave(code));
+  }
+
+  private async onLeave(code: number): Promise<void> {
+    if (this.leaving || !REJOINABLE_CODES.has(code)) return this.emit('left', code);
+    const token = this.room.reconnectionToken;
+    this.emit('reconnecting', code);
+    try {
+      const room = await rejoin(this.policy, (endpoint) => new Client(endpoint).reconnect<State>(token));
+      this.room = room;
+      this.attach(room);
+      this.emit('reconnected', room.roomId);
+    } catch (err) {
+      this.emit('failed', err);
+    }
+  }
+}
