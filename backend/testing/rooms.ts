@@ -52,6 +52,7 @@ export class TallyRoom extends ResidentRoom<{ state: TallyState }> {
 /** A plain Colyseus room: it dies with its node, and its listing must go with it. */
 export class PlainRoom extends Room {
   override maxClients = 10;
+  override seatReservationTimeout = 1; // seconds: lets tests see a reservation expire
 }
 
 export { MapSchema };

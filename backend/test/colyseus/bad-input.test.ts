@@ -75,6 +75,15 @@ describe('matchmaking bad input', () => {
     await room.leave();
   });
 
+  test('an expired seat reservation is refused with a close code', async () => {
+    const reserved = await fetch(`${base}/matchmake/create/plain`, { method: 'POST', body: '{}' });
+    const seat = (await reserved.json()) as { sessionId: string; roomId: string };
+    assert.ok(seat.sessionId, JSON.stringify(seat));
+    await new Promise((r) => setTimeout(r, 1500)); // past PlainRoom's 1 s reservation
+    const code = await closeCodeFor(`ws://127.0.0.1:${node.server.port}/${seat.roomId}?sessionId=${seat.sessionId}`);
+    assert.ok(code >= 4000, `close code ${code}`);
+  });
+
   test('an unknown roomId is refused with a close code', async () => {
     const code = await closeCodeFor(`ws://127.0.0.1:${node.server.port}/nope?sessionId=x`);
     assert.ok(code >= 4000, `close code ${code}`);
