@@ -147,6 +147,17 @@ export class ListingReplica {
     }
   }
 
+  /**
+   * The listing as the bucket holds it right now, read directly and without changing the replica: for a lookup by
+   * roomId that may run ahead of the watch (a room another node has just created).
+   */
+  async readThrough(key: string): Promise<IRoomCache | undefined> {
+    const stored = await this.opts.fetch(key);
+    if (stored === null || stored.operation !== 'PUT') return undefined;
+    const decoded = decodeListing(key, stored.value);
+    return 'error' in decoded ? undefined : decoded.room;
+  }
+
   /** What the bucket holds for a key, read directly: newer than anything local only by its revision. */
   private adopt(key: string, stored: KvEntry | null): void {
     const known = this.entries.get(key);

@@ -100,7 +100,12 @@ export class NatsDriver implements MatchMakerDriver {
   async find(conditions: Partial<IRoomCache>, sortOptions?: SortOptions): Promise<IRoomCache | undefined> {
     const { replica } = await this.start();
     const found = selectFirst(candidates(replica, conditions), conditions, sortOptions);
-    return found && copy(found);
+    if (found) return copy(found);
+    // Colyseus looks a room up by id right after another node created it; the watch may be a few ms behind.
+    const key = typeof conditions.roomId === 'string' ? tryListingKey(conditions.roomId) : undefined;
+    if (key === undefined || replica.get(key) !== undefined) return undefined;
+    const stored = await replica.readThrough(key);
+    return stored && selectFirst([stored], conditions) ? stored : undefined;
   }
 
   async findByIds(roomIds: string[]): Promise<Map<string, IRoomCache>> {

@@ -508,6 +508,17 @@ describe('NatsDriver: local replica', () => {
     assert.ok(Math.max(listed, updated, removed) < 1_000, `${listed} / ${updated} / ${removed} ms`);
   });
 
+  it('a lookup by roomId finds a room another node has just inserted, even ahead of the watch', async () => {
+    const { driver: a } = await node('creator');
+    const { driver: b } = await node('seeker');
+    for (let i = 0; i < 30; i++) {
+      const room = listing({ name: uid('fresh') });
+      assert.ok(await a.insert(room));
+      const found = await b.find({ roomId: room.roomId });
+      assert.equal(found?.roomId, room.roomId, `lookup ${i} missed the room a created a moment ago`);
+    }
+  });
+
   it('queries come from the replica: nothing is sent, and they answer while the server is paused', async () => {
     const { nc, driver } = await node('reader');
     const name = uid('offline');
