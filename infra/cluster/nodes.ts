@@ -1,0 +1,76 @@
+// Backend nodes as child processes: `backend/src/node/main.ts` with the flags that make them one cluster.
+
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ClusterOptions } from './cli.ts';
+import type { Printer } from './output.ts';
+import { Child } from './processes.ts';
+
+const NODE_MAIN = fileURLToPath(new URL('../../backend/src/node/main.ts', import.meta.url));
+const ORPHAN_GUARD = pathToFileURL(fileURLToPath(new URL('./orphan-guard.ts', import.meta.url))).href;
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** A node hands its objects over before it exits; that takes a few seconds, not this long. */
+const STOP_TIMEOUT_MS = 20_000;
+
+export interface NodeSpec {
+  readonly name: string;
+  readonly port: number;
+  readonly address: string;
+  readonly url: string;
+}
+
+export interface RunningNode extends NodeSpec {
+  readonly child: Child;
+}
+
+export function planNodes(options: ClusterOptions): NodeSpec[] {
+  return Array.from({ length: options.nodes }, (_, i) => {
+    const port = options.basePort + i;
+    const address = `127.0.0.1:${port}`;
+    return { name: `node${i + 1}`, port, address, url: `http://${address}` };
+  });
+}
+
+export function nodeFlags(spec: NodeSpec, natsUrls: readonly string[], options: ClusterOptions): string[] {
+  const flags = ['--nats', natsUrls.join(','), '--node-id', spec.name, '--port', String(spec.port)];
+  flags.push('--public-address', spec.address, '--cluster', options.cluster, '--store', 'kv');
+  // One replica per server: with 3 servers the cluster's state survives losing one of them.
+  if (options.nats === 3) flags.push('--replicas', '3');
+  return flags;
+}
+
+export function startNode(spec: NodeSpec, flags: readonly string[], printer: Printer): RunningNode {
+  const child = new Child({
+    name: spec.name,
+    command: process.execPath,
+    args: ['--import', 'tsx', '--import', ORPHAN_GUARD, NODE_MAIN, ...flags],
+    cwd: REPO_ROOT,
+    onLine: (stream, line) => printer.line(spec.name, stream, line),
+  });
+  return { ...spec, child };
+}
+
+export interface StopOptions {
+  readonly timeoutMs?: number;
+  /** Set when the whole cluster is being killed: then this stop has nothing more to say. */
+  readonly killed: AbortSignal;
+}
+
+/** SIGTERM (the node drains), bounded; true if it exited cleanly in time, else it was killed. */
+export async function stopNode(node: RunningNode, printer: Printer, opts: StopOptions): Promise<boolean> {
+  const timeoutMs = opts.timeoutMs ?? STOP_TIMEOUT_MS;
+  if (!node.child.running) return true;
+  node.child.signal('SIGTERM');
+  const exited = await node.child.waitExit(timeoutMs);
+  if (opts.killed.aborted) return false;
+  if (exited) {
+    // A node still starting has no handler yet, and SIGTERM simply ends it: nothing to drain, so that is fine too.
+    const status = node.child.describeExit();
+    const clean = status === 'exit code 0' || status === 'killed by SIGTERM';
+    if (!clean) printer.alert(`${node.name} did not stop cleanly: ${status}`);
+    return clean;
+  }
+  printer.alert(`${node.name} did not stop within ${timeoutMs / 1000} s of SIGTERM: killing it`);
+  node.child.signalGroup('SIGKILL');
+  await node.child.exited;
+  return false;
+}

@@ -1,0 +1,137 @@
+// The local cluster runner end to end: real nats-server, real backend nodes, real signals.
+
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { parseCli, UsageError } from '../cluster/cli.ts';
+import { alive, close, freePortPair, listen, processesWithArgument, Runner } from './runner-process.ts';
+
+const READY_MS = 120_000;
+const STOP_MS = 45_000;
+
+async function status(port: number, path: 'ready' | 'health'): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${port}/${path}`, { signal: AbortSignal.timeout(2_000) });
+  await res.body?.cancel();
+  return res.status;
+}
+
+test('starts NATS and two nodes, reports where they are, and stops everything on SIGINT', async () => {
+  const port = await freePortPair();
+  const cluster = `t${randomBytes(3).toString('hex')}`;
+  const runner = new Runner(['--nodes', '2', '--nats', '1', '--base-port', String(port), '--cluster', cluster]);
+  try {
+    const [, pidList = ''] = await runner.waitFor(/pids: ([\d ]+)\n/, READY_MS);
+    const pids = pidList.trim().split(' ').map(Number);
+    assert.equal(pids.length, 4, `supervisor, one nats-server, two nodes:\n${runner.all()}`);
+
+    assert.equal(await status(port, 'ready'), 200);
+    assert.equal(await status(port + 1, 'ready'), 200);
+    const out = runner.stdout;
+    assert.match(out, /NATS client URLs: nats:\/\/127\.0\.0\.1:\d+\n/);
+    for (const p of [port, port + 1]) {
+      const http = `http://127.0.0.1:${p}`;
+      for (const url of [`ws://127.0.0.1:${p}`, `${http}/health`, `${http}/ready`, `${http}/metrics`]) {
+        assert.ok(out.includes(url), `the summary lacks ${url}:\n${out}`);
+      }
+    }
+    assert.match(out, /^\[node1\] +\{.*"node":"node1"/m, 'pino lines of node1, prefixed');
+    assert.match(out, /^\[node2\] +\{.*"node":"node2"/m, 'pino lines of node2, prefixed');
+    assert.match(out, /^\[nats0\] +.*Server is ready/m, 'nats-server log lines, prefixed');
+    assert.ok(!(out + runner.stderr).includes('\u001b['), 'no color codes when the output is not a terminal');
+
+    runner.child.kill('SIGINT');
+    const exit = await runner.exitWithin(STOP_MS);
+    assert.deepEqual(exit, { code: 0, signal: null }, runner.all());
+    assert.match(runner.stdout, /stopping 2 node\(s\) one by one[\s\S]*stopping NATS[\s\S]*\[cluster\] +stopped\n/);
+    // The runner's own order, seen in its children's logs: both nodes drained before NATS began to shut down.
+    const natsDown = runner.stdout.search(/^\[nats0\] +.*Initiating Shutdown/m);
+    assert.ok(natsDown > 0, `nats0 never logged its shutdown:\n${runner.all()}`);
+    for (const node of ['node1', 'node2']) {
+      const stopped = runner.stdout.search(new RegExp(`^\\[${node}\\] +\\{.*"msg":"stopped"\\}$`, 'm'));
+      assert.ok(stopped > 0 && stopped < natsDown, `${node} stopped before NATS went down`);
+    }
+    // No grace period: the runner waits for every child before it exits.
+    assert.deepEqual(pids.filter(alive), [], 'every process it started has exited');
+    assert.deepEqual(processesWithArgument(cluster), [], `no process left with --cluster ${cluster}`);
+    await close(await listen(port)); // the node's port is free again
+  } finally {
+    await runner.dispose();
+  }
+});
+
+test('a node that dies is reported loudly, the others keep running, and the run then ends with exit code 1', async () => {
+  const port = await freePortPair();
+  const runner = new Runner(['--nodes', '2', '--nats', '1', '--base-port', String(port), '--cluster', 'dies']);
+  try {
+    const [, pidList = ''] = await runner.waitFor(/pids: ([\d ]+)\n/, READY_MS);
+    const node2 = Number(pidList.trim().split(' ').at(-1));
+    process.kill(node2, 'SIGKILL');
+    const alert = new RegExp(
+      `^\\[cluster\\] +!!! node2 \\(pid ${node2}\\) exited unexpectedly \\(killed by SIGKILL\\)`,
+      'm',
+    );
+    await runner.waitFor(alert, 10_000, 'stderr');
+    // /health, not /ready: node1 is briefly not ready while it takes over node2's shards.
+    assert.equal(await status(port, 'health'), 200, 'node1 keeps running');
+    assert.ok(runner.child.exitCode === null, 'the runner keeps running');
+
+    runner.child.kill('SIGINT');
+    assert.deepEqual(await runner.exitWithin(STOP_MS), { code: 1, signal: null }, runner.all());
+    assert.match(runner.stdout, /stopped, but not cleanly/);
+  } finally {
+    await runner.dispose();
+  }
+});
+
+const BAD_FLAGS: [string[], RegExp][] = [
+  [['--nodes', '0'], /--nodes must be an integer from 1 to 16, got "0"/],
+  [['--nodes', '17'], /--nodes must be an integer from 1 to 16, got "17"/],
+  [['--nats', '2'], /--nats must be 1 or 3, got "2"/],
+  [['--frobnicate'], /unknown option --frobnicate/],
+  [['--cluster', 'a.b'], /--cluster must be 1-32 characters/],
+  [['extra'], /Unexpected argument 'extra'/],
+];
+
+for (const [args, message] of BAD_FLAGS) {
+  test(`${args.join(' ')}: one-line usage error, exit code 2`, async () => {
+    const runner = new Runner(args);
+    const exit = await runner.exitWithin(20_000);
+    assert.deepEqual(exit, { code: 2, signal: null }, runner.all());
+    assert.equal(runner.stdout, '');
+    assert.match(runner.stderr, /^cluster: [^\n]+ \(see --help\)\n$/);
+    assert.match(runner.stderr, message);
+  });
+}
+
+test('a taken base port: one line naming the port and the node, exit code 1, nothing started', async () => {
+  const taken = await listen(0);
+  const port = (taken.address() as { port: number }).port;
+  try {
+    const runner = new Runner(['--nodes', '1', '--nats', '1', '--base-port', String(port)]);
+    const exit = await runner.exitWithin(20_000);
+    assert.deepEqual(exit, { code: 1, signal: null }, runner.all());
+    assert.equal(runner.stdout, '', 'no NATS or node output: nothing was started');
+    assert.match(
+      runner.stderr,
+      new RegExp(`^\\[cluster\\] +!!! port ${port} \\(for node1\\) is already in use; pick another --base-port\\n$`),
+    );
+  } finally {
+    await close(taken);
+  }
+});
+
+test('--help prints the usage and exits 0', async () => {
+  const runner = new Runner(['--help']);
+  assert.deepEqual(await runner.exitWithin(20_000), { code: 0, signal: null });
+  assert.match(runner.stdout, /^usage: npm run cluster -- \[options\]\n[\s\S]*--nodes N[\s\S]*--base-port P/);
+});
+
+test('flag parsing: defaults, and ports past 65535', () => {
+  assert.deepEqual(parseCli([]), { help: false, options: { nodes: 3, nats: 3, basePort: 2567, cluster: 'local' } });
+  assert.deepEqual(parseCli(['--nodes=16', '--nats=1', '--base-port=65520', '--cluster=dev_1']), {
+    help: false,
+    options: { nodes: 16, nats: 1, basePort: 65520, cluster: 'dev_1' },
+  });
+  assert.throws(() => parseCli(['--nodes', '2', '--base-port', '65535']), UsageError);
+  assert.throws(() => parseCli(['--base-port', '0x10']), /--base-port must be an integer from 1 to 65535/);
+});
