@@ -9,6 +9,8 @@ import { ALL } from './fixtures.ts';
 import { quietLog, waitFor } from './support.ts';
 
 const NODE_SCRIPT = fileURLToPath(new URL('./runtime-node.ts', import.meta.url));
+// Children stop by themselves when this process dies without stopping them (their stdin closes).
+const ORPHAN_GUARD = new URL('../src/node/orphan-guard.ts', import.meta.url).href;
 const live = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
@@ -57,9 +59,9 @@ export class NodeProcess {
   }
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', this.script, ...this.args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', ORPHAN_GUARD, this.script, ...this.args], {
       env: { ...process.env, ...this.env, RESIDENT_NODE_ID: this.id },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.child = child;
     live.add(child);

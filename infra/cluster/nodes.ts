@@ -6,7 +6,9 @@ import type { Printer } from './output.ts';
 import { Child } from './processes.ts';
 
 const NODE_MAIN = fileURLToPath(new URL('../../backend/src/node/main.ts', import.meta.url));
-const ORPHAN_GUARD = pathToFileURL(fileURLToPath(new URL('./orphan-guard.ts', import.meta.url))).href;
+const ORPHAN_GUARD = pathToFileURL(
+  fileURLToPath(new URL('../../backend/src/node/orphan-guard.ts', import.meta.url)),
+).href;
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** A node hands its objects over before it exits; that takes a few seconds, not this long. */
 const STOP_TIMEOUT_MS = 20_000;

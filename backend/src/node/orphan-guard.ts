@@ -1,6 +1,6 @@
-// Preloaded into every backend node the runner starts (`--import`). The runner holds our stdin open; when it ends,
-// the runner died without stopping us (kill -9, a crash), so stop the way SIGTERM would instead of lingering on
-// the port. The node handles SIGTERM itself (drain, then exit).
+// Preloaded (`--import`) into every node a parent supervises (the cluster runner, test harnesses). The parent
+// holds our stdin open; when it ends, the parent died without stopping us (kill -9, a crash), so stop the way
+// SIGTERM would instead of lingering on the port. The node handles SIGTERM itself (drain, then exit).
 
 const EXIT_ANYWAY_MS = 10_000;
 
