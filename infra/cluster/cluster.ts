@@ -148,7 +148,7 @@ export class LocalCluster {
   async #stopNodes(): Promise<boolean> {
     const running = this.nodes.filter((n) => n.child.running).reverse();
     if (running.length === 0) return true;
-    if (!this.#nats?.child.running) return this.#stopNodesWithoutNats(running);
+    if (!this.#nats?.serving) return this.#stopNodesWithoutNats(running);
     this.#printer.info(`stopping ${running.length} node(s) one by one: SIGTERM, each drains`);
     let ok = true;
     for (const node of running) {
@@ -158,7 +158,8 @@ export class LocalCluster {
     return ok;
   }
 
-  // Without NATS there is nowhere to drain to, and waiting on each node in turn would only add up timeouts.
+  // Without NATS (or without a JetStream quorum) there is nowhere to drain to, and waiting on each node in turn
+  // would only add up timeouts.
   async #stopNodesWithoutNats(running: readonly RunningNode[]): Promise<boolean> {
     this.#printer.info(`stopping ${running.length} node(s) without NATS: they cannot drain`);
     const opts = { timeoutMs: NO_NATS_STOP_MS, killed: this.#killed.signal };

@@ -22,6 +22,7 @@ export class NatsServers {
   readonly #ready: Promise<readonly ServerInfo[]>;
   #onReady: (servers: readonly ServerInfo[]) => void = () => {};
   #servers: readonly ServerInfo[] = [];
+  readonly #down = new Set<number>();
 
   constructor(size: 1 | 3, printer: Printer) {
     this.#printer = printer;
@@ -39,6 +40,12 @@ export class NatsServers {
 
   get servers(): readonly ServerInfo[] {
     return this.#servers;
+  }
+
+  /** A majority of the servers is up: JetStream has a quorum, so nodes can still drain through it. */
+  get serving(): boolean {
+    const total = this.#servers.length;
+    return this.child.running && total > 0 && (total - this.#down.size) * 2 > total;
   }
 
   /** Resolves once every server is up (JetStream ready, cluster routes formed); rejects naming what went wrong. */
@@ -75,6 +82,7 @@ export class NatsServers {
   #handle(message: NatsMessage): void {
     if (message.type === 'log') this.#printer.line(serverName(message.server), 'out', message.line);
     else if (message.type === 'exited') {
+      this.#down.add(message.server);
       this.#printer.alert(`${serverName(message.server)} (nats-server pid ${message.pid}) exited unexpectedly`);
     } else {
       this.#servers = message.servers;

@@ -56,6 +56,8 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     ...(store ? { store } : {}),
     ...(nc ? { nats: { connection: nc, cluster: config.cluster, replicas: config.replicas } } : {}),
   });
+  // Colyseus calls presence at once; let shard ownership settle first, so its first calls do not wait on moves.
+  await settled(runtime, 15_000);
   const { presence, driver } = await matchmaking(config, runtime, nc, logger);
   let stopping = false;
   const server = await startServer({
@@ -91,6 +93,11 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     await nc?.drain();
   });
   return { config, runtime, server, stop };
+}
+
+async function settled(runtime: ObjectRuntime, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!runtime.placement.settled() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** Undefined means the runtime's default: JetStream KV in a cluster. */

@@ -86,4 +86,15 @@ describe('drain and rebalance', () => {
     for (const [key, n] of load.acked)
       assert.equal(await client.get(Counter, key).get(), n, `${key} lost or gained increments`);
   });
+
+  test('every node draining at once (a whole-cluster stop) ends instead of waiting for a taker', async () => {
+    const client = await cluster.client();
+    await Promise.all(Array.from({ length: 50 }, (_, i) => client.get(Counter, `bye${i}`).add(1)));
+    const running = cluster.nodes.filter((n) => n.running);
+    const started = performance.now();
+    await Promise.all(running.map((n) => n.drain()));
+    const seconds = (performance.now() - started) / 1000;
+    assert.ok(seconds < 15, `all nodes stopped after ${seconds.toFixed(1)} s`);
+    assert.ok(running.every((n) => !n.running));
+  });
 });

@@ -63,6 +63,7 @@ export class ShardTable implements Placement {
     opts.membership.onChange(() => {
       table.recomputeDesired();
       table.reconcile();
+      table.checkDrained();
     });
     opts.membership.onLeaseLapse(() => void table.revalidate());
     table.timer = setInterval(() => table.reconcile(), opts.reconcileMs);
@@ -262,7 +263,9 @@ export class ShardTable implements Placement {
     }
   }
 
+  /** Drained when nothing is left here, or when no active host is left to take it (they are all leaving too). */
   private checkDrained(): void {
-    if (this.draining && this.mine.size === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
+    if (!this.draining || (this.mine.size > 0 && this.hasOtherHosts())) return;
+    for (const resolve of this.drainWaiters.splice(0)) resolve();
   }
 }
