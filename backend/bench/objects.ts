@@ -25,7 +25,7 @@ import { LmdbStateStore } from '../src/objects/storage/lmdb-store.ts';
 import { connectNats } from '../src/objects/transport/connect.ts';
 import { ALL, Counter, Echo } from '../testing/fixtures.ts';
 import { type RuntimeCluster, startRuntimeCluster } from '../testing/runtime-cluster.ts';
-import { pool } from '../testing/support.ts';
+import { keysOn, pool } from '../testing/support.ts';
 import { closedLoop, openLoop } from './load.ts';
 
 const { values: flags } = parseArgs({
@@ -187,8 +187,7 @@ async function failover(): Promise<void> {
   const cluster = await startRuntimeCluster({ nodes: 2 });
   try {
     const client = await cluster.client({ nodeId: 'failover-caller' });
-    const keys: string[] = [];
-    for (let i = 0; keys.length < 10_000; i++) if (client.locate(Counter, `f${i}`) === 'node1') keys.push(`f${i}`);
+    const keys = keysOn(client, Counter, 'node1', 10_000, 'f');
     progress('failover: 10,000 objects on node1, then kill -9');
     await pool(keys, 512, async (k) => void (await client.get(Counter, k).add(1)));
     const killedAt = performance.now();

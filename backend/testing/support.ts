@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import pino, { type Logger } from 'pino';
+import type { AnyResident, ObjectRuntime, ResidentClass } from '../src/objects/index.ts';
 
 export function quietLog(): Logger {
   return pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -32,4 +33,18 @@ export async function freePort(): Promise<number> {
   const { port } = probe.address() as { port: number };
   await new Promise((resolve) => probe.close(resolve));
   return port;
+}
+
+/** The first `count` keys `<prefix><n>` whose objects of `cls` the given node owns, as `client`'s placement sees it. */
+export function keysOn<T extends AnyResident>(
+  client: ObjectRuntime,
+  cls: ResidentClass<T>,
+  node: string,
+  count: number,
+  prefix: string,
+): string[] {
+  const keys: string[] = [];
+  for (let i = 0; keys.length < count; i++)
+    if (client.locate(cls, `${prefix}${i}`) === node) keys.push(`${prefix}${i}`);
+  return keys;
 }

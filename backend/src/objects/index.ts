@@ -1,6 +1,6 @@
 export { ErrorCode, isRetryable, ResidentError } from './errors.ts';
 export type { MemberInfo } from './membership/member.ts';
 export type { CallOptions, Ref, Refs } from './refs.ts';
-export { Resident, type ResidentClass, type TimerHandle } from './resident.ts';
+export { type AnyResident, Resident, type ResidentClass, type TimerHandle } from './resident.ts';
 export { ObjectRuntime, type RuntimeOptions } from './runtime.ts';
 export { RevisionConflict, type StateStore, type StoredState } from './storage/state-store.ts';

@@ -3,15 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { ErrorCode, type ObjectRuntime, ResidentError } from '../../src/objects/index.ts';
 import { Alarm, Counter } from '../../testing/fixtures.ts';
 import { type RuntimeCluster, startRuntimeCluster } from '../../testing/runtime-cluster.ts';
-import { pool, waitFor } from '../../testing/support.ts';
-
-/** Keys whose objects the given node owns right now, as the client's placement sees it. */
-function keysOn(client: ObjectRuntime, node: string, count: number, prefix: string): string[] {
-  const keys: string[] = [];
-  for (let i = 0; keys.length < count; i++)
-    if (client.locate(Counter, `${prefix}${i}`) === node) keys.push(`${prefix}${i}`);
-  return keys;
-}
+import { keysOn, pool, waitFor } from '../../testing/support.ts';
 
 /** Calls until the object answers; counts errors that leave the outcome unknown (the call may have run). */
 async function addUntilAcked(
@@ -40,7 +32,7 @@ describe('failover: kill -9 the node hosting 10,000 objects', () => {
 
   test('every object answers from a survivor within 3 s with every acknowledged increment', async () => {
     const client = await cluster.client();
-    const keys = keysOn(client, 'node1', 10_000, 'f');
+    const keys = keysOn(client, Counter, 'node1', 10_000, 'f');
     const t0 = performance.now();
     await pool(keys, 512, async (k) => {
       assert.equal(await client.get(Counter, k).add(1), 1);
@@ -75,8 +67,7 @@ describe('failover: kill -9 the node hosting 10,000 objects', () => {
     const client = await cluster.client();
     const alive = cluster.nodes.filter((n) => n.running).map((n) => n.id);
     const owner = alive[0]!;
-    let key = '';
-    for (let i = 0; !key; i++) if (client.locate(Alarm, `r${i}`) === owner) key = `r${i}`;
+    const [key = ''] = keysOn(client, Alarm, owner, 1, 'r');
     await client.get(Alarm, key).arm('later', 1500);
     await cluster.node(owner).kill();
     await waitFor(

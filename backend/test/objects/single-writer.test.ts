@@ -4,7 +4,7 @@ import { ErrorCode, ObjectRuntime, type ResidentError } from '../../src/objects/
 import { MemoryStateStore } from '../../src/objects/storage/memory-store.ts';
 import { ALL, Counter } from '../../testing/fixtures.ts';
 import { type RuntimeCluster, startRuntimeCluster } from '../../testing/runtime-cluster.ts';
-import { quietLog, waitFor } from '../../testing/support.ts';
+import { keysOn, quietLog, waitFor } from '../../testing/support.ts';
 
 function metric(text: string, name: string, label: string): number {
   const m = text.match(new RegExp(`^${name}\\{${label}\\} (\\d+)`, 'm'));
@@ -39,8 +39,7 @@ describe('single writer', () => {
 
     test('its later work is refused and the state holds exactly the acknowledged changes', async () => {
       const client = await cluster.client();
-      let key = '';
-      for (let i = 0; !key; i++) if (client.locate(Counter, `sw${i}`) === 'node1') key = `sw${i}`;
+      const [key = ''] = keysOn(client, Counter, 'node1', 1, 'sw');
       const c = client.get(Counter, key);
       for (let i = 0; i < 10; i++) await c.add(1);
       const node1 = cluster.node('node1');
