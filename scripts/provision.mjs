@@ -8,6 +8,8 @@ const REQUIRED = [
   { bin: 'nats-server', pkg: 'nats-server', env: 'NATS_SERVER_BIN' },
   // The Colyseus conformance suite runs the upstream Redis presence and driver against a real redis-server.
   { bin: 'redis-server', pkg: 'redis-server', env: 'REDIS_SERVER_BIN' },
+  // The browser tests drive Debian's Chromium with playwright-core.
+  { bin: 'chromium', pkg: 'chromium', env: 'CHROMIUM_BIN' },
 ];
 
 function onPath(bin) {
