@@ -5,6 +5,7 @@ import { NodeProcess } from './runtime-cluster.ts';
 import { freePort } from './support.ts';
 
 const SCRIPT = fileURLToPath(new URL('./colyseus-node.ts', import.meta.url));
+export const TEST_SECRET = 'resident-test-secret-0123456789abcdef';
 
 export interface ColyseusNode {
   readonly id: string;
@@ -34,7 +35,7 @@ export class ColyseusCluster {
     const port = await freePort();
     const args = ['--node-id', id, '--port', String(port), '--public-address', `127.0.0.1:${port}`];
     args.push('--nats', this.nats.urls.join(','), '--cluster', this.name);
-    const proc = new NodeProcess(id, { ...env, RESIDENT_NODE_ID: id }, SCRIPT, args);
+    const proc = new NodeProcess(id, { RESIDENT_AUTH_SECRET: TEST_SECRET, ...env, RESIDENT_NODE_ID: id }, SCRIPT, args);
     await proc.start();
     const node = { id, port, endpoint: `http://127.0.0.1:${port}`, process: proc };
     this.nodes.push(node);

@@ -1,4 +1,5 @@
-// A full backend node as its own process (flags/env as `npm start`), with the test rooms registered.
+// A full backend node as its own process (flags/env as `npm start`), with the test rooms registered, or the game's
+// own rooms when RESIDENT_TEST_ROOMS=game.
 import { hostname } from 'node:os';
 import { defineRoom } from '@colyseus/core';
 import { pino } from 'pino';
@@ -14,7 +15,9 @@ installCrashGuards(logger);
 const node = await startNode({
   config,
   logger,
-  rooms: { tally: defineRoom(TallyRoom), plain: defineRoom(PlainRoom) },
+  ...(process.env.RESIDENT_TEST_ROOMS === 'game'
+    ? {}
+    : { rooms: { tally: defineRoom(TallyRoom), plain: defineRoom(PlainRoom) } }),
   checkpointMs: Number(process.env.RESIDENT_CHECKPOINT_MS ?? 200),
 });
 process.stdout.write(`READY ${node.server.port}\n`);

@@ -1,2 +1,3 @@
+export * from './prediction.ts';
 export * from './protocol.ts';
 export * from './rules.ts';

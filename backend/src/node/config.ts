@@ -1,6 +1,7 @@
 // Reads the node's settings from flags and the environment (flags win). Pure: throws ConfigError, never exits or logs.
 
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 export const DEFAULT_PORT = 2567;
@@ -25,6 +26,10 @@ export interface NodeConfig {
   dataDir: string;
   /** JetStream replicas for the cluster's buckets (3 in production). */
   replicas: number;
+  /** HMAC secret for guest tokens; undefined on an embedded node means "generate one" (dev only). */
+  authSecret: string | undefined;
+  /** The built browser client served at `/`. */
+  clientDir: string;
 }
 
 /** Flag name → environment variable. */
@@ -37,6 +42,8 @@ const SETTINGS = {
   store: 'RESIDENT_STORE',
   'data-dir': 'RESIDENT_DATA_DIR',
   replicas: 'RESIDENT_REPLICAS',
+  'auth-secret': 'RESIDENT_AUTH_SECRET',
+  'client-dir': 'RESIDENT_CLIENT_DIR',
 } as const;
 type Setting = keyof typeof SETTINGS;
 
@@ -48,7 +55,10 @@ export const USAGE = `usage: npm start -- [options]     (each option can also be
   --public-address H:P   ${SETTINGS['public-address']}    address clients use to reach this node (default localhost:<port>)
   --store kv|lmdb|memory ${SETTINGS.store}    object state store (default kv with NATS, lmdb without)
   --data-dir DIR         ${SETTINGS['data-dir']} LMDB folder (default .data/<node-id>, or .data/embedded)
-  --replicas N           ${SETTINGS.replicas} JetStream replicas, 1 or 3 (default 1)`;
+  --replicas N           ${SETTINGS.replicas} JetStream replicas, 1 or 3 (default 1)
+  --auth-secret S        ${SETTINGS['auth-secret']} guest-token HMAC secret, >= 32 characters, the same on every
+                         node (required with NATS; an embedded node generates one and warns)
+  --client-dir DIR       ${SETTINGS['client-dir']} built browser client served at / (default client/dist)`;
 
 /** `raw` unset means the default; anything else must be a plain decimal integer in 1..65535. */
 export function parsePort(raw: string | undefined, name = 'PORT'): number {
@@ -149,5 +159,25 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv, host: string)
     // Stable by default, so an embedded node finds its state again after a restart.
     dataDir: get('data-dir')[0] ?? `.data/${get('node-id')[0] ?? 'embedded'}`,
     replicas,
+    authSecret: parseSecret(...get('auth-secret'), natsUrls.length > 0),
+    clientDir: get('client-dir')[0] ?? DEFAULT_CLIENT_DIR,
   };
+}
+
+const DEFAULT_CLIENT_DIR = fileURLToPath(new URL('../../../client/dist', import.meta.url));
+export const MIN_SECRET_LENGTH = 32;
+
+function parseSecret(raw: string | undefined, name: string, clustered: boolean): string | undefined {
+  if (raw === undefined) {
+    if (clustered) {
+      throw new ConfigError(
+        `a cluster needs a shared guest-token secret: set --auth-secret or ${SETTINGS['auth-secret']} (the same on every node)`,
+      );
+    }
+    return undefined;
+  }
+  if (raw.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError(`${name} must be at least ${MIN_SECRET_LENGTH} characters, got ${raw.length}`);
+  }
+  return raw;
 }

@@ -40,7 +40,7 @@ logger.info(
   { port: server.port, uws: server.uwsBuild, mode, publicAddress: config.publicAddress },
   `listening on port ${server.port}: Colyseus 0.18 over uWebSockets.js ${server.uwsBuild}; ${mode}; GET /health /ready /metrics`,
 );
-logger.info('not built yet: the game (no rooms are defined, so matchmaking answers "not defined")');
+logger.info(`play at http://localhost:${server.port}/ (rooms: arena, lounge)`);
 
 let stopping = false;
 function shutdown(signal: NodeJS.Signals): void {

@@ -1,6 +1,9 @@
 // One backend node: the object runtime, Colyseus over uWebSockets.js with presence and driver, HTTP probes.
 // Embedded (no NATS): LMDB state, Colyseus's in-process presence and driver. Cluster: everything on NATS.
 
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   LocalDriver,
   LocalPresence,
@@ -15,19 +18,23 @@ import { NatsDriver } from '../colyseus/driver/index.ts';
 import { NatsPresence, PresenceShard } from '../colyseus/presence/index.ts';
 import { RoomCheckpoint } from '../colyseus/rooms/room-checkpoint.ts';
 import { RoomKeeper } from '../colyseus/rooms/room-keeper.ts';
+import { GAME_CLASSES, GuestTokens, gameRooms, setGameContext } from '../game/index.ts';
 import { ObjectRuntime, type ResidentClass, type StateStore } from '../objects/index.ts';
 import { LmdbStateStore } from '../objects/storage/lmdb-store.ts';
 import { MemoryStateStore } from '../objects/storage/memory-store.ts';
 import { connectNats } from '../objects/transport/connect.ts';
+import { registerApi } from './api.ts';
 import type { NodeConfig } from './config.ts';
 import { once } from './once.ts';
 import { type RunningServer, startServer } from './server.ts';
+import { registerStatic } from './static-files.ts';
 
 export interface NodeOptions {
   readonly config: NodeConfig;
   readonly logger: Logger;
+  /** Default: the game's rooms (arena, lounge). */
   readonly rooms?: Record<string, RegisteredHandler>;
-  /** The game's object classes; the node adds its own (presence shards, room checkpoints). */
+  /** Default: the game's object classes. The node adds its own (presence shards, room checkpoints). */
   readonly classes?: readonly ResidentClass[];
   /** How often rooms are checkpointed for failover (cluster mode). Default 1000 ms. */
   readonly checkpointMs?: number;
@@ -48,7 +55,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const nc = config.natsUrls.length > 0 ? await connectNats(config.natsUrls, config.nodeId) : undefined;
   const store = await openStore(config);
   const runtime = await ObjectRuntime.start({
-    classes: [...(opts.classes ?? []), PresenceShard, RoomCheckpoint],
+    classes: [...(opts.classes ?? GAME_CLASSES), PresenceShard, RoomCheckpoint],
     nodeId: config.nodeId,
     address: config.publicAddress,
     log: logger.child({ component: 'objects' }),
@@ -59,17 +66,24 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   // Colyseus calls presence at once; let shard ownership settle first, so its first calls do not wait on moves.
   await settled(runtime, 15_000);
   const { presence, driver } = await matchmaking(config, runtime, nc, logger);
+  const tokens = new GuestTokens(await authSecret(config, logger));
+  setGameContext({ objects: runtime, nodeId: config.nodeId, tokens });
   let stopping = false;
   const server = await startServer({
     port: config.port,
     nodeId: config.nodeId,
     logger,
-    rooms: opts.rooms ?? {},
+    rooms: opts.rooms ?? gameRooms(),
     presence,
     driver,
     publicAddress: config.publicAddress,
     ready: () => !stopping && runtime.placement.settled(),
     metrics: () => metrics.metrics(),
+    routes: (app) => {
+      registerApi(app, { objects: runtime, tokens });
+      const files = registerStatic(app, config.clientDir);
+      if (files === 0) logger.warn({ dir: config.clientDir }, 'browser client not built: / shows how to build it');
+    },
   });
   const keeper = nc
     ? new RoomKeeper({
@@ -117,4 +131,21 @@ async function matchmaking(
   const presence = new NatsPresence({ runtime, log: logger.child({ component: 'presence' }) });
   const driver = await NatsDriver.open(nc, { cluster: config.cluster, replicas: config.replicas });
   return { presence, driver };
+}
+
+/** The configured secret; an embedded node without one keeps a generated secret in its data folder (dev only). */
+async function authSecret(config: NodeConfig, logger: Logger): Promise<string> {
+  if (config.authSecret) return config.authSecret;
+  const file = join(config.dataDir, 'dev-auth-secret');
+  let secret = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+  if (secret.length < 32) {
+    secret = randomBytes(32).toString('base64url');
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(file, secret, { mode: 0o600 });
+  }
+  logger.warn(
+    { file },
+    'no --auth-secret / RESIDENT_AUTH_SECRET: using a generated dev secret (set one in production)',
+  );
+  return secret;
 }

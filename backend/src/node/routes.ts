@@ -10,6 +10,8 @@ export interface RouteOptions {
   isColyseusRoute: (method: string, url: string) => boolean;
   ready: () => boolean;
   metrics: () => Promise<string>;
+  /** More routes (the game's API, static files), registered before the catch-all 404. */
+  extra?: (app: TemplatedApp) => void;
 }
 
 export function registerRoutes(app: TemplatedApp, opts: RouteOptions): void {
@@ -36,6 +38,8 @@ export function registerRoutes(app: TemplatedApp, opts: RouteOptions): void {
       res.cork(() => res.writeStatus('200 OK').writeHeader('content-type', 'text/plain; version=0.0.4').end(text));
     });
   });
+
+  opts.extra?.(app);
 
   // uWS runs method-specific handlers before Colyseus's `any('/*')`; hand over (yield) when Colyseus has the route.
   // WebSocket upgrades never get here: the transport's `ws('/*')` handler outranks these.

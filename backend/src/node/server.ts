@@ -1,6 +1,7 @@
 // Creates and starts one Colyseus 0.18 server over uWebSockets.js on a given port with given room definitions.
 
 import './websocket-global.ts';
+import type { TemplatedApp } from 'uWebSockets.js';
 import {
   defineServer,
   type MatchMakerDriver,
@@ -28,6 +29,8 @@ export interface StartOptions {
   ready?: () => boolean;
   /** Prometheus text for `/metrics`. */
   metrics?: () => Promise<string>;
+  /** More HTTP routes: the game's API and the browser client. */
+  routes?: (app: TemplatedApp) => void;
 }
 
 export interface RunningServer {
@@ -65,6 +68,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     isColyseusRoute: (method, url) => gameServer.router?.findRoute(method, url) !== undefined,
     ready: opts.ready ?? (() => true),
     metrics: opts.metrics ?? (async () => ''),
+    ...(opts.routes ? { extra: opts.routes } : {}),
   });
 
   const close = once(async () => {

@@ -24,6 +24,8 @@ before(async () => {
     store: 'memory',
     dataDir: '',
     replicas: 1,
+    authSecret: 'bad-input-test-secret-0123456789abcdef',
+    clientDir: '',
   };
   node = await startNode({
     config,

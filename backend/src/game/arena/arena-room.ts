@@ -1,0 +1,278 @@
+// The arena: a server-authoritative .io room. Clients send numbered protobuf inputs; the room steps the shared
+// rules at a fixed rate, shows each client its area of interest, and keeps the players' Player objects and the
+// leaderboard up to date. It survives its node (ResidentRoom): the state is checkpointed and restored elsewhere.
+import { type Client, logger } from '@colyseus/core';
+import {
+  type ArenaJoinOptions,
+  type ChatLine,
+  decodeInput,
+  decodePing,
+  ErrorCode,
+  encodePong,
+  CloseCode as GameClose,
+  isFiniteSteer,
+  LIMITS,
+  ServerMessage,
+  TICK_HZ,
+} from '@resident/shared/game';
+import { ResidentRoom } from '../../colyseus/rooms/resident-room.ts';
+import type { GuestClaims } from '../auth/guest-tokens.ts';
+import { authenticate, claims } from '../auth/room-auth.ts';
+import { game } from '../context.ts';
+import { readTop, submitScore } from '../objects/leaderboard.ts';
+import { Player } from '../objects/player.ts';
+import { ArenaState } from '../state.ts';
+import { ClientGate } from './client-gate.ts';
+import { Interest } from './interest.ts';
+import { privateCode } from './room-code.ts';
+import { Simulation, type StepEvents } from './simulation.ts';
+import { TickTimer } from './tick-timer.ts';
+
+/** Room options set by the server (room definition), not by clients. */
+export interface ArenaSettings {
+  maxClients?: number;
+  tickHz?: number;
+  pellets?: number;
+  /** false: every client sees the whole arena (benchmark baseline). */
+  aoi?: boolean;
+}
+
+type ArenaClient = Client<{ auth: GuestClaims }>;
+
+interface Session {
+  gate: ClientGate;
+  xp: number;
+  eats: number;
+  bestMass: number;
+  /** XP and eats not yet granted to the Player object. */
+  unsentXp: number;
+  unsentEats: number;
+}
+
+const GRANT_EVERY_MS = 2000;
+
+export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { node: string; code: string } }> {
+  override state = new ArenaState();
+  override maxClients = 50;
+  readonly ticks = new TickTimer();
+  private sim!: Simulation;
+  private interest!: Interest;
+  private settings: Required<ArenaSettings> = { maxClients: 50, tickHz: TICK_HZ, pellets: 600, aoi: true };
+  private readonly sessions = new Map<string, Session>();
+
+  static override async onAuth(token: string): Promise<GuestClaims> {
+    return authenticate(token);
+  }
+
+  override onCreate(options: ArenaJoinOptions & ArenaSettings & { code?: string }): void {
+    super.onCreate(options);
+    this.settings = settingsFrom(options, this.settings);
+    this.maxClients = this.settings.maxClients;
+    if (options?.private === true) this.makePrivate(options.code);
+    this.startSimulation();
+    this.sim.seed();
+    this.onMessageBytes('input', (client: ArenaClient, bytes: Uint8Array) => this.onInput(client, bytes));
+    this.onMessageBytes('ping', (client: ArenaClient, bytes: Uint8Array) => this.onPing(client, bytes));
+    this.onMessage('chat', (client: ArenaClient, message: unknown) => this.onChat(client, message));
+    this.onMessage('profile', (client: ArenaClient) => game().objects.get(Player, claims(client).sub).profile());
+    this.onMessage('leaderboard', () => readTop(game().objects));
+    this.onMessage('*', (client: ArenaClient, type: string | number) =>
+      this.refuse(client, ErrorCode.unknownMessage, `unknown message type "${String(type)}"`),
+    );
+    this.clock.setInterval(() => this.grantAll(), GRANT_EVERY_MS);
+  }
+
+  override async onJoin(client: ArenaClient): Promise<void> {
+    const profile = await game().objects.get(Player, claims(client).sub).enter(claims(client).name);
+    this.sim.addBlob(client.sessionId, profile.name, profile.color);
+    this.openSession(client);
+  }
+
+  override onDrop(client: ArenaClient): void {
+    if (this.migrating) return;
+    Promise.resolve(this.allowReconnection(client, 20)).catch(() => undefined); // not back in time: onLeave follows
+  }
+
+  override onReconnect(client: ArenaClient): void {
+    super.onReconnect(client);
+    this.openSession(client);
+  }
+
+  override async onLeave(client: ArenaClient): Promise<void> {
+    if (this.migrating) return;
+    const session = this.sessions.get(client.sessionId);
+    const blob = this.state.blobs.get(client.sessionId);
+    this.sessions.delete(client.sessionId);
+    this.interest.detach(client.sessionId);
+    this.sim.removeBlob(client.sessionId);
+    if (session) await this.recordGame(claims(client), session, blob?.mass ?? 0);
+  }
+
+  /** After a restore on another node: rebuild what is not in the state. */
+  override onRestoreRoom(): void {
+    this.startSimulation();
+    for (const client of this.clients) this.openSession(client as ArenaClient);
+  }
+
+  private startSimulation(): void {
+    this.state.node = game().nodeId;
+    this.sim = new Simulation(this.state, { pellets: this.settings.pellets });
+    this.interest = new Interest(this.sim, !this.settings.aoi);
+    this.setMetadata({ node: game().nodeId, code: this.state.code });
+    this.patchRate = 1000 / this.settings.tickHz;
+    this.setSimulationInterval(() => this.tick(), 1000 / this.settings.tickHz);
+  }
+
+  private makePrivate(requested: unknown): void {
+    // A restore passes the code back with the same roomId; a client cannot choose one.
+    const code = typeof requested === 'string' && requested === this.roomId ? requested : privateCode();
+    this.roomId = code;
+    this.state.code = code;
+    this.createOptions = { private: true, code };
+    void this.setPrivate(true);
+  }
+
+  private openSession(client: ArenaClient): void {
+    if (!this.sessions.has(client.sessionId)) {
+      this.sessions.set(client.sessionId, {
+        gate: new ClientGate(Date.now()),
+        xp: 0,
+        eats: 0,
+        bestMass: 0,
+        unsentXp: 0,
+        unsentEats: 0,
+      });
+    }
+    this.interest.attach(client);
+  }
+
+  private tick(): void {
+    const started = performance.now();
+    const events = this.sim.step(Date.now(), (id) => this.sessions.get(id)?.gate.next());
+    this.apply(events);
+    this.interest.forget(events.pelletsRemoved);
+    this.interest.refreshAll(this.clients);
+    this.ticks.record(performance.now() - started);
+  }
+
+  private apply(events: StepEvents): void {
+    for (const [id, xp] of events.xp) {
+      const s = this.sessions.get(id);
+      if (!s) continue;
+      const eats = events.eats.get(id) ?? 0;
+      s.xp += xp;
+      s.eats += eats;
+      s.unsentXp += xp;
+      s.unsentEats += eats;
+    }
+    for (const [id, blob] of this.state.blobs) {
+      const s = this.sessions.get(id);
+      if (s && blob.mass > s.bestMass) s.bestMass = blob.mass;
+    }
+    for (const kill of events.kills) {
+      const by = this.state.blobs.get(kill.eater)?.name ?? '';
+      this.clients.getById(kill.prey)?.send(ServerMessage.eaten, { by, respawnInMs: 2000 });
+    }
+  }
+
+  private onInput(client: ArenaClient, bytes: Uint8Array): void {
+    const session = this.sessions.get(client.sessionId);
+    if (!session) return;
+    if (bytes.byteLength > LIMITS.maxInputBytes) {
+      return this.refuse(
+        client,
+        ErrorCode.frameTooLarge,
+        `input is ${bytes.byteLength} bytes; at most ${LIMITS.maxInputBytes}`,
+      );
+    }
+    if (!session.gate.takeInputToken(Date.now())) {
+      return this.refuse(client, ErrorCode.rateLimited, `more than ${LIMITS.inputsPerSecond} inputs per second`);
+    }
+    let input: ReturnType<typeof decodeInput>;
+    try {
+      input = decodeInput(bytes);
+    } catch (err) {
+      return this.refuse(client, ErrorCode.badFrame, `input is not a valid protobuf Input: ${(err as Error).message}`);
+    }
+    if (input.blob && input.blob !== client.sessionId) {
+      return this.refuse(client, ErrorCode.notYourBlob, 'you can steer only your own blob');
+    }
+    if (!isFiniteSteer(input)) return this.refuse(client, ErrorCode.badNumber, 'dx and dy must be finite numbers');
+    if (input.seq <= session.gate.lastSeq) return; // a late duplicate: already applied
+    session.gate.push({ seq: input.seq, dx: input.dx, dy: input.dy });
+  }
+
+  private onPing(client: ArenaClient, bytes: Uint8Array): void {
+    try {
+      client.sendBytes(ServerMessage.pong, encodePong(decodePing(bytes), Date.now()));
+    } catch (err) {
+      this.refuse(client, ErrorCode.badFrame, `ping is not a valid protobuf Ping: ${(err as Error).message}`);
+    }
+  }
+
+  private onChat(client: ArenaClient, message: unknown): void {
+    const text =
+      typeof (message as { text?: unknown })?.text === 'string' ? (message as { text: string }).text.trim() : '';
+    if (!text) return this.refuse(client, ErrorCode.badFrame, 'chat needs { text: string }');
+    if ([...text].length > LIMITS.chatMaxLength) {
+      return this.refuse(client, ErrorCode.chatTooLong, `chat is limited to ${LIMITS.chatMaxLength} characters`);
+    }
+    const session = this.sessions.get(client.sessionId);
+    if (session?.gate.takeChat(Date.now()) !== 'ok') {
+      return this.refuse(
+        client,
+        ErrorCode.chatTooFast,
+        `at most ${LIMITS.chatPerWindow} lines per ${LIMITS.chatWindowMs / 1000} s`,
+      );
+    }
+    const line: ChatLine = { from: client.sessionId, name: claims(client).name, text, at: Date.now() };
+    this.broadcast(ServerMessage.chat, line);
+  }
+
+  /** Tells the client what it did wrong; a client that keeps at it is disconnected. */
+  private refuse(client: ArenaClient, code: ErrorCode, message: string): void {
+    client.send(ServerMessage.error, { code, message });
+    const session = this.sessions.get(client.sessionId);
+    if (session?.gate.strike()) client.leave(GameClose.abuse, 'too many rejected messages');
+  }
+
+  private grantAll(): void {
+    for (const client of this.clients) {
+      const s = this.sessions.get(client.sessionId);
+      if (!s || (s.unsentXp === 0 && s.unsentEats === 0)) continue;
+      const { unsentXp, unsentEats } = s;
+      s.unsentXp = 0;
+      s.unsentEats = 0;
+      const auth = claims(client as ArenaClient);
+      game()
+        .objects.get(Player, auth.sub)
+        .grant(unsentXp, unsentEats)
+        .catch(() => {
+          s.unsentXp += unsentXp; // retried with the next grant or at the end of the game
+          s.unsentEats += unsentEats;
+        });
+    }
+  }
+
+  private async recordGame(auth: GuestClaims, s: Session, finalMass: number): Promise<void> {
+    const mass = Math.round(Math.max(s.bestMass, finalMass));
+    const { objects } = game();
+    try {
+      await objects.get(Player, auth.sub).recordGame({ mass, eats: s.unsentEats, xp: s.unsentXp });
+      await submitScore(objects, { id: auth.sub, name: auth.name, bestMass: mass });
+    } catch (err) {
+      logger.warn(`arena ${this.roomId}: could not record the game of player ${auth.sub}: ${String(err)}`);
+    }
+  }
+}
+
+function settingsFrom(options: ArenaSettings, defaults: Required<ArenaSettings>): Required<ArenaSettings> {
+  const int = (v: unknown, lo: number, hi: number, d: number) =>
+    Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi ? (v as number) : d;
+  return {
+    maxClients: int(options?.maxClients, 1, 500, defaults.maxClients),
+    tickHz: int(options?.tickHz, 1, 120, defaults.tickHz),
+    pellets: int(options?.pellets, 0, 20_000, defaults.pellets),
+    aoi: options?.aoi !== false,
+  };
+}

@@ -1,0 +1,51 @@
+// A uniform spatial hash: finds entities near a point or inside a square without scanning all of them.
+import type { Point } from '@resident/shared/game';
+
+export class Grid<T extends Point> {
+  private readonly cells = new Map<number, Set<T>>();
+  private readonly cellOf = new Map<T, number>();
+
+  constructor(private readonly cellSize: number) {}
+
+  insert(item: T): void {
+    const cell = this.key(item.x, item.y);
+    this.cellOf.set(item, cell);
+    let set = this.cells.get(cell);
+    if (!set) this.cells.set(cell, (set = new Set()));
+    set.add(item);
+  }
+
+  remove(item: T): void {
+    const cell = this.cellOf.get(item);
+    if (cell === undefined) return;
+    this.cellOf.delete(item);
+    this.cells.get(cell)?.delete(item);
+  }
+
+  /** Items whose cell overlaps the square [cx-half, cx+half] × [cy-half, cy+half]. Callers filter exactly. */
+  *near(cx: number, cy: number, half: number): Generator<T> {
+    const s = this.cellSize;
+    const x0 = Math.floor((cx - half) / s);
+    const x1 = Math.floor((cx + half) / s);
+    const y0 = Math.floor((cy - half) / s);
+    const y1 = Math.floor((cy + half) / s);
+    for (let gx = x0; gx <= x1; gx++) {
+      for (let gy = y0; gy <= y1; gy++) {
+        const set = this.cells.get(pack(gx, gy));
+        if (set) yield* set;
+      }
+    }
+  }
+
+  get size(): number {
+    return this.cellOf.size;
+  }
+
+  private key(x: number, y: number): number {
+    return pack(Math.floor(x / this.cellSize), Math.floor(y / this.cellSize));
+  }
+}
+
+function pack(gx: number, gy: number): number {
+  return (gx + 1024) * 4096 + (gy + 1024);
+}

@@ -1,0 +1,55 @@
+// The global top 100 by best mass. Writes go to one of SHARDS objects (by player id), so a busy leaderboard is not
+// one object's queue; reads merge the shards' tops.
+import type { LeaderboardEntry } from '@resident/shared/game';
+import { type Refs, Resident } from '../../objects/index.ts';
+
+export const TOP_N = 100;
+export const SHARDS = 8;
+
+interface ShardState {
+  entries: LeaderboardEntry[];
+}
+
+export class LeaderboardShard extends Resident<ShardState> {
+  static initial(): ShardState {
+    return { entries: [] };
+  }
+
+  /** Records a player's best; a lower score than the one on the board changes nothing. */
+  submit(entry: LeaderboardEntry): boolean {
+    const entries = this.state.entries;
+    const mine = entries.find((e) => e.id === entry.id);
+    if (mine && mine.bestMass >= entry.bestMass) return false;
+    const last = entries[TOP_N - 1];
+    if (!mine && last && last.bestMass >= entry.bestMass) return false;
+    this.state.entries = mergeTop([entries.filter((e) => e.id !== entry.id), [entry]]);
+    return true;
+  }
+
+  top(): LeaderboardEntry[] {
+    return this.state.entries;
+  }
+}
+
+export function shardFor(playerId: string): string {
+  let h = 0;
+  for (let i = 0; i < playerId.length; i++) h = (h * 31 + playerId.charCodeAt(i)) >>> 0;
+  return String(h % SHARDS);
+}
+
+export function submitScore(objects: Refs, entry: LeaderboardEntry): Promise<boolean> {
+  return objects.get(LeaderboardShard, shardFor(entry.id)).submit(entry);
+}
+
+/** Reads every shard and merges; one slow shard delays the read, it does not lose entries. */
+export async function readTop(objects: Refs): Promise<LeaderboardEntry[]> {
+  const shards = Array.from({ length: SHARDS }, (_, i) => objects.get(LeaderboardShard, String(i)).top());
+  return mergeTop(await Promise.all(shards));
+}
+
+export function mergeTop(lists: readonly LeaderboardEntry[][]): LeaderboardEntry[] {
+  return lists
+    .flat()
+    .sort((a, b) => b.bestMass - a.bestMass || a.id.localeCompare(b.id))
+    .slice(0, TOP_N);
+}

@@ -1,0 +1,97 @@
+// Real game nodes for tests (browser, loadgen, game): N node processes serving the arena, either one embedded node
+// (LMDB, no NATS) or a cluster on a nats-server; free ports, temp folders, everything stopped by `stop()`.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type NatsCluster, startNats, startNatsCluster } from '@resident/shared/testing';
+import { TEST_SECRET } from './colyseus-cluster.ts';
+import { NodeProcess } from './runtime-cluster.ts';
+import { freePort } from './support.ts';
+
+const SCRIPT = fileURLToPath(new URL('./colyseus-node.ts', import.meta.url));
+
+export interface GameNodesOptions {
+  nodes: number;
+  /** true: nodes on nats-server (KV state); false: one embedded node (LMDB, no NATS). */
+  cluster: boolean;
+  natsServers?: 1 | 3;
+  /** The built browser client to serve at `/`. */
+  clientDir?: string;
+  /** Room checkpoint interval (cluster). Default 200 ms, so failover tests lose little. */
+  checkpointMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface GameNodes {
+  readonly urls: string[];
+  readonly nodeIds: string[];
+  readonly natsUrl: string | undefined;
+  readonly secret: string;
+  /** SIGKILL node i. */
+  kill(i: number): Promise<void>;
+  /** SIGTERM node i: it drains (moves its rooms and objects) and exits. */
+  drain(i: number): Promise<void>;
+  /** Starts node i again with the same id, port and data. */
+  restart(i: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startGameNodes(opts: GameNodesOptions): Promise<GameNodes> {
+  if (!opts.cluster && opts.nodes !== 1) throw new Error('an embedded (no NATS) setup has exactly one node');
+  const nats: NatsCluster | undefined = opts.cluster
+    ? opts.natsServers === 3
+      ? await startNatsCluster({ size: 3 })
+      : await startNats()
+    : undefined;
+  const dataRoot = mkdtempSync(join(tmpdir(), 'resident-game-'));
+  const cluster = `g${Math.random().toString(36).slice(2, 8)}`;
+  const procs: NodeProcess[] = [];
+  const ports: number[] = [];
+  const stop = async () => {
+    await Promise.all(procs.map((p) => p.kill()));
+    await nats?.close();
+    rmSync(dataRoot, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < opts.nodes; i++) {
+      const id = `node${i + 1}`;
+      const port = await freePort();
+      const args = ['--node-id', id, '--port', String(port), '--public-address', `127.0.0.1:${port}`];
+      args.push('--data-dir', join(dataRoot, id));
+      if (nats) args.push('--nats', nats.urls.join(','), '--cluster', cluster);
+      if (opts.clientDir) args.push('--client-dir', opts.clientDir);
+      const env = {
+        RESIDENT_TEST_ROOMS: 'game',
+        RESIDENT_AUTH_SECRET: TEST_SECRET,
+        RESIDENT_CHECKPOINT_MS: String(opts.checkpointMs ?? 200),
+        ...opts.env,
+      };
+      const proc = new NodeProcess(id, env, SCRIPT, args);
+      await proc.start();
+      procs.push(proc);
+      ports.push(port);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const at = (i: number) => {
+    const p = procs[i];
+    if (!p) throw new Error(`no node ${i}`);
+    return p;
+  };
+  return {
+    urls: ports.map((p) => `http://127.0.0.1:${p}`),
+    nodeIds: procs.map((p) => p.id),
+    natsUrl: nats?.urls[0],
+    secret: TEST_SECRET,
+    kill: (i) => at(i).kill(),
+    drain: (i) => at(i).drain(),
+    restart: async (i) => {
+      await at(i).kill();
+      await at(i).start();
+    },
+    stop,
+  };
+}
