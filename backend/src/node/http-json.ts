@@ -36,7 +36,7 @@ export function replyJson(res: HttpResponse, work: () => Promise<unknown>): void
   res.onAborted(() => {
     aborted = true;
   });
-  work().then(
+  Promise.resolve().then(work).then(
     (body) => send(res, 200, body, () => aborted),
     (err: unknown) => {
       const e = err instanceof HttpError ? err : new HttpError(500, 'internal', 'internal error');

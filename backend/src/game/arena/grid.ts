@@ -10,8 +10,8 @@ export class Grid<T extends Point> {
   insert(item: T): void {
     const cell = this.key(item.x, item.y);
     this.cellOf.set(item, cell);
-    let set = this.cells.get(cell);
-    if (!set) this.cells.set(cell, (set = new Set()));
+    const set = this.cells.get(cell) ?? new Set<T>();
+    if (set.size === 0) this.cells.set(cell, set);
     set.add(item);
   }
 

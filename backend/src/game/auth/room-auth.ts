@@ -1,16 +1,13 @@
 // onAuth for the game's rooms: a valid, unexpired guest token, or a clear refusal the client can show.
-import { ServerError } from '@colyseus/core';
+import { ErrorCode, ServerError } from '@colyseus/core';
 import { game } from '../context.ts';
 import { AuthError, type GuestClaims } from './guest-tokens.ts';
-
-/** Colyseus sends this code back to the client with the reason. */
-export const AUTH_FAILED = 4401;
 
 export function authenticate(token: string): GuestClaims {
   try {
     return game().tokens.verify(token);
   } catch (err) {
-    if (err instanceof AuthError) throw new ServerError(AUTH_FAILED, `${err.code}: ${err.message}`);
+    if (err instanceof AuthError) throw new ServerError(ErrorCode.AUTH_FAILED, `${err.code}: ${err.message}`);
     throw err;
   }
 }
