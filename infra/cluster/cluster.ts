@@ -3,7 +3,7 @@
 import type { ClusterOptions } from './cli.ts';
 import { NatsServers } from './nats.ts';
 import type { ServerInfo } from './nats-messages.ts';
-import { nodeFlags, planNodes, type RunningNode, startNode, stopNode } from './nodes.ts';
+import { clusterSecret, nodeFlags, planNodes, type RunningNode, startNode, stopNode } from './nodes.ts';
 import type { Printer } from './output.ts';
 import { holdPorts } from './ports.ts';
 import type { Child } from './processes.ts';
@@ -99,9 +99,10 @@ export class LocalCluster {
     }
     // One at a time, each joining a ready cluster (as backend/testing does): nodes that start together call each
     // other's presence shards before those are served, and under load a start-up call can time out.
+    const secret = clusterSecret();
     for (const spec of specs) {
       this.#abort.signal.throwIfAborted();
-      this.#watch(startNode(spec, nodeFlags(spec, urls, this.#options), this.#printer));
+      this.#watch(startNode(spec, nodeFlags(spec, urls, this.#options), this.#printer, secret));
       await waitAllReady(this.nodes, this.#abort.signal);
     }
     this.#ready = true;

@@ -1,5 +1,6 @@
 // Backend nodes as child processes: `backend/src/node/main.ts` with the flags that make them one cluster.
 
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ClusterOptions } from './cli.ts';
 import type { Printer } from './output.ts';
@@ -40,12 +41,20 @@ export function nodeFlags(spec: NodeSpec, natsUrls: readonly string[], options: 
   return flags;
 }
 
-export function startNode(spec: NodeSpec, flags: readonly string[], printer: Printer): RunningNode {
+/**
+ * Guest tokens must verify on every node, so the nodes share one secret: RESIDENT_AUTH_SECRET if set, else one
+ * generated for this run (tokens then last as long as the run). Passed by environment, not visible in `ps`.
+ */
+export const clusterSecret = (env: NodeJS.ProcessEnv = process.env): string =>
+  env.RESIDENT_AUTH_SECRET ?? randomBytes(32).toString('base64url');
+
+export function startNode(spec: NodeSpec, flags: readonly string[], printer: Printer, secret: string): RunningNode {
   const child = new Child({
     name: spec.name,
     command: process.execPath,
     args: ['--import', 'tsx', '--import', ORPHAN_GUARD, NODE_MAIN, ...flags],
     cwd: REPO_ROOT,
+    env: { RESIDENT_AUTH_SECRET: secret },
     onLine: (stream, line) => printer.line(spec.name, stream, line),
   });
   return { ...spec, child };

@@ -19,6 +19,8 @@ export interface SpawnOptions {
   readonly command: string;
   readonly args: readonly string[];
   readonly cwd?: string;
+  /** Extra environment variables, on top of this process's own. */
+  readonly env?: Readonly<Record<string, string>>;
   /** Every complete line the child writes, without its newline. */
   readonly onLine: (stream: 'out' | 'err', line: string) => void;
 }
@@ -43,6 +45,7 @@ export class Child {
     // Own process group: a Ctrl-C in the terminal reaches only the runner, which then stops children in order.
     this.#child = spawn(opts.command, [...opts.args], {
       cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
     });

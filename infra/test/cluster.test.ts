@@ -15,6 +15,26 @@ async function status(port: number, path: 'ready' | 'health'): Promise<number> {
   return res.status;
 }
 
+/** The game runs on the cluster: a token from one node joins the arena through the other, in the same room. */
+async function playsTheGame(port1: number, port2: number): Promise<void> {
+  const login = async (port: number, name: string) => {
+    const res = await fetch(`http://127.0.0.1:${port}/api/guest`, { method: 'POST', body: JSON.stringify({ name }) });
+    return ((await res.json()) as { token: string }).token;
+  };
+  const join = async (port: number, token: string) => {
+    const res = await fetch(`http://127.0.0.1:${port}/matchmake/joinOrCreate/arena`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    return ((await res.json()) as { roomId: string }).roomId;
+  };
+  const roomA = await join(port2, await login(port1, 'Ann'));
+  const roomB = await join(port1, await login(port2, 'Ben'));
+  assert.equal(roomA, roomB);
+}
+
 test('starts NATS and two nodes, reports where they are, and stops everything on SIGINT', async () => {
   const port = await freePortPair();
   const cluster = `t${randomBytes(3).toString('hex')}`;
@@ -26,6 +46,7 @@ test('starts NATS and two nodes, reports where they are, and stops everything on
 
     assert.equal(await status(port, 'ready'), 200);
     assert.equal(await status(port + 1, 'ready'), 200);
+    await playsTheGame(port, port + 1);
     const out = runner.stdout;
     assert.match(out, /NATS client URLs: nats:\/\/127\.0\.0\.1:\d+\n/);
     for (const p of [port, port + 1]) {

@@ -36,13 +36,15 @@ export function replyJson(res: HttpResponse, work: () => Promise<unknown>): void
   res.onAborted(() => {
     aborted = true;
   });
-  Promise.resolve().then(work).then(
-    (body) => send(res, 200, body, () => aborted),
-    (err: unknown) => {
-      const e = err instanceof HttpError ? err : new HttpError(500, 'internal', 'internal error');
-      send(res, e.status, { error: e.message, code: e.code }, () => aborted);
-    },
-  );
+  Promise.resolve()
+    .then(work)
+    .then(
+      (body) => send(res, 200, body, () => aborted),
+      (err: unknown) => {
+        const e = err instanceof HttpError ? err : new HttpError(500, 'internal', 'internal error');
+        send(res, e.status, { error: e.message, code: e.code }, () => aborted);
+      },
+    );
 }
 
 function send(res: HttpResponse, status: number, body: unknown, aborted: () => boolean): void {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Room } from '@colyseus/sdk';
-import { encodeInput, ErrorCode, type GameError, LIMITS, WORLD_SIZE } from '@resident/shared/game';
+import { ErrorCode, encodeInput, type GameError, LIMITS, WORLD_SIZE } from '@resident/shared/game';
 import { GuestTokens } from '../../src/game/index.ts';
 import { guestLogin, joinArena, sdkClient } from '../../testing/game-client.ts';
 import { type GameNodes, startGameNodes } from '../../testing/game-nodes.ts';
@@ -119,7 +119,10 @@ describe('guest auth', () => {
     }
     const bad = await fetch(`${url}/api/guest`, { method: 'POST', body: '{not json' });
     assert.equal(bad.status, 400);
-    const huge = await fetch(`${url}/api/guest`, { method: 'POST', body: JSON.stringify({ name: 'x'.repeat(10_000) }) });
+    const huge = await fetch(`${url}/api/guest`, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'x'.repeat(10_000) }),
+    });
     assert.equal(huge.status, 413);
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RESPAWN_MS, START_MASS, speed, TICK_HZ } from '@resident/shared/game';
 import { Simulation, type TickInput } from '../../src/game/arena/simulation.ts';
-import { ArenaState, Pellet } from '../../src/game/state.ts';
+import { ArenaState, type Pellet } from '../../src/game/state.ts';
 
 function arena(pellets = 0) {
   const state = new ArenaState();
