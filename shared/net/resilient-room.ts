@@ -4,7 +4,8 @@ import { DEFAULT_REJOIN, REJOINABLE_CODES, type RejoinPolicy, rejoin } from './r
 type Handler = (...args: never[]) => void;
 type Event = 'reconnecting' | 'reconnected' | 'failed' | 'left';
 type Options = Record<string, unknown>;
-type Policy = Partial<Omit<RejoinPolicy, 'endpoints'>>;
+/** Re-join timing, plus the auth token every join sends (`client.auth.token`, checked by the room's onAuth). */
+type Policy = Partial<Omit<RejoinPolicy, 'endpoints'>> & { token?: string };
 
 /**
  * A Colyseus SDK room that follows its room to another node: when the connection drops in a way that means "the
@@ -20,6 +21,7 @@ export class ResilientRoom<State = unknown> {
   private constructor(
     public room: Room<unknown, State>,
     private readonly policy: RejoinPolicy,
+    private readonly client: (endpoint: string) => Client,
   ) {
     this.attach(room);
   }
@@ -56,9 +58,15 @@ export class ResilientRoom<State = unknown> {
     policy: Policy,
     join: (client: Client) => Promise<Room<unknown, S>>,
   ): Promise<ResilientRoom<S>> {
-    const full: RejoinPolicy = { ...DEFAULT_REJOIN, ...policy, endpoints };
-    const room = await rejoin(full, (endpoint) => join(new Client(endpoint)));
-    return new ResilientRoom<S>(room, full);
+    const { token, ...timing } = policy;
+    const full: RejoinPolicy = { ...DEFAULT_REJOIN, ...timing, endpoints };
+    const client = (endpoint: string) => {
+      const c = new Client(endpoint);
+      if (token) c.auth.token = token;
+      return c;
+    };
+    const room = await rejoin(full, (endpoint) => join(client(endpoint)));
+    return new ResilientRoom<S>(room, full, client);
   }
 
   get roomId(): string {
@@ -69,8 +77,20 @@ export class ResilientRoom<State = unknown> {
     return this.room.state;
   }
 
+  get sessionId(): string {
+    return this.room.sessionId;
+  }
+
   send(type: string | number, message?: unknown): void {
     this.room.send(type, message);
+  }
+
+  sendBytes(type: string | number, bytes: Uint8Array): void {
+    this.room.sendBytes(type, bytes);
+  }
+
+  request<T = unknown>(type: string | number, message?: unknown): Promise<T> {
+    return this.room.request(type as never, message as never) as Promise<T>;
   }
 
   onMessage<T = unknown>(type: string | number, handler: (payload: T) => void): void {
@@ -110,7 +130,7 @@ export class ResilientRoom<State = unknown> {
     const token = this.room.reconnectionToken;
     this.emit('reconnecting', code);
     try {
-      const room = await rejoin(this.policy, (endpoint) => new Client(endpoint).reconnect<State>(token));
+      const room = await rejoin(this.policy, (endpoint) => this.client(endpoint).reconnect<State>(token));
       this.room = room;
       this.attach(room);
       this.emit('reconnected', room.roomId);

@@ -58,7 +58,8 @@ test('inputs and pongs round-trip through protobuf', () => {
 test('names are trimmed and checked for length and characters', () => {
   assert.deepEqual(checkName('  Ann   Lee '), { name: 'Ann Lee' });
   assert.deepEqual(checkName('Zoë_9'), { name: 'Zoë_9' });
-  for (const bad of ['a', 'x'.repeat(17), '<script>', '', 42, '-lead']) assert.ok('error' in checkName(bad), String(bad));
+  for (const bad of ['a', 'x'.repeat(17), '<script>', '', 42, '-lead'])
+    assert.ok('error' in checkName(bad), String(bad));
 });
 
 test('the JSON descriptor is generated from arena.proto (run node scripts/proto.mjs after editing it)', async () => {

@@ -1,6 +1,7 @@
 import { type IRoomCache, type MatchMakerDriver, matchMaker, type Room } from '@colyseus/core';
-import { Decoder, type Schema } from '@colyseus/schema';
+import type { Schema } from '@colyseus/schema';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { pack, unpack } from 'msgpackr';
 import type { Logger } from 'pino';
 import type { MemberInfo, ObjectRuntime } from '../../objects/index.ts';
 import { hash32, rendezvous } from '../../objects/placement/hash.ts';
@@ -186,25 +187,19 @@ function snapshotOf(room: ResidentRoom): RoomSnapshot {
   };
 }
 
-interface WithEncoder {
-  _serializer?: { encoder?: { encodeAll(): Uint8Array } };
-}
-
-/** The full state as a joining client would get it; copied, since the encoder reuses its buffer. */
-function encodeState(room: Room): Uint8Array | null {
-  const encoder = (room as unknown as WithEncoder)._serializer?.encoder;
-  return encoder ? Uint8Array.from(encoder.encodeAll()) : null;
-}
-
 /**
- * Decodes the checkpoint into a scratch instance, then writes its values into the room's live state (the way
- * Colyseus's devMode restores rooms), so the room's encoder and change tracking stay as they are.
+ * The whole state as plain data. Not the encoder's full sync: that leaves out view-tagged fields (per-client
+ * areas of interest), which a restored room needs as much as the rest.
  */
+function encodeState(room: Room): Uint8Array | null {
+  const state = room.state as Schema | undefined;
+  return state ? pack(state.toJSON()) : null;
+}
+
+/** Writes the checkpoint's values into the room's live state (as Colyseus's devMode restores rooms), so the
+ * room's encoder and change tracking stay as they are. */
 function restoreState(room: Room, bytes: Uint8Array): void {
-  const live = room.state as Schema & { restore(json: unknown): void };
-  const decoder = new Decoder(new (live.constructor as new () => Schema)());
-  decoder.decode(bytes);
-  live.restore((decoder.state as Schema).toJSON());
+  (room.state as Schema & { restore(json: unknown): void }).restore(unpack(bytes));
 }
 
 interface WithReserveSeat {

@@ -54,7 +54,9 @@ const GRANT_EVERY_MS = 2000;
 export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { node: string; code: string } }> {
   override state = new ArenaState();
   override maxClients = 50;
+  /** Simulation step durations, and state patch (encode + send to every view) durations. */
   readonly ticks = new TickTimer();
+  readonly patches = new TickTimer();
   private sim!: Simulation;
   private interest!: Interest;
   private settings: Required<ArenaSettings> = { maxClients: 50, tickHz: TICK_HZ, pellets: 600, aoi: true };
@@ -111,7 +113,15 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
   /** After a restore on another node: rebuild what is not in the state. */
   override onRestoreRoom(): void {
     this.startSimulation();
+    this.sim.seed();
     for (const client of this.clients) this.openSession(client as ArenaClient);
+  }
+
+  override broadcastPatch(): boolean {
+    const started = performance.now();
+    const sent = super.broadcastPatch();
+    this.patches.record(performance.now() - started);
+    return sent;
   }
 
   private startSimulation(): void {
@@ -151,7 +161,7 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
     const events = this.sim.step(Date.now(), (id) => this.sessions.get(id)?.gate.next());
     this.apply(events);
     this.interest.forget(events.pelletsRemoved);
-    this.interest.refreshAll(this.clients);
+    this.interest.refreshDue(this.clients, this.state.tick);
     this.ticks.record(performance.now() - started);
   }
 

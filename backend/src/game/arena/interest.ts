@@ -13,8 +13,15 @@ export interface Viewer {
   view?: StateView;
 }
 
+/** Views are refreshed every REFRESH_TICKS ticks, staggered across clients so no tick pays for all of them. */
+const REFRESH_TICKS = 4;
+/** Seen a little beyond the camera, so what moves in between refreshes is already there when it comes into view. */
+const MARGIN = 150;
+
 export class Interest {
   private readonly seen = new Map<string, Set<Entity>>();
+  private readonly slot = new Map<string, number>();
+  private nextSlot = 0;
 
   constructor(
     private readonly sim: Simulation,
@@ -24,11 +31,13 @@ export class Interest {
   attach(client: Viewer): void {
     client.view = new StateView();
     this.seen.set(client.sessionId, new Set());
+    this.slot.set(client.sessionId, this.nextSlot++ % REFRESH_TICKS);
     this.refresh(client);
   }
 
   detach(sessionId: string): void {
     this.seen.delete(sessionId);
+    this.slot.delete(sessionId);
   }
 
   /** Entities that left the state are gone from every view already; forget them. */
@@ -37,8 +46,11 @@ export class Interest {
     for (const set of this.seen.values()) for (const e of entities) set.delete(e);
   }
 
-  refreshAll(clients: Iterable<Viewer>): void {
-    for (const client of clients) this.refresh(client);
+  /** Refreshes the views whose turn it is on this tick. */
+  refreshDue(clients: Iterable<Viewer>, tick: number): void {
+    for (const client of clients) {
+      if ((tick + (this.slot.get(client.sessionId) ?? 0)) % REFRESH_TICKS === 0) this.refresh(client);
+    }
   }
 
   private refresh(client: Viewer): void {
@@ -58,7 +70,7 @@ export class Interest {
     const me = blobs.get(sessionId);
     if (!me) return want;
     want.add(me);
-    const half = viewHalfSize(me.mass);
+    const half = viewHalfSize(me.mass) + MARGIN;
     const inside = (e: Entity) => Math.abs(e.x - me.x) <= half && Math.abs(e.y - me.y) <= half;
     for (const b of blobs.values()) if (inside(b)) want.add(b);
     for (const p of this.sim.pelletGrid.near(me.x, me.y, half)) if (inside(p)) want.add(p);
