@@ -20,12 +20,14 @@ describe('node config: flags and environment', () => {
       PORT: '9999',
       NATS_URL: 'nats://ignored:1',
       PUBLIC_ADDRESS: 'game.example.com:443',
+      RESIDENT_AUTH_SECRET: 's'.repeat(32),
     });
     assert.equal(c.port, 3001);
     assert.deepEqual(c.natsUrls, ['nats://a:4222', 'nats://b:4222']);
     assert.equal(c.store, 'kv');
     assert.equal(c.replicas, 3);
     assert.equal(c.publicAddress, 'game.example.com:443');
+    assert.equal(c.authSecret, 's'.repeat(32));
   });
 
   const bad: [string[], NodeJS.ProcessEnv, RegExp][] = [
@@ -39,6 +41,8 @@ describe('node config: flags and environment', () => {
     [['--node-id', 'has space'], {}, /^--node-id must be 1-64 characters/],
     [['--public-address', 'bad address'], {}, /^--public-address must be host\[:port\]/],
     [['--frobnicate'], {}, /Unknown option '--frobnicate'.*\(see --help\)/],
+    [['--nats', 'nats://a:4222'], {}, /^a cluster needs a shared guest-token secret: set --auth-secret/],
+    [['--auth-secret', 'short'], {}, /^--auth-secret must be at least 32 characters, got 5$/],
   ];
   for (const [argv, env, message] of bad) {
     test(`rejects ${JSON.stringify(argv)} ${JSON.stringify(env)} with one clear line`, () => {

@@ -89,7 +89,7 @@ test('serves /health, refuses to share its port with a second node, and stops cl
       stdout,
       /"msg":"listening on port \d+: Colyseus 0\.18 over uWebSockets\.js [^"]+; embedded \(no NATS\), state in lmdb at [^;]+; GET \/health \/ready \/metrics"/,
     );
-    assert.match(stdout, /not built yet: the game/);
+    assert.match(stdout, /"msg":"play at http:\/\/localhost:\d+\/ \(rooms: arena, lounge\)"/);
     assert.match(stdout, /"signal":"SIGTERM"/);
     assert.match(stdout, /"msg":"stopped"/);
   } finally {
