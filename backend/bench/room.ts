@@ -10,7 +10,15 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defineRoom, matchMaker } from '@colyseus/core';
-import { type BenchResult, machineInfo, percentile, report, round, withBaseline } from '@resident/shared/bench';
+import {
+  type BenchResult,
+  type Figure,
+  machineInfo,
+  percentile,
+  report,
+  round,
+  withBaseline,
+} from '@resident/shared/bench';
 import { pino } from 'pino';
 import { type ArenaRoom, DEFAULT_ARENA, gameRooms } from '../src/game/index.ts';
 import { readConfig } from '../src/node/config.ts';
@@ -47,7 +55,7 @@ interface Phase {
   bytesPerClientS: number[];
 }
 
-async function runPhase(url: string, roomName: string): Promise<Phase> {
+async function runPhase(url: string, roomName: string, bots = BOTS): Promise<Phase> {
   const script = fileURLToPath(new URL('./room-bots.ts', import.meta.url));
   const args = [
     '--import',
@@ -55,7 +63,7 @@ async function runPhase(url: string, roomName: string): Promise<Phase> {
     script,
     url,
     roomName,
-    String(BOTS),
+    String(bots),
     String(HZ),
     String(WARM_MS),
     String(MEASURE_MS),
@@ -88,6 +96,8 @@ async function runPhase(url: string, roomName: string): Promise<Phase> {
   throw new Error(`bots for ${roomName} exited without a result`);
 }
 
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-room-'));
 const port = await freePort();
 const config = readConfig(['--port', String(port), '--store', 'memory', '--data-dir', dataDir], {}, 'bench');
@@ -103,7 +113,22 @@ try {
   const url = `http://127.0.0.1:${port}`;
   const aoi = await runPhase(url, 'arena');
   const full = await runPhase(url, 'arena_full');
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  // How bytes per client grow as the room fills: with the view they should level off, without it they keep growing.
+  const sizes = [Math.max(1, Math.round(BOTS / 5)), Math.max(1, Math.round(BOTS / 2))];
+  const growth: Figure[] = [];
+  for (const n of sizes) {
+    for (const [room, label] of [
+      ['arena', 'aoi'],
+      ['arena_full', 'full'],
+    ] as const) {
+      const phase = await runPhase(url, room, n);
+      growth.push({
+        name: `bytes_per_client_s_${label}_${n}_bots`,
+        value: Math.round(mean(phase.bytesPerClientS)),
+        unit: 'B/s',
+      });
+    }
+  }
   const result: BenchResult = {
     bench: 'room',
     when: new Date().toISOString(),
@@ -142,6 +167,7 @@ try {
       { name: 'tick_p99_ms_full_view', value: round(percentile(full.tickMs, 99), 3), unit: 'ms' },
       { name: 'patch_p99_ms_full_view', value: round(percentile(full.patchMs, 99), 3), unit: 'ms' },
       { name: 'ticks_measured', value: aoi.tickMs.length, unit: 'ticks' },
+      ...growth,
     ],
   };
   report(result, flags.json);
