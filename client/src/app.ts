@@ -105,7 +105,7 @@ export class App {
     lobby.busy(true);
     this.screen = 'joining';
     try {
-      const connection = await ArenaConnection.join(mode);
+      const connection = await ArenaConnection.join(mode, this.guest!.token);
       this.enterArena(connection, mode.kind === 'private' || mode.kind === 'code');
     } catch (err) {
       this.screen = 'lobby';
@@ -149,7 +149,11 @@ export class App {
     });
     connection.on('reconnected', () => {
       game.hud.reconnecting(false);
-      game.chat.note(`Back in the room, now on ${connection.state?.node ?? 'another node'}.`);
+      // The new room's state (and its node id) arrives just after the re-join; so does the moved Player object.
+      setTimeout(() => {
+        game.chat.note(`Back in the room, now hosted on ${connection.state?.node || 'another node'}.`);
+        void this.refreshProfile();
+      }, 1000);
     });
     connection.on('closed', (reason) => {
       if (this.game !== game) return;
@@ -175,16 +179,12 @@ export class App {
   }
 
   private openArenaLeaderboard(): void {
-    const room = this.game?.match.connection.room;
-    // Ask the room (one hop on the open socket); fall back to HTTP if the request is not answered.
-    const load = async (): Promise<LeaderboardEntry[]> => {
-      try {
-        if (room) return await room.request(ClientMessage.leaderboard, undefined, { timeout: 2000 });
-      } catch {
-        // fall through
-      }
-      return fetchLeaderboard();
-    };
+    const connection = this.game?.match.connection;
+    // Ask the room (one hop on the open socket); fall back to HTTP if it does not answer.
+    const load = (): Promise<LeaderboardEntry[]> =>
+      connection
+        ? connection.request<LeaderboardEntry[]>(ClientMessage.leaderboard).catch(() => fetchLeaderboard())
+        : fetchLeaderboard();
     void showLeaderboard(load, this.guest?.playerId);
   }
 

@@ -107,6 +107,13 @@ export interface RoomSummary {
   private: boolean;
 }
 
+/** One row of GET /api/nodes: the cluster's serving nodes, so a page can re-join through another after a failover. */
+export interface NodeSummary {
+  id: string;
+  /** host:port as configured with --public-address (no scheme: the page uses its own). */
+  address: string;
+}
+
 /** Options for joinOrCreate/create on the arena room. */
 export interface ArenaJoinOptions {
   private?: boolean;

@@ -21,8 +21,24 @@ export const DEFAULT_REJOIN: Omit<RejoinPolicy, 'endpoints'> = {
 /** Close codes after which the room may exist elsewhere: abnormal closure, going away, server said "try again". */
 export const REJOINABLE_CODES: ReadonlySet<number> = new Set([1001, 1005, 1006, 1011, 4001, 4010]);
 
-/** Calls `attempt` on each endpoint in turn until one succeeds or the policy's deadline passes. */
-export async function rejoin<T>(policy: RejoinPolicy, attempt: (endpoint: string) => Promise<T>): Promise<T> {
+/**
+ * Matchmaking answers a node gives when it is up and says no (unknown room, bad token, room full …): Colyseus's
+ * 52x codes. Retrying those elsewhere only delays the error, except while a room is being restored (a re-join).
+ */
+export function isRefusal(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'number' && code >= 520 && code <= 529;
+}
+
+/**
+ * Calls `attempt` on each endpoint in turn until one succeeds or the policy's deadline passes; an error for which
+ * `retry` says false ends it at once.
+ */
+export async function rejoin<T>(
+  policy: RejoinPolicy,
+  attempt: (endpoint: string) => Promise<T>,
+  retry: (err: unknown) => boolean = () => true,
+): Promise<T> {
   if (policy.endpoints.length === 0) throw new Error('rejoin needs at least one endpoint');
   const deadline = Date.now() + policy.timeoutMs;
   let delay = policy.minDelayMs;
@@ -31,6 +47,7 @@ export async function rejoin<T>(policy: RejoinPolicy, attempt: (endpoint: string
     try {
       return await attempt(policy.endpoints[i % policy.endpoints.length]!);
     } catch (err) {
+      if (!retry(err)) throw err;
       lastError = err;
     }
     await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(0, deadline - Date.now()))));

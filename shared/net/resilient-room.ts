@@ -1,5 +1,5 @@
 import { Client, type Room } from '@colyseus/sdk';
-import { DEFAULT_REJOIN, REJOINABLE_CODES, type RejoinPolicy, rejoin } from './rejoin.ts';
+import { DEFAULT_REJOIN, isRefusal, REJOINABLE_CODES, type RejoinPolicy, rejoin } from './rejoin.ts';
 
 type Handler = (...args: never[]) => void;
 type Event = 'reconnecting' | 'reconnected' | 'failed' | 'left';
@@ -65,7 +65,12 @@ export class ResilientRoom<State = unknown> {
       if (token) c.auth.token = token;
       return c;
     };
-    const room = await rejoin(full, (endpoint) => join(client(endpoint)));
+    // A first join retries only "node unreachable"; a refusal (no such room, bad token) is the answer.
+    const room = await rejoin(
+      full,
+      (endpoint) => join(client(endpoint)),
+      (err) => !isRefusal(err),
+    );
     return new ResilientRoom<S>(room, full, client);
   }
 

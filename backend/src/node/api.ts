@@ -3,7 +3,13 @@
 
 import type { HttpRequest, TemplatedApp } from 'uWebSockets.js';
 import { matchMaker } from '@colyseus/core';
-import { ARENA_ROOM, checkName, type GuestLoginResponse, type RoomSummary } from '@resident/shared/game';
+import {
+  ARENA_ROOM,
+  checkName,
+  type GuestLoginResponse,
+  type NodeSummary,
+  type RoomSummary,
+} from '@resident/shared/game';
 import { AuthError, GuestTokens, Player, readTop } from '../game/index.ts';
 import type { Refs } from '../objects/index.ts';
 import { HttpError, readJsonBody, replyJson, writeCors } from './http-json.ts';
@@ -11,6 +17,8 @@ import { HttpError, readJsonBody, replyJson, writeCors } from './http-json.ts';
 export interface ApiOptions {
   objects: Refs;
   tokens: GuestTokens;
+  /** The serving nodes of the cluster (this one alone when embedded). */
+  nodes: () => NodeSummary[];
 }
 
 const MAX_BODY = 4096;
@@ -31,6 +39,7 @@ export function registerApi(app: TemplatedApp, opts: ApiOptions): void {
   const leaderboard = cached(LEADERBOARD_CACHE_MS, () => readTop(opts.objects));
   app.get('/api/leaderboard', (res) => replyJson(res, leaderboard));
   app.get('/api/rooms', (res) => replyJson(res, listRooms));
+  app.get('/api/nodes', (res) => replyJson(res, async () => opts.nodes()));
 }
 
 async function guestLogin(opts: ApiOptions, body: unknown): Promise<GuestLoginResponse> {

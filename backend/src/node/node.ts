@@ -12,6 +12,7 @@ import {
   type RegisteredHandler,
 } from '@colyseus/core';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { NodeSummary } from '@resident/shared/game';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { NatsDriver } from '../colyseus/driver/index.ts';
@@ -80,7 +81,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     ready: () => !stopping && runtime.placement.settled(),
     metrics: () => metrics.metrics(),
     routes: (app) => {
-      registerApi(app, { objects: runtime, tokens });
+      registerApi(app, { objects: runtime, tokens, nodes: () => servingNodes(runtime, config) });
       const files = registerStatic(app, config.clientDir);
       if (files === 0) logger.warn({ dir: config.clientDir }, 'browser client not built: / shows how to build it');
     },
@@ -148,4 +149,13 @@ async function authSecret(config: NodeConfig, logger: Logger): Promise<string> {
     'no --auth-secret / RESIDENT_AUTH_SECRET: using a generated dev secret (set one in production)',
   );
   return secret;
+}
+
+/** Active hosts with a public address: where a browser may re-join after its node goes away. */
+function servingNodes(runtime: ObjectRuntime, config: NodeConfig): NodeSummary[] {
+  if (config.natsUrls.length === 0) return [{ id: config.nodeId, address: config.publicAddress }];
+  return [...runtime.membership.alive().values()]
+    .filter((m) => m.role === 'host' && m.status === 'active' && m.address)
+    .map((m) => ({ id: m.id, address: m.address! }))
+    .sort((a, b) => a.id.localeCompare(b.id));
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Room } from '@colyseus/sdk';
 import { ErrorCode, encodeInput, type GameError, LIMITS, WORLD_SIZE } from '@resident/shared/game';
+import { ResilientRoom } from '@resident/shared/net';
 import { GuestTokens } from '../../src/game/index.ts';
 import { guestLogin, joinArena, sdkClient } from '../../testing/game-client.ts';
 import { type GameNodes, startGameNodes } from '../../testing/game-nodes.ts';
@@ -102,6 +103,15 @@ describe('playing', () => {
     assert.ok(listed.length > 0 && listed.every((r) => r.node === 'node1'), 'public rooms listed with host node');
     const quick = await player('Quick');
     assert.notEqual(quick.roomId, host.roomId, 'quick play never lands in a private room');
+  });
+
+  test('a wrong room code is refused at once, not retried until a deadline', async () => {
+    const { token } = await guestLogin(url, 'Typo');
+    const started = Date.now();
+    await assert.rejects(ResilientRoom.joinById([url], 'NOPE99', {}, { token }), (err: { code?: number }) => {
+      return err.code !== undefined && err.code >= 520;
+    });
+    assert.ok(Date.now() - started < 2000, `failed after ${Date.now() - started} ms`);
   });
 
   test('a client cannot pick the server settings of a room through join options', async () => {

@@ -54,6 +54,15 @@ test('across a 2-node cluster: same room from either node, and profiles survive 
     assert.equal(roomB.roomId, roomA.roomId, 'quick play from either node fills the same room');
     const lists = await Promise.all(nodes.urls.map(async (u) => (await fetch(`${u}/api/rooms`)).json()));
     assert.deepEqual(lists[0], lists[1], 'both nodes list the same rooms');
+    const known = await Promise.all(nodes.urls.map(async (u) => (await fetch(`${u}/api/nodes`)).json()));
+    const addresses = nodes.urls.map((u) => u.replace('http://', ''));
+    for (const list of known) {
+      assert.deepEqual(
+        (list as { address: string }[]).map((n) => n.address),
+        addresses,
+        'each node names every serving node, so a page can re-join elsewhere',
+      );
+    }
     await roomA.leave();
     await roomB.leave();
     await waitFor(async () => (await profileAt(url2, a.token)).gamesPlayed === 1, 5000, "Ann's game recorded");

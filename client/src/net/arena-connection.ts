@@ -36,6 +36,8 @@ export interface ArenaEvents {
 }
 
 const PING_EVERY_MS = 1000;
+/** How long a join or a re-join after a failover keeps trying the known nodes (a restore takes ~2-3 s). */
+const REJOIN_TIMEOUT_MS = 12_000;
 
 export class ArenaConnection {
   /** Smoothed round-trip time in ms (protobuf ping/pong), undefined until the first pong. */
@@ -59,9 +61,10 @@ export class ArenaConnection {
     this.ping();
   }
 
-  static async join(mode: JoinMode): Promise<ArenaConnection> {
+  /** Joins with the guest's token (every join and re-join sends it; the room's onAuth checks it). */
+  static async join(mode: JoinMode, token: string): Promise<ArenaConnection> {
     const endpoints = knownEndpoints();
-    const policy = { timeoutMs: 6000 };
+    const policy = { timeoutMs: REJOIN_TIMEOUT_MS, token };
     const options: ArenaJoinOptions = {};
     const room =
       mode.kind === 'quick'
@@ -78,7 +81,7 @@ export class ArenaConnection {
   }
 
   get sessionId(): string {
-    return this.resilient.room.sessionId;
+    return this.resilient.sessionId;
   }
 
   get roomId(): string {
@@ -96,11 +99,19 @@ export class ArenaConnection {
 
   sendInput(input: InputFrame): void {
     if (this.reconnecting) return; // the room is moving; the predictor keeps the inputs until an ack says otherwise
-    this.resilient.room.sendBytes(ClientMessage.input, encodeInput(input));
+    this.resilient.sendBytes(ClientMessage.input, encodeInput(input));
   }
 
   sendChat(text: string): void {
     if (!this.reconnecting) this.resilient.send(ClientMessage.chat, { text });
+  }
+
+  /** A request answered by the room (`room.request`), e.g. the leaderboard. */
+  request<T>(type: string, timeoutMs = 2000): Promise<T> {
+    return Promise.race([
+      this.resilient.request<T>(type),
+      new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${type}: no answer`)), timeoutMs)),
+    ]);
   }
 
   async leave(): Promise<void> {
@@ -146,7 +157,7 @@ export class ArenaConnection {
   private ping(): void {
     if (this.reconnecting) return;
     try {
-      this.resilient.room.sendBytes(ClientMessage.ping, encodePing(Date.now()));
+      this.resilient.sendBytes(ClientMessage.ping, encodePing(Date.now()));
     } catch {
       // socket not open yet: the next interval tries again
     }

@@ -3,8 +3,6 @@ import type { GuestLoginResponse } from '@resident/shared/game';
 import { guestLogin } from './api.ts';
 
 const KEY = 'resident.guest';
-/** The Colyseus SDK reads this key when it builds a Client; ResilientRoom builds its own Clients on re-join. */
-const SDK_TOKEN_KEY = 'colyseus-auth-token';
 
 export interface Guest {
   token: string;
@@ -28,11 +26,9 @@ export async function signIn(name: string): Promise<Guest> {
   const res: GuestLoginResponse = await guestLogin(old ? { name, token: old.token } : { name });
   const guest = { token: res.token, playerId: res.playerId, name: res.name, expiresAt: res.expiresAt };
   localStorage.setItem(KEY, JSON.stringify(guest));
-  localStorage.setItem(SDK_TOKEN_KEY, guest.token);
   return guest;
 }
 
 export function signOut(): void {
   localStorage.removeItem(KEY);
-  localStorage.removeItem(SDK_TOKEN_KEY);
 }

@@ -3,9 +3,9 @@
 import { radius, viewHalfSize, WORLD_SIZE } from '@resident/shared/game';
 import Phaser from 'phaser';
 import type { DrawnBlob, FrameView, Match } from '../game/match.ts';
-import { BACKGROUND, BORDER, pelletColor } from './palette.ts';
+import { BACKGROUND, BORDER } from './palette.ts';
 import { Pool } from './sprite-pool.ts';
-import { BLOB_TEX_RADIUS, bakeTextures, DOT_TEX_RADIUS, TEX } from './textures.ts';
+import { BLOB_TEX_RADIUS, bakeGrid, blobTexture, DOT_TEX_RADIUS, GRID_TEX, pelletTexture } from './textures.ts';
 
 const PELLET_RADIUS = 6;
 const NAME_FONT_PX = 48;
@@ -26,14 +26,17 @@ export class ArenaScene extends Phaser.Scene {
   }
 
   create(): void {
-    bakeTextures(this);
+    bakeGrid(this);
     this.cameras.main.setBackgroundColor(BACKGROUND);
     this.cameras.main.centerOn(WORLD_SIZE / 2, WORLD_SIZE / 2);
-    this.add.tileSprite(0, 0, WORLD_SIZE, WORLD_SIZE, TEX.grid).setOrigin(0, 0);
-    this.add.graphics().lineStyle(10, BORDER, 1).strokeRect(-5, -5, WORLD_SIZE + 10, WORLD_SIZE + 10);
+    this.add.tileSprite(0, 0, WORLD_SIZE, WORLD_SIZE, GRID_TEX).setOrigin(0, 0);
+    this.add
+      .graphics()
+      .lineStyle(10, BORDER, 1)
+      .strokeRect(-5, -5, WORLD_SIZE + 10, WORLD_SIZE + 10);
     this.ring = this.add.graphics().setDepth(DEPTH.ring);
-    this.pellets = new Pool(() => this.add.image(0, 0, TEX.dot).setDepth(DEPTH.pellet));
-    this.blobs = new Pool(() => this.add.image(0, 0, TEX.blob));
+    this.pellets = new Pool(() => this.add.image(0, 0, pelletTexture(this, 0)).setDepth(DEPTH.pellet));
+    this.blobs = new Pool(() => this.add.image(0, 0, blobTexture(this, 0xffffff)));
   }
 
   setMatch(match: Match | undefined): void {
@@ -70,7 +73,7 @@ export class ArenaScene extends Phaser.Scene {
   private drawPellets(view: FrameView): void {
     const scale = PELLET_RADIUS / DOT_TEX_RADIUS;
     for (const p of view.pellets) {
-      this.pellets.next().setPosition(p.x, p.y).setScale(scale).setTint(pelletColor(p.color));
+      this.pellets.next().setTexture(pelletTexture(this, p.color)).setPosition(p.x, p.y).setScale(scale);
     }
   }
 
@@ -81,8 +84,8 @@ export class ArenaScene extends Phaser.Scene {
       this.blobs
         .next()
         .setPosition(blob.x, blob.y)
+        .setTexture(blobTexture(this, blob.color))
         .setScale(r / BLOB_TEX_RADIUS)
-        .setTint(blob.color)
         .setDepth(DEPTH.blob + order / (blobs.length + 1)); // bigger blobs (later) over smaller ones
       if (blob.mine) this.ring.lineStyle(3 / this.zoom, 0xffffff, 0.85).strokeCircle(blob.x, blob.y, r + 5 / this.zoom);
       this.drawName(blob, r);

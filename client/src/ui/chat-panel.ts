@@ -49,7 +49,12 @@ export class ChatPanel {
   add(line: ChatLine): void {
     const mine = line.from === this.mySessionId();
     this.log.append(
-      h('div', { class: `chat-line${mine ? ' mine' : ''}` }, h('b', {}, `${line.name}: `), h('span', {}, line.text)),
+      h(
+        'div',
+        { class: `chat-line${mine ? ' mine' : ''}` },
+        h('b', { class: 'chat-name' }, `${line.name}: `),
+        h('span', {}, line.text),
+      ),
     );
     while (this.log.childElementCount > KEEP_LINES) this.log.firstElementChild?.remove();
     this.log.scrollTop = this.log.scrollHeight;

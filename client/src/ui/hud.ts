@@ -41,7 +41,7 @@ export class Hud {
           h(
             'button',
             { class: 'btn small ghost', 'data-testid': 'hud-leaderboard', onclick: actions.leaderboard },
-            '🏆',
+            'Leaderboard',
           ),
         ),
       ),
@@ -121,5 +121,10 @@ export class Hud {
 }
 
 function stat(label: string, value: string, testid: string): HTMLElement {
-  return h('div', { class: 'stat' }, h('span', {}, label), h('b', { 'data-testid': testid }, value));
+  return h(
+    'div',
+    { class: 'stat' },
+    h('span', { class: 'stat-label' }, label),
+    h('b', { 'data-testid': testid }, value),
+  );
 }

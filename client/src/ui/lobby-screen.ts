@@ -62,7 +62,10 @@ export class LobbyScreen {
               class: 'join-code',
               onsubmit: (e: Event) => {
                 e.preventDefault();
-                if (code.value.trim()) actions.join({ kind: 'code', code: code.value.trim() });
+                const typed = code.value.trim();
+                // Private codes are upper case (CODE_LENGTH 6); people type them any way.
+                if (typed)
+                  actions.join({ kind: 'code', code: /^[a-z0-9]{6}$/i.test(typed) ? typed.toUpperCase() : typed });
               },
             },
             code,

@@ -69,3 +69,34 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path });
   return path;
 }
+
+type Arrow = 'ArrowLeft' | 'ArrowRight' | 'ArrowUp' | 'ArrowDown';
+
+/** Holds the arrow keys that point from `me` toward `target` (diagonals included); returns the keys held. */
+export async function holdToward(page: Page, me: { x: number; y: number }, target: { x: number; y: number }) {
+  const keys: Arrow[] = [];
+  const dx = target.x - me.x;
+  const dy = target.y - me.y;
+  if (Math.abs(dx) > 30) keys.push(dx > 0 ? 'ArrowRight' : 'ArrowLeft');
+  if (Math.abs(dy) > 30) keys.push(dy > 0 ? 'ArrowDown' : 'ArrowUp');
+  for (const key of keys) await page.keyboard.down(key);
+  return keys;
+}
+
+export async function release(page: Page, keys: Arrow[]): Promise<void> {
+  for (const key of keys) await page.keyboard.up(key);
+}
+
+/** Both players steer toward each other until they are `within` world units apart (so each is in the other's view). */
+export async function meet(a: Page, b: Page, within: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [sa, sb] = await Promise.all([debug(a), debug(b)]);
+    if (!sa.me || !sb.me) throw new Error('a player has no blob');
+    if (Math.hypot(sa.me.x - sb.me.x, sa.me.y - sb.me.y) < within) return;
+    if (Date.now() > deadline) throw new Error(`players did not meet: ${JSON.stringify([sa.me, sb.me])}`);
+    const [ka, kb] = await Promise.all([holdToward(a, sa.me, sb.me), holdToward(b, sb.me, sa.me)]);
+    await a.waitForTimeout(250);
+    await Promise.all([release(a, ka), release(b, kb)]);
+  }
+}
