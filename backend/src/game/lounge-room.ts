@@ -9,6 +9,10 @@ import { Player } from './objects/player.ts';
 
 export const LOUNGE_ROOM = 'lounge';
 
+/** Every seated player's object is touched once per this period, well inside Player.idleMs, in small batches. */
+const KEEP_WARM_MS = 4 * 60_000;
+const KEEP_WARM_STEP_MS = 10_000;
+
 const LoungeState = schema({ node: t.string().default(''), online: t.uint16().default(0) }, 'LoungeState');
 type LoungeState = SchemaType<typeof LoungeState>;
 
@@ -21,8 +25,11 @@ export class LoungeRoom extends Room<{ state: LoungeState }> {
     return authenticate(token);
   }
 
+  private cursor = 0;
+
   override onCreate(): void {
     this.state.node = game().nodeId;
+    this.clock.setInterval(() => this.keepWarm(), KEEP_WARM_STEP_MS);
   }
 
   override async onJoin(client: Client<{ auth: GuestClaims }>): Promise<void> {
@@ -32,5 +39,20 @@ export class LoungeRoom extends Room<{ state: LoungeState }> {
 
   override onLeave(): void {
     this.state.online = this.clients.length;
+  }
+
+  /** An idle player is still online: keep its Player object active (idle objects are deactivated). */
+  private keepWarm(): void {
+    const n = this.clients.length;
+    const batch = Math.ceil((n * KEEP_WARM_STEP_MS) / KEEP_WARM_MS);
+    for (let i = 0; i < batch && n > 0; i++) {
+      const client = this.clients[(this.cursor + i) % n];
+      if (client)
+        void game()
+          .objects.get(Player, claims(client).sub)
+          .touch()
+          .catch(() => undefined);
+    }
+    this.cursor = n > 0 ? (this.cursor + batch) % n : 0;
   }
 }
