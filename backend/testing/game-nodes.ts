@@ -27,6 +27,8 @@ export interface GameNodes {
   readonly urls: string[];
   readonly nodeIds: string[];
   readonly natsUrl: string | undefined;
+  /** The cluster name the nodes use on NATS (for object-runtime clients such as the load generator). */
+  readonly cluster: string | undefined;
   readonly secret: string;
   /** SIGKILL node i. */
   kill(i: number): Promise<void>;
@@ -85,6 +87,7 @@ export async function startGameNodes(opts: GameNodesOptions): Promise<GameNodes>
     urls: ports.map((p) => `http://127.0.0.1:${p}`),
     nodeIds: procs.map((p) => p.id),
     natsUrl: nats?.urls[0],
+    cluster: nats ? cluster : undefined,
     secret: TEST_SECRET,
     kill: (i) => at(i).kill(),
     drain: (i) => at(i).drain(),

@@ -2,10 +2,12 @@
 // active Player object, without a simulation.
 import { type Client, Room } from '@colyseus/core';
 import { type SchemaType, schema, t } from '@colyseus/schema';
+import { CloseCode as GameClose } from '@resident/shared/game';
 import type { GuestClaims } from './auth/guest-tokens.ts';
 import { authenticate, claims } from './auth/room-auth.ts';
 import { game } from './context.ts';
 import { Player } from './objects/player.ts';
+import { answerPing } from './ping.ts';
 
 export const LOUNGE_ROOM = 'lounge';
 
@@ -30,6 +32,10 @@ export class LoungeRoom extends Room<{ state: LoungeState }> {
   override onCreate(): void {
     this.state.node = game().nodeId;
     this.clock.setInterval(() => this.keepWarm(), KEEP_WARM_STEP_MS);
+    // Idle players measure their round trip too; nothing else is accepted here.
+    this.onMessageBytes('ping', (client: Client, bytes: Uint8Array) => {
+      if (!answerPing(client, bytes)) client.leave(GameClose.abuse, 'ping is not a valid protobuf Ping');
+    });
   }
 
   override async onJoin(client: Client<{ auth: GuestClaims }>): Promise<void> {

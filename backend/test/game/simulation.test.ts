@@ -84,3 +84,16 @@ test('the room top 10 is refreshed once a second, biggest first', () => {
   assert.equal(state.top.length, 10);
   assert.equal(state.top[0]?.name, 'B11');
 });
+
+test('a dead blob consumes its inputs without moving, so they are acknowledged and none apply after respawn', () => {
+  const { sim } = arena();
+  const big = sim.addBlob('big', 'Big', 0);
+  const small = sim.addBlob('small', 'Small', 0);
+  big.assign({ x: 500, y: 500, mass: 60 });
+  small.assign({ x: 505, y: 500, mass: 20 });
+  sim.step(0, none);
+  const queue: TickInput[] = [1, 2, 3].map((seq) => ({ seq, dx: 1, dy: 0 }));
+  sim.step(10, (id) => (id === 'small' ? queue.shift() : undefined));
+  assert.equal(small.ack, 3);
+  assert.equal(queue.length, 0);
+});

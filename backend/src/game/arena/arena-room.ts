@@ -6,9 +6,7 @@ import {
   type ArenaJoinOptions,
   type ChatLine,
   decodeInput,
-  decodePing,
   ErrorCode,
-  encodePong,
   CloseCode as GameClose,
   isFiniteSteer,
   LIMITS,
@@ -21,6 +19,7 @@ import { authenticate, claims } from '../auth/room-auth.ts';
 import { game } from '../context.ts';
 import { readTop, submitScore } from '../objects/leaderboard.ts';
 import { Player } from '../objects/player.ts';
+import { answerPing } from '../ping.ts';
 import { ArenaState } from '../state.ts';
 import { ClientGate } from './client-gate.ts';
 import { Interest } from './interest.ts';
@@ -213,11 +212,7 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
   }
 
   private onPing(client: ArenaClient, bytes: Uint8Array): void {
-    try {
-      client.sendBytes(ServerMessage.pong, encodePong(decodePing(bytes), Date.now()));
-    } catch (err) {
-      this.refuse(client, ErrorCode.badFrame, `ping is not a valid protobuf Ping: ${(err as Error).message}`);
-    }
+    if (!answerPing(client, bytes)) this.refuse(client, ErrorCode.badFrame, 'ping is not a valid protobuf Ping');
   }
 
   private onChat(client: ArenaClient, message: unknown): void {

@@ -85,7 +85,7 @@ export class Simulation {
     const dt = 1 / TICK_HZ;
     for (const blob of this.state.blobs.values()) {
       if (blob.alive) this.moveBlob(blob, inputFor(blob.id), dt);
-      else if (now >= (this.respawnAt.get(blob.id) ?? 0)) this.respawn(blob);
+      else this.waitForRespawn(blob, now, inputFor);
     }
     for (const blob of this.state.blobs.values()) if (blob.alive) this.eatPellets(blob, events);
     this.eatBlobs(now, events);
@@ -103,6 +103,12 @@ export class Simulation {
     blob.x = to.x;
     blob.y = to.y;
     blob.mass = massAfter(blob.mass, 0, dt);
+  }
+
+  /** A dead blob's inputs are consumed without effect, so its ack stays current and none pile up for later. */
+  private waitForRespawn(blob: Blob, now: number, inputFor: (id: string) => TickInput | undefined): void {
+    for (let input = inputFor(blob.id); input; input = inputFor(blob.id)) blob.ack = input.seq;
+    if (now >= (this.respawnAt.get(blob.id) ?? 0)) this.respawn(blob);
   }
 
   private eatPellets(blob: Blob, events: StepEvents): void {

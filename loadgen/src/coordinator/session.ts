@@ -1,0 +1,153 @@
+// One loadgen run end to end: (local cluster), reachability, workers, node scraping, live progress, the run, and the
+// result files. Used by the CLI (forked or remote workers) and by the scaling run.
+
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { report } from '@resident/shared/bench';
+import type { RunOptions } from '../cli/args.ts';
+import { LIMITS } from '../cli/args.ts';
+import { Progress } from '../cli/progress.ts';
+import { UsageError } from '../cli/usage-error.ts';
+import { discoverCluster, type LocalCluster, startLocalCluster } from '../local/cluster.ts';
+import { NodeScraper } from '../metrics/scrape.ts';
+import { renderReport } from '../report/html.ts';
+import { buildResult, type LoadgenResult, type Setup } from '../report/result.ts';
+import { forkWorkers } from '../workers/fork-links.ts';
+import type { WorkerLink } from '../workers/messages.ts';
+import { type PlanTemplate, runWorkers } from './run.ts';
+
+const REPO = resolve(import.meta.dirname, '../../..');
+
+export interface SessionHooks {
+  command: string;
+  signal?: AbortSignal;
+  /** Remote workers (coordinator mode); forked workers on this machine otherwise. */
+  links?: () => Promise<WorkerLink[]>;
+  log?: (line: string) => void;
+}
+
+export interface SessionOutcome {
+  result: LoadgenResult;
+  files: { json: string; html: string; summary?: string };
+}
+
+export async function runSession(opts: RunOptions, hooks: SessionHooks): Promise<SessionOutcome> {
+  const log = hooks.log ?? ((line: string) => console.log(line));
+  let cluster: LocalCluster | undefined;
+  let links: WorkerLink[] = [];
+  try {
+    if (opts.local) {
+      log(`starting a local cluster: NATS + ${opts.local} backend node(s)…`);
+      cluster = await startLocalCluster(opts.local);
+      log(
+        `local cluster ready: ${cluster.nodes.join(', ')} (NATS ${cluster.natsUrls.join(',')}, cluster ${cluster.cluster})`,
+      );
+    }
+    const nodes = cluster?.nodes ?? opts.targets!.nodes;
+    await checkReachable(nodes);
+    const objects = opts.scenario.kind === 'objects' ? await objectsTarget(opts, cluster) : undefined;
+    links = hooks.links ? await hooks.links() : forkWorkers(workerCount(opts));
+    const scraper = new NodeScraper(nodes);
+    scraper.start();
+    const progress = new Progress(
+      opts.progress,
+      `${opts.scenario.name}${objects ? ' (simulated, no sockets)' : ''}`,
+      scraper,
+    );
+    const template: PlanTemplate = {
+      users: opts.users,
+      rampMs: opts.rampMs,
+      holdMs: opts.holdMs,
+      warmupMs: opts.warmupMs,
+      scenario: opts.scenario,
+      targets: nodes,
+      concurrency: opts.concurrency,
+      stepTimeoutMs: opts.stepTimeoutMs,
+      spreadSources: nodes.every((n) => /^http:\/\/(127\.|localhost[:/])/.test(n)),
+      ...(objects ? { objects } : {}),
+    };
+    const record = await runWorkers(template, links, {
+      onTick: (live) => progress.update(live),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+    });
+    scraper.stop();
+    progress.done();
+    const setup: Setup = {
+      command: hooks.command,
+      scenario: { name: opts.scenario.name, description: opts.scenario.description, kind: opts.scenario.kind },
+      users: opts.users,
+      rampMs: opts.rampMs,
+      holdMs: opts.holdMs,
+      warmupMs: opts.warmupMs,
+      targets: nodes,
+      local: opts.local,
+      workers: record.workers,
+      versions: versions(),
+    };
+    const result = buildResult(record, scraper.samples, setup);
+    return { result, files: writeOutputs(result, opts) };
+  } finally {
+    await Promise.all(links.map((l) => l.close()));
+    if (cluster) {
+      log('stopping the local cluster…');
+      await cluster.stop();
+    }
+  }
+}
+
+function workerCount(opts: RunOptions): number {
+  if (opts.workers) return opts.workers;
+  if (opts.scenario.kind === 'objects') return 1;
+  return Math.max(1, Math.ceil(opts.users / LIMITS.socketsPerWorker));
+}
+
+async function objectsTarget(opts: RunOptions, cluster: LocalCluster | undefined) {
+  const natsUrls = cluster?.natsUrls ?? opts.objectsNats!;
+  const name =
+    cluster?.cluster ??
+    (opts.cluster === 'local' ? await discoverCluster(natsUrls).catch(() => 'local') : opts.cluster);
+  return { natsUrls, cluster: name, idPrefix: 'lg-sim-' };
+}
+
+/** Unreachable targets fail the run before any worker starts, with the reason per node. */
+export async function checkReachable(nodes: readonly string[]): Promise<void> {
+  const problems = await Promise.all(
+    nodes.map(async (node) => {
+      try {
+        const res = await fetch(`${node}/health`, { signal: AbortSignal.timeout(3000) });
+        return res.ok ? undefined : `${node}: GET /health answered ${res.status}`;
+      } catch (err) {
+        const code = (err as { cause?: { code?: string } }).cause?.code;
+        return `${node}: ${code ?? (err as Error).message}`;
+      }
+    }),
+  );
+  const bad = problems.filter(Boolean);
+  if (bad.length) throw new UsageError(`unreachable target${bad.length > 1 ? 's' : ''}: ${bad.join('; ')}`);
+}
+
+function writeOutputs(result: LoadgenResult, opts: RunOptions): SessionOutcome['files'] {
+  const base = process.env.INIT_CWD ?? process.cwd();
+  const dir = resolve(base, opts.out ?? join('bench-results', `loadgen-${result.when.replace(/[:.]/g, '-')}`));
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, 'result.json');
+  const html = join(dir, 'report.html');
+  writeFileSync(json, `${JSON.stringify(result, null, 1)}\n`);
+  writeFileSync(html, renderReport(result));
+  const { timeline: _t, setup: _s, latency: _l, errors: _e, flags, window: _w, nodes: _n, ...summary } = result;
+  report({ ...summary, flags }, opts.json);
+  return { json, html, ...(opts.json ? { summary: resolve(base, opts.json) } : {}) };
+}
+
+function versions(): Record<string, string> {
+  const version = (pkg: string) => {
+    const file = join(REPO, 'node_modules', pkg, 'package.json');
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : 'unknown';
+  };
+  return {
+    loadgen: version('@resident/loadgen'),
+    colyseus: version('@colyseus/core'),
+    schema: version('@colyseus/schema'),
+    uws: version('uWebSockets.js'),
+  };
+}

@@ -1,0 +1,66 @@
+// CPU and memory of each backend node, from its /metrics (Prometheus text): process_cpu_seconds_total and
+// process_resident_memory_bytes, polled every couple of seconds.
+
+const SCRAPE_MS = 2000;
+const TIMEOUT_MS = 1500;
+
+export interface NodeSample {
+  node: string;
+  at: number;
+  /** CPU use since the previous scrape, in % of one core; undefined on the first. */
+  cpuPct?: number;
+  rssBytes: number;
+}
+
+export function parseProcessMetrics(text: string): { cpuSeconds?: number; rssBytes?: number } {
+  const read = (name: string) => {
+    const m = new RegExp(`^${name}(?:\\{[^}]*\\})?\\s+([0-9.eE+-]+)`, 'm').exec(text);
+    return m ? Number(m[1]) : undefined;
+  };
+  return { cpuSeconds: read('process_cpu_seconds_total'), rssBytes: read('process_resident_memory_bytes') };
+}
+
+export class NodeScraper {
+  readonly samples: NodeSample[] = [];
+  readonly failures = new Map<string, string>();
+  readonly #last = new Map<string, { at: number; cpu: number }>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(readonly nodes: readonly string[]) {}
+
+  start(): void {
+    void this.#scrapeAll();
+    this.#timer = setInterval(() => void this.#scrapeAll(), SCRAPE_MS);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  /** The newest sample of each node. */
+  latest(): NodeSample[] {
+    const out = new Map<string, NodeSample>();
+    for (const s of this.samples) out.set(s.node, s);
+    return [...out.values()];
+  }
+
+  async #scrapeAll(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => this.#scrape(n)));
+  }
+
+  async #scrape(node: string): Promise<void> {
+    try {
+      const res = await fetch(`${node}/metrics`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+      const m = parseProcessMetrics(await res.text());
+      if (m.cpuSeconds === undefined || m.rssBytes === undefined) throw new Error('no process_* metrics');
+      const at = Date.now();
+      const last = this.#last.get(node);
+      const cpuPct = last ? (100 * (m.cpuSeconds - last.cpu) * 1000) / (at - last.at) : undefined;
+      this.#last.set(node, { at, cpu: m.cpuSeconds });
+      this.samples.push({ node, at, rssBytes: m.rssBytes, ...(cpuPct === undefined ? {} : { cpuPct }) });
+      this.failures.delete(node);
+    } catch (err) {
+      this.failures.set(node, (err as Error).message);
+    }
+  }
+}
