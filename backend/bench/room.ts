@@ -19,8 +19,9 @@ import {
   round,
   withBaseline,
 } from '@resident/shared/bench';
+import { TICK_HZ } from '@resident/shared/game';
 import { pino } from 'pino';
-import { type ArenaRoom, DEFAULT_ARENA, gameRooms } from '../src/game/index.ts';
+import { ArenaRoom, DEFAULT_ARENA, gameRooms } from '../src/game/index.ts';
 import { readConfig } from '../src/node/config.ts';
 import { startNode } from '../src/node/node.ts';
 import { freePort } from '../testing/support.ts';
@@ -38,7 +39,7 @@ const BOTS = positive('bots');
 const HZ = positive('hz');
 const MEASURE_MS = positive('seconds') * 1000;
 const WARM_MS = 3000;
-const BUDGET_MS = 1000 / DEFAULT_ARENA.tickHz;
+const BUDGET_MS = 1000 / TICK_HZ;
 
 function positive(name: 'bots' | 'hz' | 'seconds'): number {
   const n = Number(flags[name]);
@@ -106,7 +107,7 @@ const node = await startNode({
   logger: pino({ level: 'warn' }),
   rooms: {
     ...gameRooms(),
-    arena_full: defineRoom((await import('../src/game/index.ts')).ArenaRoom, { ...DEFAULT_ARENA, aoi: false }),
+    arena_full: defineRoom(ArenaRoom, { ...DEFAULT_ARENA, aoi: false }),
   },
 });
 try {
@@ -137,7 +138,7 @@ try {
     setup: {
       bots: BOTS,
       inputsPerSecond: HZ,
-      tickHz: DEFAULT_ARENA.tickHz,
+      tickHz: TICK_HZ,
       pellets: DEFAULT_ARENA.pellets,
       seconds: MEASURE_MS / 1000,
     },

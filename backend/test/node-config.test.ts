@@ -43,6 +43,8 @@ describe('node config: flags and environment', () => {
     [['--frobnicate'], {}, /Unknown option '--frobnicate'.*\(see --help\)/],
     [['--nats', 'nats://a:4222'], {}, /^a cluster needs a shared guest-token secret: set --auth-secret/],
     [['--auth-secret', 'short'], {}, /^--auth-secret must be at least 32 characters, got 5$/],
+    [['--login-rate', '0'], {}, /^--login-rate must be a positive integer, got "0"$/],
+    [[], { RESIDENT_LOGIN_RATE: 'fast' }, /^RESIDENT_LOGIN_RATE must be a positive integer, got "fast"$/],
   ];
   for (const [argv, env, message] of bad) {
     test(`rejects ${JSON.stringify(argv)} ${JSON.stringify(env)} with one clear line`, () => {

@@ -67,6 +67,8 @@ export async function startGameNodes(opts: GameNodesOptions): Promise<GameNodes>
         RESIDENT_TEST_ROOMS: 'game',
         RESIDENT_AUTH_SECRET: TEST_SECRET,
         RESIDENT_CHECKPOINT_MS: String(opts.checkpointMs ?? 200),
+        // Tests and the load generator log many guests in from a few loopback addresses.
+        RESIDENT_LOGIN_RATE: '1000000',
         ...opts.env,
       };
       const proc = new NodeProcess(id, env, SCRIPT, args);
@@ -74,6 +76,9 @@ export async function startGameNodes(opts: GameNodesOptions): Promise<GameNodes>
       procs.push(proc);
       ports.push(port);
     }
+    // Each node was ready when it started, but the earlier ones then hand shards to the later ones: wait until every
+    // node says placement has settled, so the first calls do not wait on shard moves.
+    await everyNodeReady(ports);
   } catch (err) {
     await stop();
     throw err;
@@ -97,4 +102,17 @@ export async function startGameNodes(opts: GameNodesOptions): Promise<GameNodes>
     },
     stop,
   };
+}
+
+async function everyNodeReady(ports: readonly number[], timeoutMs = 60_000): Promise<void> {
+  const ready = async (port: number) => {
+    const res = await fetch(`http://127.0.0.1:${port}/ready`).catch(() => undefined);
+    await res?.body?.cancel();
+    return res?.status === 200;
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (!(await Promise.all(ports.map(ready))).every(Boolean)) {
+    if (Date.now() > deadline) throw new Error(`nodes not all ready (placement settled) within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

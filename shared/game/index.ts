@@ -1,3 +1,4 @@
 export * from './prediction.ts';
 export * from './protocol.ts';
 export * from './rules.ts';
+export * from './token-bucket.ts';

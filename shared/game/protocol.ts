@@ -48,8 +48,13 @@ export const LIMITS = {
   chatMaxLength: 140,
   chatPerWindow: 5,
   chatWindowMs: 5000,
-  /** Bad frames tolerated per client before it is disconnected with CloseCode.abuse. */
+  /** Inputs dropped in one second (over the rate) that make a flood: the client is disconnected. */
+  floodDrops: 60,
+  /** Profile and leaderboard requests per second (burst 5). */
+  requestsPerSecond: 2,
+  /** Refused messages tolerated per client within strikeWindowMs before it is disconnected with CloseCode.abuse. */
   strikes: 20,
+  strikeWindowMs: 10_000,
   nameMin: 2,
   nameMax: 16,
 } as const;

@@ -135,7 +135,15 @@ export class ResilientRoom<State = unknown> {
     const token = this.room.reconnectionToken;
     this.emit('reconnecting', code);
     try {
-      const room = await rejoin(this.policy, (endpoint) => this.client(endpoint).reconnect<State>(token));
+      const room = await rejoin(
+        this.policy,
+        (endpoint) => this.client(endpoint).reconnect<State>(token),
+        () => !this.leaving,
+      );
+      if (this.leaving) {
+        await room.leave(true); // the player left while we were getting the seat back: do not put them back
+        return this.emit('left', code);
+      }
       this.room = room;
       this.attach(room);
       this.emit('reconnected', room.roomId);

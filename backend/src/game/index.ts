@@ -2,21 +2,19 @@
 import { defineRoom, type RegisteredHandler } from '@colyseus/core';
 import { ARENA_ROOM } from '@resident/shared/game';
 import type { ResidentClass } from '../objects/index.ts';
-import { ArenaRoom, type ArenaSettings } from './arena/arena-room.ts';
+import { ArenaRoom, type ArenaSettings, DEFAULT_ARENA } from './arena/arena-room.ts';
 import { LOUNGE_ROOM, LoungeRoom } from './lounge-room.ts';
 import { LeaderboardShard } from './objects/leaderboard.ts';
 import { Player } from './objects/player.ts';
 
-export { ArenaRoom, type ArenaSettings } from './arena/arena-room.ts';
+export { ArenaRoom, type ArenaSettings, DEFAULT_ARENA } from './arena/arena-room.ts';
 export { AuthError, type GuestClaims, GuestTokens } from './auth/guest-tokens.ts';
 export { type GameContext, setGameContext } from './context.ts';
 export { LOUNGE_ROOM, LoungeRoom } from './lounge-room.ts';
-export { LeaderboardShard, readTop, submitScore } from './objects/leaderboard.ts';
+export { cachedTop, LeaderboardShard, readTop, submitScore } from './objects/leaderboard.ts';
 export { Player } from './objects/player.ts';
 
 export const GAME_CLASSES: readonly ResidentClass[] = [Player, LeaderboardShard];
-
-export const DEFAULT_ARENA: Required<ArenaSettings> = { maxClients: 50, tickHz: 20, pellets: 600, aoi: true };
 
 /** Every setting is given, so a client's join options cannot override any (Colyseus merges them over ours). */
 export function gameRooms(arena: Partial<ArenaSettings> = {}): Record<string, RegisteredHandler> {

@@ -1,13 +1,14 @@
 // A low-activity room for idle players (and the load generator's idle users): an authenticated seat and an
 // active Player object, without a simulation.
-import { type Client, Room } from '@colyseus/core';
+import { type Client, Room, type RoomException } from '@colyseus/core';
 import { type SchemaType, schema, t } from '@colyseus/schema';
 import { CloseCode as GameClose } from '@resident/shared/game';
 import type { GuestClaims } from './auth/guest-tokens.ts';
 import { authenticate, claims } from './auth/room-auth.ts';
 import { game } from './context.ts';
-import { Player } from './objects/player.ts';
+import { enterPlayer, Player } from './objects/player.ts';
 import { answerPing } from './ping.ts';
+import { logUncaught } from './room-errors.ts';
 
 export const LOUNGE_ROOM = 'lounge';
 
@@ -39,12 +40,16 @@ export class LoungeRoom extends Room<{ state: LoungeState }> {
   }
 
   override async onJoin(client: Client<{ auth: GuestClaims }>): Promise<void> {
-    await game().objects.get(Player, claims(client).sub).enter(claims(client).name);
+    await enterPlayer(claims(client));
     this.state.online = this.clients.length;
   }
 
   override onLeave(): void {
     this.state.online = this.clients.length;
+  }
+
+  override onUncaughtException(error: RoomException, method: string): void {
+    logUncaught(this, error, method);
   }
 
   /** An idle player is still online: keep its Player object active (idle objects are deactivated). */

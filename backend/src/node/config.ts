@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 export const DEFAULT_PORT = 2567;
+export const DEFAULT_LOGIN_RATE = 5;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -30,6 +31,8 @@ export interface NodeConfig {
   authSecret: string | undefined;
   /** The built browser client served at `/`. */
   clientDir: string;
+  /** Guest logins per second per client address (burst 10×). */
+  loginRate: number;
 }
 
 /** Flag name → environment variable. */
@@ -44,6 +47,7 @@ const SETTINGS = {
   replicas: 'RESIDENT_REPLICAS',
   'auth-secret': 'RESIDENT_AUTH_SECRET',
   'client-dir': 'RESIDENT_CLIENT_DIR',
+  'login-rate': 'RESIDENT_LOGIN_RATE',
 } as const;
 type Setting = keyof typeof SETTINGS;
 
@@ -58,7 +62,9 @@ export const USAGE = `usage: npm start -- [options]     (each option can also be
   --replicas N           ${SETTINGS.replicas} JetStream replicas, 1 or 3 (default 1)
   --auth-secret S        ${SETTINGS['auth-secret']} guest-token HMAC secret, >= 32 characters, the same on every
                          node (required with NATS; an embedded node generates one and warns)
-  --client-dir DIR       ${SETTINGS['client-dir']} built browser client served at / (default client/dist)`;
+  --client-dir DIR       ${SETTINGS['client-dir']} built browser client served at / (default client/dist)
+  --login-rate N         ${SETTINGS['login-rate']} guest logins per second per client address, burst 10x (default
+                         ${DEFAULT_LOGIN_RATE}; raise it for load tests from few addresses)`;
 
 /** `raw` unset means the default; anything else must be a plain decimal integer in 1..65535. */
 export function parsePort(raw: string | undefined, name = 'PORT'): number {
@@ -161,7 +167,16 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv, host: string)
     replicas,
     authSecret: parseSecret(...get('auth-secret'), natsUrls.length > 0),
     clientDir: get('client-dir')[0] ?? DEFAULT_CLIENT_DIR,
+    loginRate: parsePositive(...get('login-rate'), DEFAULT_LOGIN_RATE),
   };
+}
+
+function parsePositive(raw: string | undefined, name: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new ConfigError(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return n;
 }
 
 const DEFAULT_CLIENT_DIR = fileURLToPath(new URL('../../../client/dist', import.meta.url));

@@ -18,6 +18,7 @@ const STATUS: Record<number, string> = {
   401: '401 Unauthorized',
   404: '404 Not Found',
   413: '413 Payload Too Large',
+  429: '429 Too Many Requests',
   500: '500 Internal Server Error',
   503: '503 Service Unavailable',
 };

@@ -81,7 +81,12 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     ready: () => !stopping && runtime.placement.settled(),
     metrics: () => metrics.metrics(),
     routes: (app) => {
-      registerApi(app, { objects: runtime, tokens, nodes: () => servingNodes(runtime, config) });
+      registerApi(app, {
+        objects: runtime,
+        tokens,
+        nodes: () => servingNodes(runtime, config),
+        loginRate: config.loginRate,
+      });
       const files = registerStatic(app, config.clientDir);
       if (files === 0) logger.warn({ dir: config.clientDir }, 'browser client not built: / shows how to build it');
     },

@@ -5,6 +5,8 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 
 export interface RouteOptions {
   nodeId: string;
+  /** The uWebSockets.js build serving this node, reported by /health (load reports name it). */
+  uwsBuild: string;
   uptimeSeconds: () => number;
   /** Whether Colyseus's router (matchmaking, `/`, `/__healthcheck`) handles this request. */
   isColyseusRoute: (method: string, url: string) => boolean;
@@ -16,7 +18,12 @@ export interface RouteOptions {
 
 export function registerRoutes(app: TemplatedApp, opts: RouteOptions): void {
   const health = (res: HttpResponse, req: HttpRequest) => {
-    const body = JSON.stringify({ status: 'ok', node: opts.nodeId, uptime_s: opts.uptimeSeconds() });
+    const body = JSON.stringify({
+      status: 'ok',
+      node: opts.nodeId,
+      uptime_s: opts.uptimeSeconds(),
+      uws: opts.uwsBuild,
+    });
     res.writeStatus('200 OK').writeHeader('content-type', 'application/json').writeHeader('cache-control', 'no-store');
     if (req.getMethod().toUpperCase() === 'HEAD') res.endWithoutBody();
     else res.end(body);

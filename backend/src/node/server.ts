@@ -64,6 +64,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   registerRoutes(transport.app, {
     nodeId: opts.nodeId,
+    uwsBuild: uwsBuildName(),
     uptimeSeconds: () => Math.floor((performance.now() - startedAt) / 1000),
     isColyseusRoute: (method, url) => gameServer.router?.findRoute(method, url) !== undefined,
     ready: opts.ready ?? (() => true),

@@ -1,5 +1,6 @@
 export { ErrorCode, isRetryable, ResidentError } from './errors.ts';
 export type { MemberInfo } from './membership/member.ts';
+export { hash32 } from './placement/hash.ts';
 export type { CallOptions, Ref, Refs } from './refs.ts';
 export { type AnyResident, Resident, type ResidentClass, type TimerHandle } from './resident.ts';
 export { ObjectRuntime, type RuntimeOptions } from './runtime.ts';

@@ -26,6 +26,7 @@ before(async () => {
     replicas: 1,
     authSecret: 'bad-input-test-secret-0123456789abcdef',
     clientDir: '',
+    loginRate: 5,
   };
   node = await startNode({
     config,
@@ -89,6 +90,20 @@ describe('matchmaking bad input', () => {
   test('an unknown roomId is refused with a close code', async () => {
     const code = await closeCodeFor(`ws://127.0.0.1:${node.server.port}/nope?sessionId=x`);
     assert.ok(code >= 4000, `close code ${code}`);
+  });
+
+  test('guest logins from one address beyond the rate get 429 with a reason', async () => {
+    const statuses: number[] = [];
+    let refusal = '';
+    for (let i = 0; i < 100; i++) {
+      const res = await fetch(`${base}/api/guest`, { method: 'POST', body: JSON.stringify({ name: `Guest ${i}` }) });
+      statuses.push(res.status);
+      if (res.status === 429) refusal = ((await res.json()) as { error: string }).error;
+      else await res.body?.cancel();
+    }
+    assert.ok(statuses.filter((s) => s === 200).length >= 50, 'the burst (10 × 5/s) goes through');
+    assert.ok(statuses.includes(429), 'then the rate applies');
+    assert.match(refusal, /too many guest logins from this address/);
   });
 
   test('after all that, the node still serves joins, /ready and /metrics', async () => {

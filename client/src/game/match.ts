@@ -34,7 +34,10 @@ export class Match {
   ) {
     this.clock = new TickClock(() => this.onTick());
     this.remote.bind(connection.room);
-    connection.on('reconnected', () => this.remote.bind(connection.room));
+    connection.on('reconnected', () => {
+      this.remote.bind(connection.room);
+      this.own.forget();
+    });
     this.clock.run();
   }
 

@@ -22,6 +22,15 @@ export class OwnBlob {
     return this.predictor?.state;
   }
 
+  /**
+   * The room moved to another node: inputs sent to the old one after its last checkpoint will never be applied, so
+   * start again from the restored server copy (numbering continues upward).
+   */
+  forget(): void {
+    this.predictor = undefined;
+    this.lastServer = '';
+  }
+
   /** One input tick: moves the prediction and returns the numbered input to send, if the blob is playing. */
   tick(server: BlobView | undefined, steer: Steer): { seq: number; dx: number; dy: number } | undefined {
     if (!server?.alive) return undefined;

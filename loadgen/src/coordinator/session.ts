@@ -44,7 +44,7 @@ export async function runSession(opts: RunOptions, hooks: SessionHooks): Promise
       );
     }
     const nodes = cluster?.nodes ?? opts.targets!.nodes;
-    await checkReachable(nodes);
+    const backendUws = await checkReachable(nodes);
     const objects = opts.scenario.kind === 'objects' ? await objectsTarget(opts, cluster) : undefined;
     links = hooks.links ? await hooks.links() : forkWorkers(workerCount(opts));
     const scraper = new NodeScraper(nodes);
@@ -82,7 +82,7 @@ export async function runSession(opts: RunOptions, hooks: SessionHooks): Promise
       targets: nodes,
       local: opts.local,
       workers: record.workers,
-      versions: versions(),
+      versions: versions(backendUws),
     };
     const result = buildResult(record, scraper.samples, setup);
     return { result, files: writeOutputs(result, opts) };
@@ -109,12 +109,17 @@ async function objectsTarget(opts: RunOptions, cluster: LocalCluster | undefined
   return { natsUrls, cluster: name, idPrefix: 'lg-sim-' };
 }
 
-/** Unreachable targets fail the run before any worker starts, with the reason per node. */
-export async function checkReachable(nodes: readonly string[]): Promise<void> {
+/**
+ * Unreachable targets fail the run before any worker starts, with the reason per node. Returns the uWebSockets.js
+ * build the nodes report (the one this machine's node_modules would pick may not be the one they loaded).
+ */
+export async function checkReachable(nodes: readonly string[]): Promise<string | undefined> {
+  let uws: string | undefined;
   const problems = await Promise.all(
     nodes.map(async (node) => {
       try {
         const res = await fetch(`${node}/health`, { signal: AbortSignal.timeout(3000) });
+        if (res.ok) uws ??= ((await res.json()) as { uws?: string }).uws;
         return res.ok ? undefined : `${node}: GET /health answered ${res.status}`;
       } catch (err) {
         const code = (err as { cause?: { code?: string } }).cause?.code;
@@ -124,6 +129,7 @@ export async function checkReachable(nodes: readonly string[]): Promise<void> {
   );
   const bad = problems.filter(Boolean);
   if (bad.length) throw new UsageError(`unreachable target${bad.length > 1 ? 's' : ''}: ${bad.join('; ')}`);
+  return uws;
 }
 
 function writeOutputs(result: LoadgenResult, opts: RunOptions): SessionOutcome['files'] {
@@ -139,7 +145,7 @@ function writeOutputs(result: LoadgenResult, opts: RunOptions): SessionOutcome['
   return { json, html, ...(opts.json ? { summary: resolve(base, opts.json) } : {}) };
 }
 
-function versions(): Record<string, string> {
+function versions(backendUws: string | undefined): Record<string, string> {
   const version = (pkg: string) => {
     const file = join(REPO, 'node_modules', pkg, 'package.json');
     return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : 'unknown';
@@ -148,6 +154,6 @@ function versions(): Record<string, string> {
     loadgen: version('@resident/loadgen'),
     colyseus: version('@colyseus/core'),
     schema: version('@colyseus/schema'),
-    uws: version('uWebSockets.js'),
+    uws: backendUws ?? 'unknown (the nodes did not say)',
   };
 }

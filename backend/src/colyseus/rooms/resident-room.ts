@@ -19,9 +19,13 @@ export class ResidentRoom<T extends RoomOptions = RoomOptions> extends Room<T> {
     this.createOptions = options ?? {};
   }
 
-  /** Called by the room keeper on the node that restores this room. */
-  expectClients(clients: readonly SnapshotClient[]): void {
+  /**
+   * Called by the room keeper on the node that restores this room. A client not back within `seatSeconds` has left
+   * (its seat expired), so later checkpoints must stop carrying it.
+   */
+  expectClients(clients: readonly SnapshotClient[], seatSeconds: number): void {
     this.expected = new Map(clients.map((c) => [c.sessionId, c]));
+    this.clock.setTimeout(() => this.expected?.clear(), (seatSeconds + 5) * 1000);
   }
 
   /** Clients restored with the room that have not reconnected yet: later checkpoints must keep their seats. */

@@ -132,7 +132,7 @@ export class RoomKeeper {
     if (!(room instanceof ResidentRoom)) throw new Error(`${snapshot.roomName} is not a ResidentRoom`);
     try {
       if (snapshot.state) restoreState(room, snapshot.state);
-      room.expectClients(snapshot.clients);
+      room.expectClients(snapshot.clients, restoredSeatSeconds(room));
       room.onRestoreRoom?.(snapshot.cache);
     } catch (err) {
       await room.disconnect();
@@ -198,8 +198,15 @@ function encodeState(room: Room): Uint8Array | null {
 
 /** Writes the checkpoint's values into the room's live state (as Colyseus's devMode restores rooms), so the
  * room's encoder and change tracking stay as they are. */
-function restoreState(room: Room, bytes: Uint8Array): void {
-  (room.state as Schema & { restore(json: unknown): void }).restore(unpack(bytes));
+export function restoreState(room: Room, bytes: Uint8Array): void {
+  const live = room.state as Schema & { restore(json: unknown): void } & Record<string, unknown>;
+  const saved = unpack(bytes) as Record<string, unknown>;
+  // restore() adds to collections; what onCreate put there (a fresh room's seed) must not survive next to it.
+  for (const key of Object.keys(saved)) {
+    const field = live[key] as { clear?: () => void } | undefined;
+    if (typeof field?.clear === 'function') field.clear();
+  }
+  live.restore(saved);
 }
 
 interface WithReserveSeat {
@@ -214,7 +221,12 @@ interface WithReserveSeat {
   seatReservationTimeout: number;
 }
 
+/** How long a restored room holds a returning client's seat. */
+function restoredSeatSeconds(room: Room): number {
+  return Math.max((room as unknown as WithReserveSeat).seatReservationTimeout, 30);
+}
+
 function reserveSeat(room: Room, sessionId: string, auth: unknown, token: string): Promise<boolean> {
   const r = room as unknown as WithReserveSeat;
-  return r._reserveSeat(sessionId, {}, auth, Math.max(r.seatReservationTimeout, 30), true, token);
+  return r._reserveSeat(sessionId, {}, auth, restoredSeatSeconds(room), true, token);
 }

@@ -1,7 +1,7 @@
 // The arena: a server-authoritative .io room. Clients send numbered protobuf inputs; the room steps the shared
 // rules at a fixed rate, shows each client its area of interest, and keeps the players' Player objects and the
 // leaderboard up to date. It survives its node (ResidentRoom): the state is checkpointed and restored elsewhere.
-import { type Client, logger } from '@colyseus/core';
+import { type Client, logger, type RoomException } from '@colyseus/core';
 import {
   type ArenaJoinOptions,
   type ChatLine,
@@ -10,6 +10,7 @@ import {
   CloseCode as GameClose,
   isFiniteSteer,
   LIMITS,
+  RESPAWN_MS,
   ServerMessage,
   TICK_HZ,
 } from '@resident/shared/game';
@@ -17,9 +18,10 @@ import { ResidentRoom } from '../../colyseus/rooms/resident-room.ts';
 import type { GuestClaims } from '../auth/guest-tokens.ts';
 import { authenticate, claims } from '../auth/room-auth.ts';
 import { game } from '../context.ts';
-import { readTop, submitScore } from '../objects/leaderboard.ts';
-import { Player } from '../objects/player.ts';
+import { cachedTop, submitScore } from '../objects/leaderboard.ts';
+import { enterPlayer, Player } from '../objects/player.ts';
 import { answerPing } from '../ping.ts';
+import { logUncaught } from '../room-errors.ts';
 import { ArenaState } from '../state.ts';
 import { ClientGate } from './client-gate.ts';
 import { Interest } from './interest.ts';
@@ -27,21 +29,20 @@ import { privateCode } from './room-code.ts';
 import { Simulation, type StepEvents } from './simulation.ts';
 import { TickTimer } from './tick-timer.ts';
 
-/** Room options set by the server (room definition), not by clients. */
+/** Room settings, given by the server's room definition; clients cannot set them. The tick rate is TICK_HZ. */
 export interface ArenaSettings {
-  maxClients?: number;
-  tickHz?: number;
-  pellets?: number;
+  maxClients: number;
+  pellets: number;
   /** false: every client sees the whole arena (benchmark baseline). */
-  aoi?: boolean;
+  aoi: boolean;
 }
+
+export const DEFAULT_ARENA: ArenaSettings = { maxClients: 50, pellets: 600, aoi: true };
 
 type ArenaClient = Client<{ auth: GuestClaims }>;
 
 interface Session {
   gate: ClientGate;
-  xp: number;
-  eats: number;
   bestMass: number;
   /** XP and eats not yet granted to the Player object. */
   unsentXp: number;
@@ -49,25 +50,28 @@ interface Session {
 }
 
 const GRANT_EVERY_MS = 2000;
+/** A client that was refused for rate reasons hears about it at most this often. */
+const RATE_NOTICE_MS = 1000;
 
 export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { node: string; code: string } }> {
   override state = new ArenaState();
-  override maxClients = 50;
+  override maxClients = DEFAULT_ARENA.maxClients;
   /** Simulation step durations, and state patch (encode + send to every view) durations. */
   readonly ticks = new TickTimer();
   readonly patches = new TickTimer();
   private sim!: Simulation;
   private interest!: Interest;
-  private settings: Required<ArenaSettings> = { maxClients: 50, tickHz: TICK_HZ, pellets: 600, aoi: true };
+  private settings = DEFAULT_ARENA;
   private readonly sessions = new Map<string, Session>();
+  private readonly rateNoticeAt = new Map<string, number>();
 
   static override async onAuth(token: string): Promise<GuestClaims> {
     return authenticate(token);
   }
 
-  override onCreate(options: ArenaJoinOptions & ArenaSettings & { code?: string }): void {
+  override onCreate(options: ArenaJoinOptions & Partial<ArenaSettings> & { code?: string }): void {
     super.onCreate(options);
-    this.settings = settingsFrom(options, this.settings);
+    this.settings = settingsFrom(options);
     this.maxClients = this.settings.maxClients;
     if (options?.private === true) this.makePrivate(options.code);
     this.startSimulation();
@@ -75,8 +79,10 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
     this.onMessageBytes('input', (client: ArenaClient, bytes: Uint8Array) => this.onInput(client, bytes));
     this.onMessageBytes('ping', (client: ArenaClient, bytes: Uint8Array) => this.onPing(client, bytes));
     this.onMessage('chat', (client: ArenaClient, message: unknown) => this.onChat(client, message));
-    this.onMessage('profile', (client: ArenaClient) => game().objects.get(Player, claims(client).sub).profile());
-    this.onMessage('leaderboard', () => readTop(game().objects));
+    this.onMessage('profile', (client: ArenaClient) =>
+      this.request(client, () => game().objects.get(Player, claims(client).sub).profile()),
+    );
+    this.onMessage('leaderboard', (client: ArenaClient) => this.request(client, () => cachedTop(game().objects)));
     this.onMessage('*', (client: ArenaClient, type: string | number) =>
       this.refuse(client, ErrorCode.unknownMessage, `unknown message type "${String(type)}"`),
     );
@@ -84,13 +90,14 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
   }
 
   override async onJoin(client: ArenaClient): Promise<void> {
-    const profile = await game().objects.get(Player, claims(client).sub).enter(claims(client).name);
+    const profile = await enterPlayer(claims(client));
     this.sim.addBlob(client.sessionId, profile.name, profile.color);
     this.openSession(client);
   }
 
-  override onDrop(client: ArenaClient): void {
-    if (this.migrating) return;
+  /** Dropped without consent: hold the seat a while; not for a client disconnected for abuse, nor for a move. */
+  override onDrop(client: ArenaClient, code?: number): void {
+    if (this.migrating || code === GameClose.abuse) return;
     Promise.resolve(this.allowReconnection(client, 20)).catch(() => undefined); // not back in time: onLeave follows
   }
 
@@ -104,16 +111,21 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
     const session = this.sessions.get(client.sessionId);
     const blob = this.state.blobs.get(client.sessionId);
     this.sessions.delete(client.sessionId);
-    this.interest.detach(client.sessionId);
+    this.rateNoticeAt.delete(client.sessionId);
+    this.interest.detach(client);
+    if (blob) this.interest.forget([blob]);
     this.sim.removeBlob(client.sessionId);
-    if (session) await this.recordGame(claims(client), session, blob?.mass ?? 0);
+    if (session && client.auth) await this.recordGame(client.auth, session, blob?.mass ?? 0);
   }
 
   /** After a restore on another node: rebuild what is not in the state. */
   override onRestoreRoom(): void {
     this.startSimulation();
     this.sim.seed();
-    for (const client of this.clients) this.openSession(client as ArenaClient);
+  }
+
+  override onUncaughtException(error: RoomException, method: string): void {
+    logUncaught(this, error, method);
   }
 
   override broadcastPatch(): boolean {
@@ -127,9 +139,11 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
     this.state.node = game().nodeId;
     this.sim = new Simulation(this.state, { pellets: this.settings.pellets });
     this.interest = new Interest(this.sim, !this.settings.aoi);
-    this.setMetadata({ node: game().nodeId, code: this.state.code });
-    this.patchRate = 1000 / this.settings.tickHz;
-    this.setSimulationInterval(() => this.tick(), 1000 / this.settings.tickHz);
+    this.setMetadata({ node: game().nodeId, code: this.state.code }).catch((err: unknown) =>
+      logger.warn(`arena ${this.roomId}: could not list its metadata: ${String(err)}`),
+    );
+    this.patchRate = 1000 / TICK_HZ;
+    this.setSimulationInterval(() => this.tick(), 1000 / TICK_HZ);
   }
 
   private makePrivate(requested: unknown): void {
@@ -138,15 +152,13 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
     this.roomId = code;
     this.state.code = code;
     this.createOptions = { private: true, code };
-    void this.setPrivate(true);
+    this.setPrivate(true).catch((err: unknown) => logger.warn(`arena ${code}: could not unlist: ${String(err)}`));
   }
 
   private openSession(client: ArenaClient): void {
     if (!this.sessions.has(client.sessionId)) {
       this.sessions.set(client.sessionId, {
         gate: new ClientGate(Date.now()),
-        xp: 0,
-        eats: 0,
         bestMass: 0,
         unsentXp: 0,
         unsentEats: 0,
@@ -157,7 +169,7 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
 
   private tick(): void {
     const started = performance.now();
-    const events = this.sim.step(Date.now(), (id) => this.sessions.get(id)?.gate.next());
+    const events = this.sim.step(Date.now(), (id) => this.sessions.get(id)?.gate.take() ?? []);
     this.apply(events);
     this.interest.forget(events.pelletsRemoved);
     this.interest.refreshDue(this.clients, this.state.tick);
@@ -168,11 +180,8 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
     for (const [id, xp] of events.xp) {
       const s = this.sessions.get(id);
       if (!s) continue;
-      const eats = events.eats.get(id) ?? 0;
-      s.xp += xp;
-      s.eats += eats;
       s.unsentXp += xp;
-      s.unsentEats += eats;
+      s.unsentEats += events.eats.get(id) ?? 0;
     }
     for (const [id, blob] of this.state.blobs) {
       const s = this.sessions.get(id);
@@ -180,7 +189,7 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
     }
     for (const kill of events.kills) {
       const by = this.state.blobs.get(kill.eater)?.name ?? '';
-      this.clients.getById(kill.prey)?.send(ServerMessage.eaten, { by, respawnInMs: 2000 });
+      this.clients.getById(kill.prey)?.send(ServerMessage.eaten, { by, respawnInMs: RESPAWN_MS });
     }
   }
 
@@ -194,9 +203,10 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
         `input is ${bytes.byteLength} bytes; at most ${LIMITS.maxInputBytes}`,
       );
     }
-    if (!session.gate.takeInputToken(Date.now())) {
-      return this.refuse(client, ErrorCode.rateLimited, `more than ${LIMITS.inputsPerSecond} inputs per second`);
-    }
+    const verdict = session.gate.admitInput(Date.now());
+    if (verdict === 'flood') return client.leave(GameClose.abuse, 'input flood');
+    if (verdict === 'rate_limited')
+      return this.rateLimited(client, `more than ${LIMITS.inputsPerSecond} inputs per second`);
     let input: ReturnType<typeof decodeInput>;
     try {
       input = decodeInput(bytes);
@@ -213,6 +223,19 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
 
   private onPing(client: ArenaClient, bytes: Uint8Array): void {
     if (!answerPing(client, bytes)) this.refuse(client, ErrorCode.badFrame, 'ping is not a valid protobuf Ping');
+  }
+
+  /** A request the client may make a few times a second; the reply is whatever `answer` resolves to. */
+  private request<T>(client: ArenaClient, answer: () => Promise<T>): Promise<T | undefined> {
+    if (this.sessions.get(client.sessionId)?.gate.takeRequest(Date.now()) === false) {
+      this.rateLimited(client, `at most ${LIMITS.requestsPerSecond} profile or leaderboard requests per second`);
+      return Promise.resolve(undefined);
+    }
+    // Sent with `send` instead of `request`, nobody awaits this: never let it reject unhandled.
+    return answer().catch((err: unknown) => {
+      logger.warn(`arena ${this.roomId}: request failed: ${String(err)}`);
+      return undefined;
+    });
   }
 
   private onChat(client: ArenaClient, message: unknown): void {
@@ -237,23 +260,34 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
   /** Tells the client what it did wrong; a client that keeps at it is disconnected. */
   private refuse(client: ArenaClient, code: ErrorCode, message: string): void {
     client.send(ServerMessage.error, { code, message });
-    const session = this.sessions.get(client.sessionId);
-    if (session?.gate.strike()) client.leave(GameClose.abuse, 'too many rejected messages');
+    if (this.sessions.get(client.sessionId)?.gate.strike(Date.now())) {
+      client.leave(GameClose.abuse, 'too many rejected messages');
+    }
+  }
+
+  /** Over a rate: dropped without a strike (a stalled network delivers bursts), and said at most once a second. */
+  private rateLimited(client: ArenaClient, message: string): void {
+    const now = Date.now();
+    if (now - (this.rateNoticeAt.get(client.sessionId) ?? 0) < RATE_NOTICE_MS) return;
+    this.rateNoticeAt.set(client.sessionId, now);
+    client.send(ServerMessage.error, { code: ErrorCode.rateLimited, message });
   }
 
   private grantAll(): void {
     for (const client of this.clients) {
       const s = this.sessions.get(client.sessionId);
-      if (!s || (s.unsentXp === 0 && s.unsentEats === 0)) continue;
+      const auth = client.auth as GuestClaims | undefined;
+      if (!s || !auth || (s.unsentXp === 0 && s.unsentEats === 0)) continue;
       const { unsentXp, unsentEats } = s;
       s.unsentXp = 0;
       s.unsentEats = 0;
-      const auth = claims(client as ArenaClient);
       game()
         .objects.get(Player, auth.sub)
         .grant(unsentXp, unsentEats)
         .catch(() => {
-          s.unsentXp += unsentXp; // retried with the next grant or at the end of the game
+          // Retried with the next grant or at the end of the game (at most once more: a timed-out call that did
+          // land is granted twice; the amounts are small and XP only grows).
+          s.unsentXp += unsentXp;
           s.unsentEats += unsentEats;
         });
     }
@@ -271,13 +305,12 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
   }
 }
 
-function settingsFrom(options: ArenaSettings, defaults: Required<ArenaSettings>): Required<ArenaSettings> {
+function settingsFrom(options: Partial<ArenaSettings> | undefined): ArenaSettings {
   const int = (v: unknown, lo: number, hi: number, d: number) =>
     Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi ? (v as number) : d;
   return {
-    maxClients: int(options?.maxClients, 1, 500, defaults.maxClients),
-    tickHz: int(options?.tickHz, 1, 120, defaults.tickHz),
-    pellets: int(options?.pellets, 0, 20_000, defaults.pellets),
+    maxClients: int(options?.maxClients, 1, 500, DEFAULT_ARENA.maxClients),
+    pellets: int(options?.pellets, 0, 20_000, DEFAULT_ARENA.pellets),
     aoi: options?.aoi !== false,
   };
 }

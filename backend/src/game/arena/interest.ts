@@ -29,18 +29,20 @@ export class Interest {
   ) {}
 
   attach(client: Viewer): void {
+    client.view?.dispose(); // a re-attach (reconnect) starts a fresh view; dispose frees the old one's id at once
     client.view = new StateView();
     this.seen.set(client.sessionId, new Set());
     this.slot.set(client.sessionId, this.nextSlot++ % REFRESH_TICKS);
     this.refresh(client);
   }
 
-  detach(sessionId: string): void {
-    this.seen.delete(sessionId);
-    this.slot.delete(sessionId);
+  detach(client: Viewer): void {
+    client.view?.dispose();
+    this.seen.delete(client.sessionId);
+    this.slot.delete(client.sessionId);
   }
 
-  /** Entities that left the state are gone from every view already; forget them. */
+  /** Entities that left the state (eaten pellets, departed blobs) are gone from every view already; forget them. */
   forget(entities: readonly Entity[]): void {
     if (entities.length === 0) return;
     for (const set of this.seen.values()) for (const e of entities) set.delete(e);

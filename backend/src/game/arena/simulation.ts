@@ -42,7 +42,6 @@ const TOP_EVERY_TICKS = TICK_HZ;
 
 export class Simulation {
   readonly pelletGrid = new Grid<Pellet>(250);
-  private readonly steer = new Map<string, Steer>();
   private readonly respawnAt = new Map<string, number>();
   private readonly pelletIds = new Map<Pellet, string>();
   private readonly random: () => number;
@@ -75,17 +74,16 @@ export class Simulation {
 
   removeBlob(id: string): void {
     this.state.blobs.delete(id);
-    this.steer.delete(id);
     this.respawnAt.delete(id);
   }
 
-  /** Advances one tick. `inputFor` yields the next queued input of a blob, if any. */
-  step(now: number, inputFor: (id: string) => TickInput | undefined): StepEvents {
+  /** Advances one tick. `inputsFor` yields a blob's inputs for this tick (none, one, or two to catch up). */
+  step(now: number, inputsFor: (id: string) => readonly TickInput[]): StepEvents {
     const events: StepEvents = { xp: new Map(), eats: new Map(), kills: [], pelletsAdded: [], pelletsRemoved: [] };
     const dt = 1 / TICK_HZ;
     for (const blob of this.state.blobs.values()) {
-      if (blob.alive) this.moveBlob(blob, inputFor(blob.id), dt);
-      else this.waitForRespawn(blob, now, inputFor);
+      if (blob.alive) this.moveBlob(blob, inputsFor(blob.id), dt);
+      else this.waitForRespawn(blob, now, inputsFor);
     }
     for (const blob of this.state.blobs.values()) if (blob.alive) this.eatPellets(blob, events);
     this.eatBlobs(now, events);
@@ -94,20 +92,25 @@ export class Simulation {
     return events;
   }
 
-  private moveBlob(blob: Blob, input: TickInput | undefined, dt: number): void {
-    if (input) {
-      this.steer.set(blob.id, input);
+  /**
+   * Each input moves the blob one tick, and a tick without an input does not move it: the server's position is then
+   * a function of the acknowledged inputs alone, which is what the client's prediction replays.
+   */
+  private moveBlob(blob: Blob, inputs: readonly TickInput[], dt: number): void {
+    for (const input of inputs) {
+      const to = move(blob, input, dt);
+      blob.x = to.x;
+      blob.y = to.y;
       blob.ack = input.seq;
     }
-    const to = move(blob, this.steer.get(blob.id) ?? { dx: 0, dy: 0 }, dt);
-    blob.x = to.x;
-    blob.y = to.y;
     blob.mass = massAfter(blob.mass, 0, dt);
   }
 
   /** A dead blob's inputs are consumed without effect, so its ack stays current and none pile up for later. */
-  private waitForRespawn(blob: Blob, now: number, inputFor: (id: string) => TickInput | undefined): void {
-    for (let input = inputFor(blob.id); input; input = inputFor(blob.id)) blob.ack = input.seq;
+  private waitForRespawn(blob: Blob, now: number, inputsFor: (id: string) => readonly TickInput[]): void {
+    for (let inputs = inputsFor(blob.id); inputs.length > 0; inputs = inputsFor(blob.id)) {
+      blob.ack = inputs[inputs.length - 1]!.seq;
+    }
     if (now >= (this.respawnAt.get(blob.id) ?? 0)) this.respawn(blob);
   }
 
@@ -145,7 +148,6 @@ export class Simulation {
 
   private respawn(blob: Blob): void {
     this.respawnAt.delete(blob.id);
-    this.steer.delete(blob.id);
     blob.assign({ alive: true, mass: START_MASS, ...this.spawnPoint() });
   }
 

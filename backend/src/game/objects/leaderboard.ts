@@ -1,7 +1,7 @@
 // The global top 100 by best mass. Writes go to one of SHARDS objects (by player id), so a busy leaderboard is not
 // one object's queue; reads merge the shards' tops.
 import type { LeaderboardEntry } from '@resident/shared/game';
-import { type Refs, Resident } from '../../objects/index.ts';
+import { hash32, type Refs, Resident } from '../../objects/index.ts';
 
 export const TOP_N = 100;
 export const SHARDS = 8;
@@ -32,9 +32,7 @@ export class LeaderboardShard extends Resident<ShardState> {
 }
 
 export function shardFor(playerId: string): string {
-  let h = 0;
-  for (let i = 0; i < playerId.length; i++) h = (h * 31 + playerId.charCodeAt(i)) >>> 0;
-  return String(h % SHARDS);
+  return String(hash32(playerId) % SHARDS);
 }
 
 export function submitScore(objects: Refs, entry: LeaderboardEntry): Promise<boolean> {
@@ -45,6 +43,19 @@ export function submitScore(objects: Refs, entry: LeaderboardEntry): Promise<boo
 export async function readTop(objects: Refs): Promise<LeaderboardEntry[]> {
   const shards = Array.from({ length: SHARDS }, (_, i) => objects.get(LeaderboardShard, String(i)).top());
   return mergeTop(await Promise.all(shards));
+}
+
+const CACHE_MS = 1000;
+const cache = new WeakMap<Refs, { at: number; top: Promise<LeaderboardEntry[]> }>();
+
+/** The merged top, read at most once a second per node: HTTP and rooms share it. */
+export function cachedTop(objects: Refs): Promise<LeaderboardEntry[]> {
+  const hit = cache.get(objects);
+  if (hit && Date.now() - hit.at < CACHE_MS) return hit.top;
+  const top = readTop(objects);
+  cache.set(objects, { at: Date.now(), top });
+  top.catch(() => cache.delete(objects)); // a failed read is not cached
+  return top;
 }
 
 export function mergeTop(lists: readonly LeaderboardEntry[][]): LeaderboardEntry[] {

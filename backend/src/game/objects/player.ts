@@ -1,7 +1,8 @@
 // A player's profile: a durable object that lives on whichever node owns it, across sessions and node failures.
 import { levelFor, type Profile } from '@resident/shared/game';
-import { Resident } from '../../objects/index.ts';
-import { hostNodeId } from '../context.ts';
+import { hash32, Resident } from '../../objects/index.ts';
+import type { GuestClaims } from '../auth/guest-tokens.ts';
+import { game, hostNodeId } from '../context.ts';
 
 export interface PlayerState {
   name: string;
@@ -56,15 +57,21 @@ export class Player extends Resident<PlayerState> {
   }
 }
 
+/** Under load a join may wait for the player's object longer than a call's default deadline; a seat holds 15 s. */
+const JOIN_CALL_MS = 12_000;
+
+/** A session starts in a room: activate the player's object (created on first join) under the token's name. */
+export function enterPlayer(auth: GuestClaims): Promise<Profile> {
+  return game().objects.get(Player, auth.sub, { timeoutMs: JOIN_CALL_MS }).enter(auth.name);
+}
+
 function nonNegative(n: number): number {
   return Number.isFinite(n) && n > 0 ? n : 0;
 }
 
 /** A stable, saturated colour per player id. */
 export function colorFor(key: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
-  const hue = (h >>> 0) % 360;
+  const hue = hash32(key) % 360;
   return hslToRgb(hue / 360, 0.7, 0.55);
 }
 
