@@ -149,11 +149,22 @@ function settledPoints(
 ): [number, number][] {
   // The second half of the window: RSS keeps falling for a while after the ramp as freed pages are returned.
   const window = agg.rows.filter((r) => r.inWindow);
-  const rows = [agg.rows[0], ...window.slice(Math.floor(window.length / 2))].filter((r) => r !== undefined);
+  const rows = [preRamp(agg, rss), ...window.slice(Math.floor(window.length / 2))].filter((r) => r !== undefined);
   return rows.flatMap((r) => {
     const y = rss(r);
     return y === undefined || y === 0 ? [] : [[r.active, y] as [number, number]];
   });
+}
+
+/**
+ * The baseline point: the last sample before 1 % of the users are up that has a reading. The very first sample can
+ * come before every process has reported (a worker's own ~100 MB would then count as bots).
+ */
+function preRamp(agg: Aggregate, rss: (row: Aggregate['rows'][number]) => number | undefined) {
+  const peak = Math.max(0, ...agg.rows.map((r) => r.active));
+  const rampStart = agg.rows.findIndex((r) => r.active > peak / 100);
+  const before = rampStart < 0 ? agg.rows : agg.rows.slice(0, rampStart);
+  return before.filter((r) => (rss(r) ?? 0) > 0).at(-1);
 }
 
 function errorNote(agg: Aggregate): string {
