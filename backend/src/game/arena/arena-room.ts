@@ -142,8 +142,10 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
     this.setMetadata({ node: game().nodeId, code: this.state.code }).catch((err: unknown) =>
       logger.warn(`arena ${this.roomId}: could not list its metadata: ${String(err)}`),
     );
-    this.patchRate = 1000 / TICK_HZ;
     this.setSimulationInterval(() => this.tick(), 1000 / TICK_HZ);
+    // Patches go out right after each step (below), not on a timer of their own that could lag it by up to a tick:
+    // an input's acknowledgement reaches the client one step after the input arrived, not two.
+    this.patchRate = null;
   }
 
   private makePrivate(requested: unknown): void {
@@ -174,6 +176,7 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
     this.interest.forget(events.pelletsRemoved);
     this.interest.refreshDue(this.clients, this.state.tick);
     this.ticks.record(performance.now() - started);
+    this.broadcastPatch();
   }
 
   private apply(events: StepEvents): void {
