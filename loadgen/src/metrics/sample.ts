@@ -20,7 +20,7 @@ export type CounterName = (typeof COUNTERS)[number];
 /** Latency histograms, each labelled where it is shown. */
 export const HISTOGRAMS = {
   ack: 'input→ack RTT (decoded bots: input seq N sent → own blob ack ≥ N seen)',
-  ping: 'ping RTT (bytes "ping" → "pong", app level, arena)',
+  ping: 'ping RTT (bytes "ping" → "pong", app level, through the room)',
   cping: 'Colyseus PING RTT (protocol level; every room answers it)',
   join: 'join latency (guest login → room joined)',
   call: 'object call latency (Player.touch over NATS; simulated, no sockets)',
