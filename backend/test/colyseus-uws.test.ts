@@ -52,12 +52,13 @@ test('an SDK client joins, sends inc, and sees the counter patch', async () => {
   assert.equal(await within(5000, 'the state patch with counter 1', patched), 1);
 });
 
-test('GET /health answers 200 JSON with status, node id and uptime', async () => {
+test('GET /health answers 200 JSON with status, node id, uptime and the uWebSockets.js build', async () => {
   const res = await fetch(`http://127.0.0.1:${server.port}/health`, { signal: AbortSignal.timeout(5000) });
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
   const body = (await res.json()) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(body).sort(), ['node', 'status', 'uptime_s']);
+  assert.deepEqual(Object.keys(body).sort(), ['node', 'status', 'uptime_s', 'uws']);
+  assert.match(String(body.uws), /v20\.\d+/);
   assert.equal(body.status, 'ok');
   assert.equal(body.node, NODE_ID);
   assert.ok(Number.isInteger(body.uptime_s) && (body.uptime_s as number) >= 0, `uptime_s: ${body.uptime_s}`);

@@ -164,7 +164,9 @@ function preRamp(agg: Aggregate, rss: (row: Aggregate['rows'][number]) => number
   const peak = Math.max(0, ...agg.rows.map((r) => r.active));
   const rampStart = agg.rows.findIndex((r) => r.active > peak / 100);
   const before = rampStart < 0 ? agg.rows : agg.rows.slice(0, rampStart);
-  return before.filter((r) => (rss(r) ?? 0) > 0).at(-1);
+  const has = (r: Aggregate['rows'][number]) => (rss(r) ?? 0) > 0;
+  // No reading yet when the ramp began (a short run): the earliest reading has the fewest users.
+  return before.filter(has).at(-1) ?? agg.rows.find(has);
 }
 
 function errorNote(agg: Aggregate): string {
