@@ -47,6 +47,8 @@ interface Session {
   /** XP and eats not yet granted to the Player object. */
   unsentXp: number;
   unsentEats: number;
+  /** When the client was last told it is over a rate (told at most once per RATE_NOTICE_MS). */
+  rateNoticeAt: number;
 }
 
 const GRANT_EVERY_MS = 2000;
@@ -63,7 +65,6 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
   private interest!: Interest;
   private settings = DEFAULT_ARENA;
   private readonly sessions = new Map<string, Session>();
-  private readonly rateNoticeAt = new Map<string, number>();
 
   static override async onAuth(token: string): Promise<GuestClaims> {
     return authenticate(token);
@@ -111,7 +112,6 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
     const session = this.sessions.get(client.sessionId);
     const blob = this.state.blobs.get(client.sessionId);
     this.sessions.delete(client.sessionId);
-    this.rateNoticeAt.delete(client.sessionId);
     this.interest.detach(client);
     if (blob) this.interest.forget([blob]);
     this.sim.removeBlob(client.sessionId);
@@ -164,6 +164,7 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
         bestMass: 0,
         unsentXp: 0,
         unsentEats: 0,
+        rateNoticeAt: 0,
       });
     }
     this.interest.attach(client);
@@ -270,9 +271,10 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
 
   /** Over a rate: dropped without a strike (a stalled network delivers bursts), and said at most once a second. */
   private rateLimited(client: ArenaClient, message: string): void {
+    const session = this.sessions.get(client.sessionId);
     const now = Date.now();
-    if (now - (this.rateNoticeAt.get(client.sessionId) ?? 0) < RATE_NOTICE_MS) return;
-    this.rateNoticeAt.set(client.sessionId, now);
+    if (!session || now - session.rateNoticeAt < RATE_NOTICE_MS) return;
+    session.rateNoticeAt = now;
     client.send(ServerMessage.error, { code: ErrorCode.rateLimited, message });
   }
 

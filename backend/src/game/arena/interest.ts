@@ -19,8 +19,8 @@ const REFRESH_TICKS = 4;
 const MARGIN = 150;
 
 export class Interest {
-  private readonly seen = new Map<string, Set<Entity>>();
-  private readonly slot = new Map<string, number>();
+  /** Per client: what its view holds, and which of the REFRESH_TICKS ticks refreshes it. */
+  private readonly viewers = new Map<string, { seen: Set<Entity>; slot: number }>();
   private nextSlot = 0;
 
   constructor(
@@ -31,38 +31,36 @@ export class Interest {
   attach(client: Viewer): void {
     client.view?.dispose(); // a re-attach (reconnect) starts a fresh view; dispose frees the old one's id at once
     client.view = new StateView();
-    this.seen.set(client.sessionId, new Set());
-    this.slot.set(client.sessionId, this.nextSlot++ % REFRESH_TICKS);
+    this.viewers.set(client.sessionId, { seen: new Set(), slot: this.nextSlot++ % REFRESH_TICKS });
     this.refresh(client);
   }
 
   detach(client: Viewer): void {
     client.view?.dispose();
-    this.seen.delete(client.sessionId);
-    this.slot.delete(client.sessionId);
+    this.viewers.delete(client.sessionId);
   }
 
   /** Entities that left the state (eaten pellets, departed blobs) are gone from every view already; forget them. */
   forget(entities: readonly Entity[]): void {
     if (entities.length === 0) return;
-    for (const set of this.seen.values()) for (const e of entities) set.delete(e);
+    for (const { seen } of this.viewers.values()) for (const e of entities) seen.delete(e);
   }
 
   /** Refreshes the views whose turn it is on this tick. */
   refreshDue(clients: Iterable<Viewer>, tick: number): void {
     for (const client of clients) {
-      if ((tick + (this.slot.get(client.sessionId) ?? 0)) % REFRESH_TICKS === 0) this.refresh(client);
+      if ((tick + (this.viewers.get(client.sessionId)?.slot ?? 0)) % REFRESH_TICKS === 0) this.refresh(client);
     }
   }
 
   private refresh(client: Viewer): void {
-    const seen = this.seen.get(client.sessionId);
+    const viewer = this.viewers.get(client.sessionId);
     const view = client.view;
-    if (!seen || !view) return;
+    if (!viewer || !view) return;
     const want = this.visibleTo(client.sessionId);
-    for (const e of want) if (!seen.has(e)) view.add(e);
-    for (const e of seen) if (!want.has(e)) view.remove(e);
-    this.seen.set(client.sessionId, want);
+    for (const e of want) if (!viewer.seen.has(e)) view.add(e);
+    for (const e of viewer.seen) if (!want.has(e)) view.remove(e);
+    viewer.seen = want;
   }
 
   private visibleTo(sessionId: string): Set<Entity> {
