@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Resident } from '../src/objects/index.ts';
+import { Resident, type ResidentClass } from '../src/objects/index.ts';
 
 /** Test payloads: any plain data (the runtime's own copy checks still apply). */
 const data = z.unknown();
@@ -21,8 +21,7 @@ export class Counter extends Resident<{ n: number; activations: number; deactiva
     this.state.deactivations++;
   }
   add(by: number) {
-    this.state.n += by;
-    return this.state.n;
+    return this.bump(by);
   }
   get() {
     return this.state.n;
@@ -36,6 +35,11 @@ export class Counter extends Resident<{ n: number; activations: number; deactiva
   }
   _secret() {
     return 'never callable';
+  }
+  /** TypeScript-private and not in `expose`: callable from nowhere but this class. */
+  private bump(by: number) {
+    this.state.n += by;
+    return this.state.n;
   }
 }
 
@@ -163,3 +167,20 @@ export class Echo extends Resident<{ last: unknown }> {
 }
 
 export const ALL = [Counter, Turnstile, Hop, Ticker, Alarm, Echo];
+
+/**
+ * A caller-side stand-in for the class named `typeName`: it "exposes" whatever it is asked to, with any arguments,
+ * as a peer running another version of the class would, or anyone who writes call frames. Registered on a caller
+ * only; the receiving node's own class decides what runs.
+ */
+export function probe(typeName: string, methods: readonly string[]): ResidentClass {
+  const cls = class extends Resident {
+    static readonly typeName = typeName;
+    static readonly expose = Object.fromEntries(methods.map((m) => [m, z.tuple([z.unknown()], z.unknown())]));
+    static initial() {
+      return {};
+    }
+  };
+  for (const m of methods) Object.defineProperty(cls.prototype, m, { value() {} });
+  return cls;
+}
