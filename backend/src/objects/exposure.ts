@@ -84,7 +84,8 @@ function compileArgs(what: string, schema: z.core.$ZodTuple): ArgsCheck {
 
 const MAX_MESSAGE = 400;
 
-function badArguments(what: string, detail: string): ResidentError {
+/** The error for arguments a method refuses; methods that check more than their schema throw it too. */
+export function badArguments(what: string, detail: string): ResidentError {
   const message = `${what} refused its arguments: ${detail}`;
   return new ResidentError(ErrorCode.BadArguments, message.slice(0, MAX_MESSAGE));
 }

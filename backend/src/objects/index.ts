@@ -1,5 +1,5 @@
 export { ErrorCode, isRetryable, ResidentError } from './errors.ts';
-export { boundedData, type DataBounds, type ExposeCheck } from './exposure.ts';
+export { badArguments, boundedData, type DataBounds, type ExposeCheck } from './exposure.ts';
 export type { MemberInfo } from './membership/member.ts';
 export { hash32 } from './placement/hash.ts';
 export type { CallOptions, Ref, Refs } from './refs.ts';

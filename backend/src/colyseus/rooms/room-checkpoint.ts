@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boundedData, ErrorCode, Resident, ResidentError } from '../../objects/index.ts';
+import { badArguments, boundedData, Resident } from '../../objects/index.ts';
 
 /** What a room needs to come back on another node under the same roomId. */
 export interface RoomSnapshot {
@@ -61,7 +61,7 @@ export class RoomCheckpoint extends Resident<{ snapshot: RoomSnapshot | null }> 
   /** A room's checkpoint is kept under its own roomId only, so one room's snapshot cannot replace another's. */
   save(snapshot: RoomSnapshot): void {
     if (snapshot.roomId !== this.key) {
-      throw new ResidentError(ErrorCode.BadArguments, `checkpoint of room ${this.key} given room ${snapshot.roomId}`);
+      throw badArguments('RoomCheckpoint.save', `args[0].roomId: not this checkpoint's room`);
     }
     this.state.snapshot = snapshot;
   }

@@ -2,7 +2,7 @@
 // one object's queue; reads merge the shards' tops.
 import type { LeaderboardEntry } from '@resident/shared/game';
 import { z } from 'zod';
-import { ErrorCode, hash32, type Refs, Resident, ResidentError } from '../../objects/index.ts';
+import { badArguments, hash32, type Refs, Resident } from '../../objects/index.ts';
 import { MAX_MASS, playerId, playerName } from './player.ts';
 
 export const TOP_N = 100;
@@ -24,7 +24,7 @@ export class LeaderboardShard extends Resident<ShardState> {
   /** Records a player's best; a lower score than the one on the board changes nothing. */
   submit(entry: LeaderboardEntry): boolean {
     if (shardFor(entry.id) !== this.key) {
-      throw new ResidentError(ErrorCode.BadArguments, `player ${entry.id} belongs to shard ${shardFor(entry.id)}`);
+      throw badArguments('LeaderboardShard.submit', `args[0].id: belongs to shard ${shardFor(entry.id)}`);
     }
     const entries = this.state.entries;
     const mine = entries.find((e) => e.id === entry.id);
