@@ -61,25 +61,41 @@ function requirePrototypeMethod(ctor: ResidentClass, cls: string, method: string
   );
 }
 
-/** Compiled once per method: a method without arguments only checks the count. */
+/**
+ * Compiled once per method. Each argument is checked by its own schema (a tuple's own pass costs more than a number
+ * check), and the arguments are copied only when a schema's output differs from its input: a method without
+ * arguments only checks the count, and a primitive argument costs tens of nanoseconds.
+ */
 function compileArgs(what: string, schema: z.core.$ZodTuple): ArgsCheck {
   const { items, rest } = schema._zod.def;
-  if (items.length === 0 && rest === null) {
-    return (args) => {
-      if (args.length === 0) return args;
-      throw badArguments(what, `takes no arguments, got ${args.length}`);
-    };
-  }
+  if (rest !== null) return (args) => parsed(what, schema, args, -1) as unknown[];
   return (args) => {
-    let result: z.ZodSafeParseResult<unknown[]>;
-    try {
-      result = z.safeParse(schema, args) as z.ZodSafeParseResult<unknown[]>;
-    } catch (err) {
-      throw badArguments(what, `its schema threw (${String(err)})`); // e.g. an async refinement
+    if (args.length > items.length) {
+      throw badArguments(what, `args: ${args.length} given, the method takes ${items.length || 'none'}`);
     }
-    if (result.success) return result.data;
-    throw badArguments(what, result.error.issues.slice(0, 3).map(describeIssue).join('; '));
+    let out = args;
+    for (let i = 0; i < items.length; i++) {
+      const value = parsed(what, items[i]!, args[i], i);
+      if (value === args[i]) continue;
+      if (out === args) out = args.slice(); // never change the caller's array: a resend checks it again
+      out[i] = value;
+    }
+    return out;
   };
+}
+
+/** `index`: the argument's position, or -1 for the whole argument list. */
+function parsed(what: string, schema: z.core.$ZodType, value: unknown, index: number): unknown {
+  let result: z.ZodSafeParseResult<unknown>;
+  try {
+    result = z.safeParse(schema, value);
+  } catch (err) {
+    throw badArguments(what, `its schema threw (${String(err)})`); // e.g. an async refinement
+  }
+  if (result.success) return result.data;
+  const prefix = index < 0 ? 'args' : `args[${index}]`;
+  const issues = result.error.issues.slice(0, 3);
+  throw badArguments(what, issues.map((issue) => describeIssue(issue, prefix)).join('; '));
 }
 
 const MAX_MESSAGE = 400;
@@ -90,8 +106,8 @@ export function badArguments(what: string, detail: string): ResidentError {
   return new ResidentError(ErrorCode.BadArguments, message.slice(0, MAX_MESSAGE));
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  let path = 'args';
+function describeIssue(issue: z.core.$ZodIssue, prefix: string): string {
+  let path = prefix;
   for (const key of issue.path) path += typeof key === 'number' ? `[${key}]` : `.${String(key).slice(0, 40)}`;
   return `${path}: ${issue.message}`;
 }
@@ -106,8 +122,8 @@ export interface DataBounds {
 }
 
 /**
- * Any plain data (what a room's options, cache or auth may be), within bounds: null, undefined, booleans, finite numbers,
- * strings, byte arrays, arrays and plain objects, no deeper, more numerous or longer than `bounds` allows.
+ * Any plain data (what a room's options, cache or auth may be), within bounds: null, undefined, booleans, finite
+ * numbers, strings, byte arrays, arrays and plain objects, no deeper, more numerous or longer than `bounds` allows.
  */
 export function boundedData(bounds: DataBounds): z.ZodType<unknown> {
   return z.unknown().refine((value) => withinBounds(value, bounds), {
