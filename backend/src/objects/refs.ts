@@ -35,11 +35,17 @@ export interface Refs {
   get<C extends ResidentClass>(cls: C & ExposeCheck<C>, key: string, opts?: CallOptions): Ref<C>;
 }
 
+// A reference's own fields live under symbols, so that no exposed method name (`entry`, `refs`...) is shadowed.
+const ENTRY = Symbol('entry');
+const KEY = Symbol('key');
+const REFS = Symbol('refs');
+const TIMEOUT = Symbol('timeoutMs');
+
 interface Stub {
-  readonly entry: ClassEntry;
-  readonly key: string;
-  readonly refs: RefsImpl;
-  readonly timeoutMs: number;
+  [ENTRY]: ClassEntry;
+  [KEY]: string;
+  [REFS]: RefsImpl;
+  [TIMEOUT]: number;
 }
 
 const stubPrototypes = new WeakMap<ClassEntry, object>();
@@ -52,7 +58,8 @@ function stubPrototype(entry: ClassEntry): object {
   for (const method of entry.methods.keys()) {
     Object.defineProperty(proto, method, {
       value(this: Stub, ...args: unknown[]) {
-        return this.refs.invoker.invoke(this.entry, this.key, method, args, this.refs.chain(), this.timeoutMs);
+        const refs = this[REFS];
+        return refs.invoker.invoke(this[ENTRY], this[KEY], method, args, refs.chain(), this[TIMEOUT]);
       },
     });
   }
@@ -73,7 +80,10 @@ export class RefsImpl implements Refs {
     if (typeof key !== 'string') throw new TypeError(`object key must be a string, got ${typeof key}`);
     const entry = this.registry.ofClass(cls);
     const stub = Object.create(stubPrototype(entry)) as Stub & Ref<C>;
-    Object.assign(stub, { entry, key, refs: this, timeoutMs: opts.timeoutMs ?? this.defaultTimeoutMs });
+    stub[ENTRY] = entry;
+    stub[KEY] = key;
+    stub[REFS] = this;
+    stub[TIMEOUT] = opts.timeoutMs ?? this.defaultTimeoutMs;
     return stub;
   }
 }

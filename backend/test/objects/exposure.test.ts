@@ -142,6 +142,39 @@ describe('exposure: on one node', () => {
     assert.equal(err.code, ErrorCode.BadArguments);
   });
 
+  test('every exposed name is callable through a reference, whatever it is called', async () => {
+    class Ledger extends Resident {
+      static readonly expose = { entry: z.tuple([]), refs: z.tuple([]), timeoutMs: z.tuple([]), toString: z.tuple([]) };
+      static initial() {
+        return {};
+      }
+      entry() {
+        return 'entry';
+      }
+      refs() {
+        return 'refs';
+      }
+      timeoutMs() {
+        return 'timeoutMs';
+      }
+      override toString() {
+        return 'toString';
+      }
+    }
+    const own = await start([Ledger]);
+    try {
+      const ref = own.get(Ledger, 'l');
+      assert.deepEqual(await Promise.all([ref.entry(), ref.refs(), ref.timeoutMs(), ref.toString()]), [
+        'entry',
+        'refs',
+        'timeoutMs',
+        'toString',
+      ]);
+    } finally {
+      await own.stop({ drain: false });
+    }
+  });
+
   test('the method receives the schema output: unknown keys are stripped before it runs', async () => {
     class Keeper extends Resident<{ kept: unknown }> {
       static readonly expose = { keep: z.tuple([z.object({ a: z.int() })]), kept: z.tuple([]) };
