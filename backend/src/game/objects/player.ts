@@ -26,7 +26,7 @@ export interface GameResult {
 export const MAX_MASS = 1_000_000;
 const xpAmount = z.int().min(0).max(1_000_000);
 const eatCount = z.int().min(0).max(100_000);
-export const massValue = z.number().min(0).max(MAX_MASS);
+const massValue = z.number().min(0).max(MAX_MASS);
 /** A guest's id (base64url, as GuestTokens issues them). */
 export const playerId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a player id');
 /** A display name exactly as `checkName` accepts it: the token's name was checked when it was issued. */
