@@ -109,7 +109,10 @@ describe('flags', () => {
       /the cap is 18000/,
     );
     refused(['worker'], /worker needs --nats/);
-    refused(['worker', '--nats', 'nats://127.0.0.1:1', '--users', '5'], /worker takes --nats, --id and --wait only/);
+    refused(
+      ['worker', '--nats', 'nats://127.0.0.1:1', '--users', '5'],
+      /worker takes --nats, --id, --wait and the NATS credentials only/,
+    );
     assert.equal(parseCli(['worker', '--nats', 'nats://127.0.0.1:1', '--id', 'w1']).mode, 'worker');
   });
 });

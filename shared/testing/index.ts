@@ -1,2 +1,2 @@
-export type { NatsCluster, NatsServerHandle } from './nats-harness.ts';
+export type { NatsCluster, NatsSecurityOptions, NatsServerHandle } from './nats-harness.ts';
 export { findNatsServer, startNats, startNatsCluster } from './nats-harness.ts';

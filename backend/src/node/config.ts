@@ -3,6 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import {
+  loadNatsClientAuth,
+  NATS_CLIENT_SETTINGS,
+  type NatsClientAuth,
+  NatsSettingError,
+  natsClientSettings,
+  natsClientUsage,
+} from '@resident/shared/nats';
 
 export const DEFAULT_PORT = 2567;
 export const DEFAULT_LOGIN_RATE = 5;
@@ -33,6 +41,8 @@ export interface NodeConfig {
   clientDir: string;
   /** Guest logins per second per client address (burst 10×). */
   loginRate: number;
+  /** Credentials and TLS for NATS, already read from their files; undefined on the embedded node. */
+  natsAuth?: NatsClientAuth | undefined;
 }
 
 /** Flag name → environment variable. */
@@ -48,6 +58,7 @@ const SETTINGS = {
   'auth-secret': 'RESIDENT_AUTH_SECRET',
   'client-dir': 'RESIDENT_CLIENT_DIR',
   'login-rate': 'RESIDENT_LOGIN_RATE',
+  ...NATS_CLIENT_SETTINGS,
 } as const;
 type Setting = keyof typeof SETTINGS;
 
@@ -64,7 +75,9 @@ export const USAGE = `usage: npm start -- [options]     (each option can also be
                          node (required with NATS; an embedded node generates one and warns)
   --client-dir DIR       ${SETTINGS['client-dir']} built browser client served at / (default client/dist)
   --login-rate N         ${SETTINGS['login-rate']} guest logins per second per client address, burst 10x (default
-                         ${DEFAULT_LOGIN_RATE}; raise it for load tests from few addresses)`;
+                         ${DEFAULT_LOGIN_RATE}; raise it for load tests from few addresses)
+NATS credentials (one of creds, nkey, user) and TLS, with --nats (see docs/NATS-SECURITY.md):
+${natsClientUsage()}`;
 
 /** `raw` unset means the default; anything else must be a plain decimal integer in 1..65535. */
 export function parsePort(raw: string | undefined, name = 'PORT'): number {
@@ -168,7 +181,17 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv, host: string)
     authSecret: parseSecret(...get('auth-secret'), natsUrls.length > 0),
     clientDir: get('client-dir')[0] ?? DEFAULT_CLIENT_DIR,
     loginRate: parsePositive(...get('login-rate'), DEFAULT_LOGIN_RATE),
+    natsAuth: natsUrls.length ? readNatsAuth(flags, env) : undefined,
   };
+}
+
+/** The embedded node has no NATS, so NATS settings in its environment are not its concern. */
+function readNatsAuth(flags: Partial<Record<Setting, string>>, env: NodeJS.ProcessEnv): NatsClientAuth {
+  try {
+    return loadNatsClientAuth(natsClientSettings(flags, env));
+  } catch (err) {
+    throw err instanceof NatsSettingError ? new ConfigError(err.message) : err;
+  }
 }
 
 function parsePositive(raw: string | undefined, name: string, fallback: number): number {

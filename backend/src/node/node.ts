@@ -23,12 +23,13 @@ import { GAME_CLASSES, GuestTokens, gameRooms, setGameContext } from '../game/in
 import { ObjectRuntime, type ResidentClass, type StateStore } from '../objects/index.ts';
 import { LmdbStateStore } from '../objects/storage/lmdb-store.ts';
 import { MemoryStateStore } from '../objects/storage/memory-store.ts';
-import { connectNats } from '../objects/transport/connect.ts';
 import { registerApi } from './api.ts';
 import type { NodeConfig } from './config.ts';
+import { connectNode } from './nats-connection.ts';
 import { once } from './once.ts';
 import { type RunningServer, startServer } from './server.ts';
 import { registerStatic } from './static-files.ts';
+import { publishStats } from './stats-publisher.ts';
 
 export interface NodeOptions {
   readonly config: NodeConfig;
@@ -53,7 +54,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const { config, logger } = opts;
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
-  const nc = config.natsUrls.length > 0 ? await connectNats(config.natsUrls, config.nodeId) : undefined;
+  const nc = config.natsUrls.length > 0 ? await connectNode(config) : undefined;
   const store = await openStore(config);
   const runtime = await ObjectRuntime.start({
     classes: [...(opts.classes ?? GAME_CLASSES), PresenceShard, RoomCheckpoint],
@@ -103,8 +104,10 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       })
     : undefined;
   keeper?.start();
+  const stopStats = nc ? publishStats(nc, config.cluster, runtime) : undefined;
   const stop = once(async () => {
     stopping = true;
+    stopStats?.();
     await keeper?.drain();
     keeper?.stop();
     await server.close();
