@@ -79,8 +79,8 @@ export interface NatsClientAuth {
   readonly options: Pick<ConnectionOptions, 'authenticator' | 'tls'>;
   /** The setting holding the credential; undefined: anonymous. */
   readonly credential: string | undefined;
-  /** The setting holding the CA; undefined: the system's CAs. */
-  readonly tlsCa: string | undefined;
+  /** Set when TLS is: the settings holding the CA (undefined: the system's CAs) and the client certificate. */
+  readonly tls: { readonly ca: string | undefined; readonly cert: string | undefined } | undefined;
 }
 
 /** Reads every file now, so a bad setting stops a process at start, named, rather than at its first reconnect. */
@@ -91,7 +91,7 @@ export function loadNatsClientAuth(settings: NatsClientSettings): NatsClientAuth
   return {
     options: { ...(authenticator ? { authenticator } : {}), ...(tls ? { tls } : {}) },
     credential: credential?.name,
-    tlsCa: settings['nats-tls-ca']?.name,
+    tls: tls ? { ca: settings['nats-tls-ca']?.name, cert: settings['nats-tls-cert']?.name } : undefined,
   };
 }
 
@@ -178,22 +178,21 @@ export function explainConnectFailure(err: unknown, auth: NatsClientAuth): strin
       : `NATS requires credentials (${firstLine(text)}): set ${ENV_CREDENTIALS}`;
   }
   if (/certificate|self[- ]signed|tls|ssl|handshake/i.test(text)) {
-    const ca = auth.tlsCa ?? 'the CA with --nats-tls-ca (NATS_TLS_CA)';
+    const ca = auth.tls?.ca ?? 'the CA with --nats-tls-ca (NATS_TLS_CA)';
     return `TLS to NATS failed (${firstLine(text)}): check ${ca}`;
+  }
+  // A server that verifies clients drops one without a certificate after the handshake; the client sees no answer.
+  if (auth.tls && !auth.tls.cert && (err as Error)?.name === 'TimeoutError') {
+    return `no answer from NATS over TLS (${firstLine(text)}): if the server verifies clients, set --nats-tls-cert and --nats-tls-key (NATS_TLS_CERT, NATS_TLS_KEY)`;
   }
   return undefined;
 }
 
+/** The error's message and its causes' (nats.js wraps socket and TLS errors). */
 function messageChain(err: unknown): string {
   const parts: string[] = [];
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    parts.push(
-      e instanceof Error
-        ? `${e.message}${(e as { code?: string }).code ? ` ${(e as { code?: string }).code}` : ''}`
-        : String(e),
-    );
-  }
-  return parts.join(': ');
+  for (let e = err; e instanceof Error && parts.length < 4; e = e.cause) parts.push(e.message);
+  return parts.join(': ') || String(err);
 }
 
 const firstLine = (s: string): string => s.split('\n')[0]!.slice(0, 200);

@@ -1,2 +1,3 @@
 export type { NatsCluster, NatsSecurityOptions, NatsServerHandle } from './nats-harness.ts';
 export { findNatsServer, startNats, startNatsCluster } from './nats-harness.ts';
+export { createTestCertificates, type TestCertificates } from './tls-certs.ts';

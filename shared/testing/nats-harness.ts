@@ -14,6 +14,7 @@ import {
   renderTls,
   routeUrl,
   type ServerTls,
+  type ServerUser,
 } from '../nats/server-config.ts';
 
 const INSTALL_COMMAND = 'sudo apt-get install -y nats-server';
@@ -32,6 +33,8 @@ export interface NatsServerHandle {
   readonly monitorUrl: string;
   readonly storeDir: string;
   readonly logFile: string;
+  /** The port other servers open routes to (clustered servers only). */
+  readonly routePort: number | undefined;
   readonly running: boolean;
   readonly pid: number | undefined;
   kill(): Promise<void>;
@@ -51,8 +54,11 @@ export interface NatsCluster {
 
 /** Opt-in security: by default the servers take anonymous clients, as most tests expect. */
 export interface NatsSecurityOptions {
-  /** Every client must authenticate with a role's nkey (generated in the servers' temp dir); routes need a password. */
-  readonly auth?: { readonly cluster: string };
+  /**
+   * Every client must authenticate: with a role's nkey (one per role, generated in the servers' temp dir) or as one of
+   * `users`; routes between the servers need a password.
+   */
+  readonly auth?: { readonly cluster: string; readonly users?: readonly ServerUser[] };
   /** Clients connect over TLS with this certificate. */
   readonly tls?: ServerTls;
 }
@@ -206,6 +212,7 @@ interface ServerLayout {
 
 interface Security {
   credentials: LocalCredentials | undefined;
+  users: readonly ServerUser[];
   tls: ServerTls | undefined;
 }
 
@@ -216,8 +223,8 @@ function renderConfig(layout: ServerLayout, security: Security): string {
     `http: 127.0.0.1:${layout.monitorPort}`,
   ];
   if (layout.jetstream) lines.push(`jetstream { store_dir: ${JSON.stringify(storeDirOf(layout))} }`);
-  const { credentials, tls } = security;
-  if (credentials) lines.push(renderAuthorization(credentials.cluster, credentials.users));
+  const { credentials, users, tls } = security;
+  if (credentials) lines.push(renderAuthorization(credentials.cluster, [...credentials.users, ...users]));
   if (tls) lines.push(renderTls(tls));
   const cluster = layout.cluster;
   if (cluster) lines.push(renderCluster(cluster, credentials?.route));
@@ -284,6 +291,9 @@ class NatsServer implements NatsServerHandle {
   }
   get storeDir(): string {
     return storeDirOf(this.#layout);
+  }
+  get routePort(): number | undefined {
+    return this.#layout.cluster?.port;
   }
   get logFile(): string {
     return join(this.#layout.dir, 'nats-server.log');
@@ -512,7 +522,8 @@ async function createCluster(bin: string, spec: LaunchSpec): Promise<Cluster> {
   for (const layout of layouts) {
     await mkdir(layout.dir);
     const server = new NatsServer(layout, bin, cluster.goal);
-    await writeFile(server.configFile, renderConfig(layout, { credentials, tls: spec.tls }));
+    const security = { credentials, users: spec.auth?.users ?? [], tls: spec.tls };
+    await writeFile(server.configFile, renderConfig(layout, security));
     cluster.servers.push(server);
   }
   return cluster;
