@@ -25,7 +25,8 @@ const q = (s: string): string => JSON.stringify(s);
 /** Stand-ins an operator replaces with real public nkeys (or user and password entries): what the docs show. */
 export const PLACEHOLDER_USERS: readonly ServerUser[] = ROLES.map((role) => ({ role, nkey: `<${role} nkey: U…>` }));
 
-export const permissionsVariable = (role: Role): string => `RSD_${role.toUpperCase()}`;
+/** Named after the cluster too, so the blocks of several clusters on one NATS merge without a clash. */
+export const permissionsVariable = (cluster: string, role: Role): string => `RSD_${cluster}_${role.toUpperCase()}`;
 
 /** One subject a line, so an operator can read (and diff) what each role gets. */
 function rules(kind: 'publish' | 'subscribe', r: SubjectRules, indent: string): string[] {
@@ -48,9 +49,9 @@ function renderPermissions(p: RolePermissions, indent: string): string[] {
   ];
 }
 
-function renderUser(u: ServerUser): string {
+function renderUser(cluster: string, u: ServerUser): string {
   const who = 'nkey' in u ? `nkey: ${q(u.nkey)}` : `user: ${q(u.user)}, password: ${q(u.password)}`;
-  return `    { ${who}, permissions: $${permissionsVariable(u.role)} }`;
+  return `    { ${who}, permissions: $${permissionsVariable(cluster, u.role)} }`;
 }
 
 /**
@@ -60,13 +61,10 @@ function renderUser(u: ServerUser): string {
 export function renderAuthorization(cluster: string, users: readonly ServerUser[]): string {
   const lines = ['authorization {'];
   for (const role of ROLES) {
-    lines.push(
-      `  ${permissionsVariable(role)} = {`,
-      ...renderPermissions(permissionsFor(role, cluster), '    '),
-      '  }',
-    );
+    const p = permissionsFor(role, cluster);
+    lines.push(`  ${permissionsVariable(cluster, role)} = {`, ...renderPermissions(p, '    '), '  }');
   }
-  lines.push('  users = [', ...users.map(renderUser), '  ]', '}');
+  lines.push('  users = [', ...users.map((u) => renderUser(cluster, u)), '  ]', '}');
   return lines.join('\n');
 }
 
