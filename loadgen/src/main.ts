@@ -30,7 +30,7 @@ async function main(cmd: Command): Promise<number> {
     command,
     signal: abort.signal,
     ...(cmd.mode === 'coordinator'
-      ? { links: () => natsWorkerLinks(cmd.nats, cmd.options.natsAuth, cmd.expect, cmd.waitMs) }
+      ? { links: () => natsWorkerLinks(cmd.nats, cmd.natsAuth, cmd.expect, cmd.waitMs) }
       : {}),
   });
   console.log(`\nresult: ${outcome.files.json}\nreport: ${outcome.files.html}`);

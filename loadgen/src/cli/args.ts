@@ -99,8 +99,8 @@ export interface RunOptions {
   allowHosts: string[];
   /** The objects scenario's NATS and cluster name (from flags or the cluster file). */
   objectsNats: string[] | undefined;
-  /** Credentials and TLS for the NATS of --nats (file paths, checked readable and well-formed). */
-  natsAuth: NatsClientSettings;
+  /** The objects scenario's node-role credentials and TLS (file paths, checked); none in coordinator mode. */
+  objectsAuth: NatsClientSettings;
   cluster: string;
   workers: number | undefined;
   concurrency: number;
@@ -113,7 +113,15 @@ export interface RunOptions {
 export type Command =
   | { mode: 'help' }
   | { mode: 'run'; options: RunOptions }
-  | { mode: 'coordinator'; options: RunOptions; nats: string; expect: number; waitMs: number }
+  | {
+      mode: 'coordinator';
+      options: RunOptions;
+      nats: string;
+      /** The loadgen role's credentials for the coordination NATS. */
+      natsAuth: NatsClientSettings;
+      expect: number;
+      waitMs: number;
+    }
   | { mode: 'worker'; nats: string; natsAuth: NatsClientSettings; id: string | undefined; waitMs: number };
 
 export function parseCli(argv: readonly string[]): Command {
@@ -137,6 +145,7 @@ export function parseCli(argv: readonly string[]): Command {
     mode,
     options,
     nats: values.nats,
+    natsAuth: parseNatsAuth(values),
     expect,
     waitMs: parseDuration(values.wait, '--wait', 60_000, 1000, 3_600_000),
   };
@@ -224,7 +233,8 @@ function parseRun(values: Values, mode: 'run' | 'coordinator'): RunOptions {
     local,
     allowHosts,
     objectsNats,
-    natsAuth: parseNatsAuth(values),
+    // A coordinator's --nats-* are for the NATS it coordinates over (the loadgen role), not the cluster's.
+    objectsAuth: mode === 'run' ? parseNatsAuth(values) : {},
     cluster: values.cluster ?? targets?.cluster ?? 'local',
     workers,
     concurrency: parseInteger(values.concurrency, '--concurrency', scenario.kind === 'objects' ? 2000 : 64, 1, 5000),

@@ -103,7 +103,7 @@ function workerCount(opts: RunOptions): number {
 
 async function objectsTarget(opts: RunOptions, cluster: LocalCluster | undefined) {
   const natsUrls = cluster?.natsUrls ?? opts.objectsNats!;
-  const auth = cluster?.natsAuth ?? opts.natsAuth;
+  const auth = cluster?.natsAuth ?? opts.objectsAuth;
   const name =
     cluster?.cluster ??
     (opts.cluster === 'local' ? await discoverCluster(natsUrls, auth).catch(() => 'local') : opts.cluster);
