@@ -21,7 +21,7 @@ import {
   statsSubject,
   streamOf,
 } from '../nats/index.ts';
-import { type NatsCluster, startNats, startNatsCluster } from '../testing/index.ts';
+import { credsFile, type NatsCluster, startNats, startNatsCluster } from '../testing/index.ts';
 
 const C = 'c1';
 const PASSWORD = 'correct horse battery staple';
@@ -129,6 +129,13 @@ test('a client without credentials, or with an nkey the server does not know, is
   const err = await connect({ servers: nats.urls, ...loadNatsClientAuth(settings).options }).catch((e: unknown) => e);
   assert.match(String(err), /Authorization Violation/);
   assert.match(explainConnectFailure(err, loadNatsClientAuth(settings))!, /^NATS refused the credential in NATS_NKEY/);
+
+  // A creds file (JWT + seed) parses, but this server trusts no operator: refused, and the creds setting is named.
+  const creds = `${nats.servers[0]!.storeDir}-user.creds`;
+  writeFileSync(creds, credsFile('eyJ0eXAiOiJKV1QifQ.e30.sig', new TextDecoder().decode(createUser().getSeed())));
+  const jwt = loadNatsClientAuth({ 'nats-creds': { value: creds, name: '--nats-creds' } });
+  const refused = await connect({ servers: nats.urls, ...jwt.options }).catch((e: unknown) => e);
+  assert.match(explainConnectFailure(refused, jwt)!, /^NATS refused the credential in --nats-creds/);
 });
 
 for (const role of ['loadgen', 'metrics'] as const) {
