@@ -43,7 +43,7 @@ const HELP: Record<NatsClientSetting, [string, string]> = {
 };
 
 /** Usage lines for these flags, in the layout of the node's `--help`. */
-export function natsClientUsage(flagWidth = 23, envWidth = 18): string {
+export function natsClientUsage(flagWidth = 27, envWidth = 20): string {
   return (Object.keys(HELP) as NatsClientSetting[])
     .map((k) => `  ${pad(`--${k} ${HELP[k][0]}`, flagWidth)}${pad(NATS_CLIENT_SETTINGS[k], envWidth)}${HELP[k][1]}`)
     .join('\n');

@@ -1,3 +1,4 @@
+import { type BucketKind, bucketName, checkClusterName } from '@resident/shared/nats';
 import type { MemberInfo, Membership } from './membership/member.ts';
 import { SoloMembership } from './membership/member.ts';
 import { NatsMembership } from './membership/nats-membership.ts';
@@ -23,8 +24,6 @@ export interface Topology {
   close(): Promise<void>;
 }
 
-const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,32}$/;
-
 export async function buildTopology(
   options: ResolvedOptions,
   self: MemberInfo,
@@ -35,11 +34,11 @@ export async function buildTopology(
   if (!options.nats) return solo(options, self);
   const nc = options.nats.connection;
   const cluster = options.nats.cluster ?? 'default';
-  if (!CLUSTER_NAME.test(cluster))
-    throw new Error(`invalid cluster name ${JSON.stringify(cluster)}: use 1-32 of A-Z a-z 0-9 _ -`);
+  checkClusterName(cluster);
   const replicas = options.nats.replicas ?? 1;
-  const bucket = (name: string) => CasBucket.open(nc, `rsd_${cluster}_${name}`, { replicas });
-  const store = options.store ?? (await KvStateStore.open(nc, { bucket: `rsd_${cluster}_state`, replicas }));
+  // The names come from @resident/shared/nats, whose node role grants exactly these buckets.
+  const bucket = (kind: BucketKind) => CasBucket.open(nc, bucketName(cluster, kind), { replicas });
+  const store = options.store ?? (await KvStateStore.open(nc, { bucket: bucketName(cluster, 'state'), replicas }));
   const transport = new NatsTransport(nc, cluster, self.id, inbound, options.log, metrics);
   void transport.watchStatus();
   await nc.flush(); // the inbox subscription is live before anyone can route to us

@@ -1,5 +1,6 @@
 import type { IRoomCache, MatchMakerDriver, SortOptions } from '@colyseus/core';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { bucketName, checkClusterName } from '@resident/shared/nats';
 import pino, { type Logger } from 'pino';
 import { CasBucket } from '../../objects/transport/cas-bucket.ts';
 import { KvMirror } from '../../objects/transport/kv-mirror.ts';
@@ -32,8 +33,6 @@ interface Parts {
   readonly writer: ListingWriter;
 }
 
-const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,32}$/;
-
 /**
  * Colyseus room listings in a JetStream KV bucket, one key per roomId. Every node keeps all listings in memory, kept
  * current by a watch, and answers `query`, `findOne`, `has` and `findByIds` from there without a round trip. Writes
@@ -54,9 +53,7 @@ export class NatsDriver implements MatchMakerDriver {
     private readonly nc: NatsConnection,
     private readonly opts: NatsDriverOptions,
   ) {
-    if (!CLUSTER_NAME.test(opts.cluster))
-      throw new RangeError(`invalid cluster name ${JSON.stringify(opts.cluster)}: use 1-32 of A-Z a-z 0-9 _ -`);
-    this.bucketName = `rsd_${opts.cluster}_rooms`;
+    this.bucketName = bucketName(checkClusterName(opts.cluster), 'rooms');
     this.log = opts.log ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
   }
 
