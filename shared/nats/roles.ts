@@ -1,7 +1,15 @@
 // The roles that connect to a Resident NATS and the subjects each may publish and subscribe to. The server config
 // (server-config.ts), the nsc commands (nsc.ts), the docs and the tests are all rendered from these lists.
 
-import { BUCKETS, bucketName, checkClusterName, clusterPrefix, LOADGEN_PREFIX, streamOf } from './subjects.ts';
+import {
+  BUCKETS,
+  bucketName,
+  checkClusterName,
+  clusterPrefix,
+  LOADGEN_PREFIX,
+  statsSubject,
+  streamOf,
+} from './subjects.ts';
 
 export const ROLES = ['node', 'loadgen', 'metrics'] as const;
 export type Role = (typeof ROLES)[number];
@@ -18,12 +26,6 @@ export interface RolePermissions {
   readonly allowResponses: boolean;
 }
 
-export const ROLE_SUMMARY: Record<Role, string> = {
-  node: "a backend node (or an object-runtime client such as the loadgen's objects scenario): its cluster's subjects and KV buckets only",
-  loadgen: "the load generator's coordinator and workers: the loadgen's own subjects only",
-  metrics: "read-only: the nodes' stats summaries, nothing else",
-};
-
 export function permissionsFor(role: Role, cluster: string): RolePermissions {
   checkClusterName(cluster);
   if (role === 'node') return nodePermissions(cluster);
@@ -33,7 +35,7 @@ export function permissionsFor(role: Role, cluster: string): RolePermissions {
   }
   return {
     publish: { deny: ['>'] },
-    subscribe: { allow: [`${clusterPrefix(cluster)}.stats.*`] },
+    subscribe: { allow: [statsSubject(cluster, '*')] },
     allowResponses: false,
   };
 }
