@@ -67,8 +67,10 @@ export async function startGameNodes(opts: GameNodesOptions): Promise<GameNodes>
         RESIDENT_TEST_ROOMS: 'game',
         RESIDENT_AUTH_SECRET: TEST_SECRET,
         RESIDENT_CHECKPOINT_MS: String(opts.checkpointMs ?? 200),
-        // Tests and the load generator log many guests in from a few loopback addresses.
+        // Tests and the load generator log many guests in, and seat them, from a few loopback addresses.
         RESIDENT_LOGIN_RATE: '1000000',
+        RESIDENT_SEATS_PER_ADDRESS: '1000000',
+        RESIDENT_ROOMS_PER_ADDRESS: '1000000',
         ...opts.env,
       };
       const proc = new NodeProcess(id, env, SCRIPT, args);

@@ -5,7 +5,7 @@ import { defineRoom } from '@colyseus/core';
 import { Client } from '@colyseus/sdk';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
-import type { NodeConfig } from '../../src/node/config.ts';
+import { DEFAULT_LIMITS, type NodeConfig } from '../../src/node/config.ts';
 import { type RunningNode, startNode } from '../../src/node/node.ts';
 import { PlainRoom, TallyRoom } from '../../testing/rooms.ts';
 import { freePort } from '../../testing/support.ts';
@@ -27,6 +27,8 @@ before(async () => {
     authSecret: 'bad-input-test-secret-0123456789abcdef',
     clientDir: '',
     loginRate: 5,
+    http: { listen: undefined, metricsListen: undefined, metricsToken: undefined },
+    limits: DEFAULT_LIMITS,
   };
   node = await startNode({
     config,
