@@ -30,6 +30,8 @@ export interface GameNodes {
   /** The cluster name the nodes use on NATS (for object-runtime clients such as the load generator). */
   readonly cluster: string | undefined;
   readonly secret: string;
+  /** The OS process id of node i (to read its memory use). */
+  pid(i: number): number | undefined;
   /** SIGKILL node i. */
   kill(i: number): Promise<void>;
   /** SIGTERM node i: it drains (moves its rooms and objects) and exits. */
@@ -96,6 +98,7 @@ export async function startGameNodes(opts: GameNodesOptions): Promise<GameNodes>
     natsUrl: nats?.urls[0],
     cluster: nats ? cluster : undefined,
     secret: TEST_SECRET,
+    pid: (i) => at(i).pid,
     kill: (i) => at(i).kill(),
     drain: (i) => at(i).drain(),
     restart: async (i) => {

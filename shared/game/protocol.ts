@@ -169,17 +169,3 @@ export function encodePong(sent: number, server: number): Uint8Array {
 export function decodePong(bytes: Uint8Array): { sent: number; server: number } {
   return PongType.toObject(PongType.decode(bytes), { defaults: true }) as { sent: number; server: number };
 }
-
-const NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} _.-]*$/u;
-
-/** A clean display name, or an error saying what is wrong with it. */
-export function checkName(raw: unknown): { name: string } | { error: string } {
-  if (typeof raw !== 'string') return { error: 'name must be a string' };
-  const name = raw.trim().replace(/\s+/g, ' ');
-  const length = [...name].length;
-  if (length < LIMITS.nameMin || length > LIMITS.nameMax) {
-    return { error: `name must be ${LIMITS.nameMin}-${LIMITS.nameMax} characters` };
-  }
-  if (!NAME_PATTERN.test(name)) return { error: 'name may contain letters, digits, spaces, "_", "." and "-"' };
-  return { name };
-}

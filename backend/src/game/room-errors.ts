@@ -11,8 +11,8 @@ const reported = new WeakMap<object, Map<string, { at: number; suppressed: numbe
  * the number of errors left out.
  */
 export function logUncaught(room: { roomName: string; roomId: string }, error: RoomException, method: string): void {
-  let byMethod = reported.get(room);
-  if (!byMethod) reported.set(room, (byMethod = new Map()));
+  const byMethod = reported.get(room) ?? new Map<string, { at: number; suppressed: number }>();
+  reported.set(room, byMethod);
   const now = Date.now();
   const last = byMethod.get(method);
   if (last && now - last.at < REPORT_EVERY_MS) {

@@ -105,13 +105,15 @@ function answerError(res: HttpResponse, headers: Headers, err: unknown): void {
     writeCors(res, headers);
     res
       .writeHeader('content-type', 'application/json')
-      .end(JSON.stringify({ code: e.status, error: `${e.code}: ${e.message}` }), e.closeConnection);
+      .end(JSON.stringify({ code: e.status, error: `${e.code}: ${e.message}` }));
   });
 }
 
 function requestHeaders(req: HttpRequest): Headers {
   const headers = new Headers();
-  req.forEach((key, value) => headers.set(key, value));
+  req.forEach((key, value) => {
+    headers.set(key, value);
+  });
   return headers;
 }
 

@@ -6,8 +6,6 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    /** The request body was not read to its end: close the connection after answering instead of reading on. */
-    readonly closeConnection = false,
   ) {
     super(message);
   }
@@ -47,18 +45,18 @@ export function replyJson(res: HttpResponse, work: () => Promise<unknown>): void
       (body) => send(res, 200, body, () => aborted),
       (err: unknown) => {
         const e = err instanceof HttpError ? err : new HttpError(500, 'internal', 'internal error');
-        send(res, e.status, { error: e.message, code: e.code }, () => aborted, e.closeConnection);
+        send(res, e.status, { error: e.message, code: e.code }, () => aborted);
       },
     );
 }
 
-function send(res: HttpResponse, status: number, body: unknown, aborted: () => boolean, close = false): void {
+function send(res: HttpResponse, status: number, body: unknown, aborted: () => boolean): void {
   if (aborted()) return;
   res.cork(() => {
     writeCors(res.writeStatus(STATUS[status] ?? `${status}`))
       .writeHeader('content-type', 'application/json')
       .writeHeader('cache-control', 'no-store')
-      .end(JSON.stringify(body), close);
+      .end(JSON.stringify(body));
   });
 }
 
@@ -87,19 +85,21 @@ export function bodyHeaders(req: HttpRequest): BodyHeaders {
 export function refuseBody(headers: BodyHeaders, limit: number): HttpError | undefined {
   const type = headers.contentType.split(';')[0]!.trim().toLowerCase();
   if (!JSON_TYPES.has(type)) {
-    return new HttpError(415, 'unsupported_media_type', `request body must be application/json, not ${type}`, true);
+    return new HttpError(415, 'unsupported_media_type', `request body must be application/json, not ${type}`);
   }
   if (headers.contentLength !== undefined && headers.contentLength > limit) return tooLarge(limit);
   return undefined;
 }
 
 function tooLarge(limit: number): HttpError {
-  return new HttpError(413, 'too_large', `request body over ${limit} bytes`, true);
+  return new HttpError(413, 'too_large', `request body over ${limit} bytes`);
 }
 
 /**
  * Reads a body of at most `limit` bytes. Must be called synchronously inside the uWS handler. A body that grows
  * past the limit (one without a Content-Length) is refused with 413 as soon as it does, and nothing more is kept.
+ * The connection stays open after such an answer: uWS reads the rest of the body and drops it, so the client
+ * reads the answer (closing at once would reset the connection, and the client would lose it).
  */
 export function readBody(res: HttpResponse, headers: BodyHeaders, limit: number): Promise<Buffer> {
   const refusal = refuseBody(headers, limit);

@@ -108,23 +108,13 @@ function patternRegExp(pattern: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
-/**
- * The answer for a request no route took: 405 with the path's methods when it has any, else 404. A request that
- * came with a body gets its connection closed after the answer, so the body is never read.
- */
+/** The answer for a request no route took: 405 with the path's methods when it has any, else 404. */
 export function answerUnrouted(res: HttpResponse, req: HttpRequest, allowed: readonly string[]): void {
   const method = req.getMethod().toUpperCase();
-  const close = hasBody(req);
   const methods = [...new Set(allowed)].sort();
   const notAllowed = methods.some((m) => m !== 'OPTIONS');
   res.writeStatus(STATUS[notAllowed ? 405 : 404]!).writeHeader('content-type', 'text/plain');
   if (notAllowed) res.writeHeader('allow', methods.join(', '));
-  if (method === 'HEAD') res.endWithoutBody(undefined, close);
-  else
-    res.end(notAllowed ? `method ${method} not allowed here; allowed: ${methods.join(', ')}\n` : 'not found\n', close);
-}
-
-export function hasBody(req: HttpRequest): boolean {
-  const length = req.getHeader('content-length');
-  return (length !== '' && length !== '0') || req.getHeader('transfer-encoding') !== '';
+  if (method === 'HEAD') res.endWithoutBody(0);
+  else res.end(notAllowed ? `method ${method} not allowed here; allowed: ${methods.join(', ')}\n` : 'not found\n');
 }

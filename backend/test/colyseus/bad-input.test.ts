@@ -1,7 +1,7 @@
 // Bad input at the matchmaking edge: each gets a clear HTTP or close code, and the node keeps serving.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { defineRoom } from '@colyseus/core';
+import { defineRoom, matchMaker } from '@colyseus/core';
 import { Client } from '@colyseus/sdk';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
@@ -106,6 +106,17 @@ describe('matchmaking bad input', () => {
     assert.ok(statuses.filter((s) => s === 200).length >= 50, 'the burst (10 × 5/s) goes through');
     assert.ok(statuses.includes(429), 'then the rate applies');
     assert.match(refusal, /too many guest logins from this address/);
+  });
+
+  test('a room refuses create options its checkpoint could not carry, whoever creates it', async () => {
+    const nest = (depth: number): unknown => (depth === 0 ? 1 : [nest(depth - 1)]);
+    await assert.rejects(matchMaker.createRoom('tally', { deep: nest(40) }), /bad_options: room options are nested/);
+    await assert.rejects(
+      matchMaker.createRoom('tally', { big: 'x'.repeat(70_000) }),
+      /bad_options: room options are larger/,
+    );
+    const fine = await matchMaker.createRoom('tally', { deep: nest(8) });
+    assert.ok(fine.roomId);
   });
 
   test('after all that, the node still serves joins, /ready and /metrics', async () => {

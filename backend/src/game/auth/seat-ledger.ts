@@ -117,9 +117,8 @@ export class SeatLedger {
     this.release(sessionId);
     this.seats.set(sessionId, seat);
     for (const key of keysOf(seat)) {
-      let ids = this.byKey.get(key);
-      if (!ids) this.byKey.set(key, (ids = new Set()));
-      ids.add(sessionId);
+      const ids = this.byKey.get(key) ?? new Set<string>();
+      this.byKey.set(key, ids.add(sessionId));
     }
   }
 
