@@ -33,7 +33,11 @@ before(async () => {
     http: { listen: undefined, metricsListen: undefined, metricsToken: undefined },
     limits: DEFAULT_LIMITS,
   };
-  const counting = { write: (line: string) => void (logBytes += Buffer.byteLength(line)) };
+  const counting = {
+    write: (line: string) => {
+      logBytes += Buffer.byteLength(line);
+    },
+  };
   node = await startNode({ config, logger: pino({ level: 'info' }, counting) });
   url = `http://127.0.0.1:${port}`;
 });
