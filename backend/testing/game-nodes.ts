@@ -36,6 +36,8 @@ export interface GameNodes {
   readonly secret: string;
   /** With `secure`: the roles' nkey seed files (the objects scenario connects as a node). */
   readonly credentials: LocalCredentials | undefined;
+  /** The OS process id of node i (to read its memory use). */
+  pid(i: number): number | undefined;
   /** SIGKILL node i. */
   kill(i: number): Promise<void>;
   /** SIGTERM node i: it drains (moves its rooms and objects) and exits. */
@@ -75,8 +77,10 @@ export async function startGameNodes(opts: GameNodesOptions): Promise<GameNodes>
         RESIDENT_TEST_ROOMS: 'game',
         RESIDENT_AUTH_SECRET: TEST_SECRET,
         RESIDENT_CHECKPOINT_MS: String(opts.checkpointMs ?? 200),
-        // Tests and the load generator log many guests in from a few loopback addresses.
+        // Tests and the load generator log many guests in, and seat them, from a few loopback addresses.
         RESIDENT_LOGIN_RATE: '1000000',
+        RESIDENT_SEATS_PER_ADDRESS: '1000000',
+        RESIDENT_ROOMS_PER_ADDRESS: '1000000',
         ...opts.env,
       };
       const proc = new NodeProcess(id, env, SCRIPT, args);
@@ -104,6 +108,7 @@ export async function startGameNodes(opts: GameNodesOptions): Promise<GameNodes>
     cluster: nats ? cluster : undefined,
     secret: TEST_SECRET,
     credentials: nats?.credentials,
+    pid: (i) => at(i).pid,
     kill: (i) => at(i).kill(),
     drain: (i) => at(i).drain(),
     restart: async (i) => {

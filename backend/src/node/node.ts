@@ -19,7 +19,7 @@ import { NatsDriver } from '../colyseus/driver/index.ts';
 import { NatsPresence, PresenceShard } from '../colyseus/presence/index.ts';
 import { RoomCheckpoint } from '../colyseus/rooms/room-checkpoint.ts';
 import { RoomKeeper } from '../colyseus/rooms/room-keeper.ts';
-import { GAME_CLASSES, GuestTokens, gameRooms, setGameContext } from '../game/index.ts';
+import { GAME_CLASSES, GuestTokens, gameRooms, SeatLedger, setGameContext } from '../game/index.ts';
 import { ObjectRuntime, type ResidentClass, type StateStore } from '../objects/index.ts';
 import { LmdbStateStore } from '../objects/storage/lmdb-store.ts';
 import { MemoryStateStore } from '../objects/storage/memory-store.ts';
@@ -69,7 +69,14 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   await settled(runtime, 15_000);
   const { presence, driver } = await matchmaking(config, runtime, nc, logger);
   const tokens = new GuestTokens(await authSecret(config, logger));
-  setGameContext({ objects: runtime, nodeId: config.nodeId, tokens });
+  const { limits } = config;
+  setGameContext({
+    objects: runtime,
+    nodeId: config.nodeId,
+    tokens,
+    seats: new SeatLedger(limits),
+    rooms: { messagesPerSecond: limits.messagesPerSecond, seatReservationSeconds: limits.seatReservationSeconds },
+  });
   let stopping = false;
   const server = await startServer({
     port: config.port,
@@ -79,6 +86,8 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     presence,
     driver,
     publicAddress: config.publicAddress,
+    http: config.http,
+    limits,
     ready: () => !stopping && runtime.placement.settled(),
     metrics: () => metrics.metrics(),
     routes: (app) => {
@@ -87,6 +96,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         tokens,
         nodes: () => servingNodes(runtime, config),
         loginRate: config.loginRate,
+        maxBodyBytes: limits.maxBodyBytes,
       });
       const files = registerStatic(app, config.clientDir);
       if (files === 0) logger.warn({ dir: config.clientDir }, 'browser client not built: / shows how to build it');
