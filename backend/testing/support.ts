@@ -2,6 +2,11 @@ import { createServer } from 'node:net';
 import pino, { type Logger } from 'pino';
 import type { AnyResident, ObjectRuntime, ResidentClass } from '../src/objects/index.ts';
 
+/** The membership key of test clusters whose runtimes run without a backend node (which derives its own). */
+export const TEST_MEMBERSHIP_KEY: Uint8Array = new Uint8Array(
+  Buffer.from('resident test membership key, 32+ bytes long'),
+);
+
 export function quietLog(): Logger {
   return pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 }
