@@ -23,8 +23,13 @@ export class DropReporter {
     private readonly logEveryMs = DEFAULT_LOG_EVERY_MS,
   ) {}
 
-  /** `what` says where it came from ("inbox", "members bucket"); `detail` why it was dropped. */
+  /** `what` says where it came from ("the inbox", "the members bucket"); `detail` why it was dropped. */
   drop(kind: string, what: string, detail: Readonly<Record<string, unknown>>): void {
+    this.report(kind, `dropped malformed input from ${what}`, detail);
+  }
+
+  /** Counts and logs (rate-limited) any problem with what arrives that is not one dropped value. */
+  report(kind: string, message: string, detail: Readonly<Record<string, unknown>>): void {
     this.count(kind);
     const now = performance.now();
     const seen = this.kinds.get(kind);
@@ -34,10 +39,7 @@ export class DropReporter {
     }
     const suppressed = seen?.suppressed ?? 0;
     this.kinds.set(kind, { at: now, suppressed: 0 });
-    this.log.warn(
-      { kind, ...detail, ...(suppressed > 0 ? { suppressed } : {}) },
-      `dropped malformed input from ${what} (at most one line per kind every ${this.logEveryMs / 1000} s)`,
-    );
+    this.log.warn({ kind, ...detail, ...(suppressed > 0 ? { suppressed } : {}) }, message);
   }
 }
 

@@ -5,13 +5,16 @@ import { type DropReporter, reason } from '../drop-reporter.ts';
 export type MirrorListener = (key: string, entry: KvEntry | undefined) => void;
 
 const RESTART_BACKOFF_MS = [100, 250, 500, 1000, 2000];
+/** How often the mirror checks that its watch still delivers what the bucket holds. */
+const WATCHDOG_MS = 1000;
 
 /**
  * A local copy of a KV bucket kept current by a watch. `ready` resolves once everything that was in the bucket when
  * the mirror started has arrived, so readers never act on a half-loaded view.
  *
  * Nothing read from the bucket stops the watch: an entry the listener cannot take is dropped and reported, and a
- * watch that ends (its consumer deleted, say) starts again after the last revision it delivered.
+ * watch that ends or stalls (its consumer deleted, say, which nats.js does not notice) starts again after the last
+ * revision it delivered.
  */
 export class KvMirror {
   readonly entries = new Map<string, KvEntry>();
@@ -19,6 +22,9 @@ export class KvMirror {
   private stopWatch: (() => void) | undefined;
   private stopped = false;
   private lastRevision = 0;
+  /** The bucket's last revision at the previous check, when the watch was behind it. */
+  private awaited = 0;
+  private readonly watchdog: NodeJS.Timeout;
 
   private constructor(
     private readonly kv: KV,
@@ -27,6 +33,8 @@ export class KvMirror {
     ready: Promise<void>,
   ) {
     this.ready = ready;
+    this.watchdog = setInterval(() => void this.checkWatch(), WATCHDOG_MS);
+    this.watchdog.unref();
   }
 
   static async start(kv: KV, onChange: MirrorListener, drops: DropReporter): Promise<KvMirror> {
@@ -52,15 +60,31 @@ export class KvMirror {
           seen(entry.revision);
         }
       } catch (err) {
-        this.report('kv_watch', '', `the watch failed: ${reason(err)}`);
+        this.watchTrouble(`the watch failed: ${reason(err)}`);
       }
       if (this.stopped) return;
       await sleep(RESTART_BACKOFF_MS[Math.min(restarts, RESTART_BACKOFF_MS.length - 1)]!);
       watch = await this.rewatch().catch((err: unknown) => {
-        this.report('kv_watch', '', `cannot watch again: ${reason(err)}`);
+        this.watchTrouble(`cannot watch again: ${reason(err)}`);
         return emptyWatch();
       });
     }
+  }
+
+  /** A watch still behind a revision the bucket had one check ago has stalled: it is stopped, and follow() resumes. */
+  private async checkWatch(): Promise<void> {
+    let last: number;
+    try {
+      last = (await this.kv.status()).streamInfo.state.last_seq;
+    } catch {
+      return; // NATS is unreachable; nothing to compare with
+    }
+    if (this.stopped) return;
+    if (this.awaited > this.lastRevision) {
+      this.watchTrouble(`the watch stalled before revision ${this.awaited}`);
+      this.stopWatch?.();
+    }
+    this.awaited = last > this.lastRevision ? last : 0;
   }
 
   private rewatch() {
@@ -76,16 +100,18 @@ export class KvMirror {
       else this.entries.delete(entry.key);
       this.onChange(entry.key, entry.operation === 'PUT' ? entry : undefined);
     } catch (err) {
-      this.report('kv_entry', entry.key, reason(err));
+      this.drops.drop('kv_entry', `bucket ${bucketName(this.kv)}`, { key: entry.key, problem: reason(err) });
     }
   }
 
-  private report(kind: string, key: string, problem: string): void {
-    this.drops.drop(kind, `bucket ${bucketName(this.kv)}`, { key, problem });
+  private watchTrouble(problem: string): void {
+    const message = `watch of bucket ${bucketName(this.kv)} interrupted; watching again from the last revision`;
+    this.drops.report('kv_watch', message, { problem });
   }
 
   stop(): void {
     this.stopped = true;
+    clearInterval(this.watchdog);
     this.stopWatch?.();
   }
 }
