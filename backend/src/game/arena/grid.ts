@@ -33,7 +33,7 @@ export class Grid<T extends Point> {
     const x1 = Math.floor((cx + half) / s);
     const y0 = Math.floor((cy - half) / s);
     const y1 = Math.floor((cy + half) / s);
-    if (!((x1 - x0 + 1) * (y1 - y0 + 1) <= this.cells.size)) {
+    if (!this.walkable(x0, x1, y0, y1)) {
       for (const [cell, set] of this.cells) {
         const gx = Math.floor(cell / 4096) - 1024;
         const gy = (cell % 4096) - 1024;
@@ -47,6 +47,14 @@ export class Grid<T extends Point> {
         if (set) yield* set;
       }
     }
+  }
+
+  /** Whether stepping through the square's cells costs no more than going through the occupied ones. */
+  private walkable(x0: number, x1: number, y0: number, y1: number): boolean {
+    // Beyond 2^53 a cell index no longer steps by one (x + 1 === x): such a square is never walked.
+    const exact =
+      Number.isSafeInteger(x0) && Number.isSafeInteger(x1) && Number.isSafeInteger(y0) && Number.isSafeInteger(y1);
+    return exact && (x1 - x0 + 1) * (y1 - y0 + 1) <= this.cells.size;
   }
 
   get size(): number {
