@@ -11,6 +11,12 @@ export function quietLog(): Logger {
   return pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 }
 
+/** `resident_inbox_garbage_total` of one kind in a node's Prometheus text: malformed input it dropped. */
+export function droppedIn(metricsText: string, kind: string): number {
+  const line = metricsText.split('\n').find((l) => l.startsWith(`resident_inbox_garbage_total{kind="${kind}"}`));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
 /** Polls until the condition holds, failing with a message that says what never happened. */
 export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -12,7 +12,7 @@ import { decodeStrings, encodeString } from '../../src/colyseus/presence/codec.t
 import { PresenceSubjects } from '../../src/colyseus/presence/topics.ts';
 import { MemberEntryCodec } from '../../src/objects/membership/member-entry.ts';
 import { type ColyseusCluster, startColyseusCluster } from '../../testing/colyseus-cluster.ts';
-import { waitFor } from '../../testing/support.ts';
+import { droppedIn, waitFor } from '../../testing/support.ts';
 
 let cluster: ColyseusCluster;
 let raw: NatsConnection;
@@ -31,9 +31,7 @@ async function get(node: string, path: string): Promise<Response> {
 }
 
 async function dropped(node: string, kind: string): Promise<number> {
-  const text = await (await get(node, '/metrics')).text();
-  const line = text.split('\n').find((l) => l.startsWith(`resident_inbox_garbage_total{kind="${kind}"}`));
-  return line ? Number(line.split(' ').at(-1)) : 0;
+  return droppedIn(await (await get(node, '/metrics')).text(), kind);
 }
 
 /** Each node answers /health and matchmakes a room a client can join through the other node. */

@@ -11,7 +11,7 @@ import { MemberEntryCodec } from '../../src/objects/membership/member-entry.ts';
 import { inboxSubject } from '../../src/objects/transport/nats-transport.ts';
 import { Echo } from '../../testing/fixtures.ts';
 import { type RuntimeCluster, startRuntimeCluster } from '../../testing/runtime-cluster.ts';
-import { TEST_MEMBERSHIP_KEY, waitFor } from '../../testing/support.ts';
+import { droppedIn, TEST_MEMBERSHIP_KEY, waitFor } from '../../testing/support.ts';
 
 let cluster: RuntimeCluster;
 let client: ObjectRuntime;
@@ -30,9 +30,7 @@ after(async () => {
 });
 
 async function dropped(node: string, kind: string): Promise<number> {
-  const text = await cluster.metrics(node);
-  const line = text.split('\n').find((l) => l.startsWith(`resident_inbox_garbage_total{kind="${kind}"}`));
-  return line ? Number(line.split(' ').at(-1)) : 0;
+  return droppedIn(await cluster.metrics(node), kind);
 }
 
 function host(id: string): MemberInfo {

@@ -12,7 +12,7 @@ import { type CallFrame, decodeBatch, encodeBatch } from '../../src/objects/mess
 import { inboxSubject, NatsTransport } from '../../src/objects/transport/nats-transport.ts';
 import { Counter, Echo } from '../../testing/fixtures.ts';
 import { type RuntimeCluster, startRuntimeCluster } from '../../testing/runtime-cluster.ts';
-import { quietLog, waitFor } from '../../testing/support.ts';
+import { droppedIn, quietLog, waitFor } from '../../testing/support.ts';
 
 const NODES = ['node1', 'node2'] as const;
 
@@ -30,11 +30,8 @@ after(async () => {
   await cluster?.close();
 });
 
-/** `resident_inbox_garbage_total` of one kind on a node process, read from its metrics. */
 async function dropped(node: string, kind: string): Promise<number> {
-  const text = await cluster.metrics(node);
-  const line = text.split('\n').find((l) => l.startsWith(`resident_inbox_garbage_total{kind="${kind}"}`));
-  return line ? Number(line.split(' ').at(-1)) : 0;
+  return droppedIn(await cluster.metrics(node), kind);
 }
 
 /** Both node processes are up and answer calls for objects they own. */

@@ -8,7 +8,6 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 /** Listings are read by every node on every change: far bigger ones are not listings of ours. */
 const MAX_LISTING_BYTES = 64 * 1024;
-const MAX_NAME = 256;
 /** Metadata is copied for every caller (structuredClone) and compared by the matchmaker: keep it shallow. */
 const MAX_METADATA_DEPTH = 32;
 
@@ -69,10 +68,9 @@ export function normalizeListing(room: IRoomCache): { readonly data: Uint8Array;
 function shapeProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
   const fields = value as Record<string, unknown>;
+  // Their length is bounded by the listing's; roomId's also by the key it must match.
   for (const name of ['name', 'roomId', 'processId'] as const) {
-    const v = fields[name];
-    if (typeof v !== 'string' || v.length === 0 || v.length > MAX_NAME)
-      return `${name} is not a 1-${MAX_NAME} character string`;
+    if (typeof fields[name] !== 'string') return `${name} is not a string`;
   }
   // Counts move by $inc, which may pass below zero for a moment; only non-integers and absurd values are refused.
   if (!Number.isSafeInteger(fields.clients)) return 'clients is not an integer';
