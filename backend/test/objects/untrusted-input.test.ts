@@ -9,8 +9,11 @@ import { pack } from 'msgpackr';
 import { DropReporter } from '../../src/objects/drop-reporter.ts';
 import type { ObjectRuntime } from '../../src/objects/index.ts';
 import { type CallFrame, decodeBatch, encodeBatch } from '../../src/objects/messaging/envelope.ts';
+import { packValue, unpackValue } from '../../src/objects/messaging/payload.ts';
+import { shardOf } from '../../src/objects/placement/hash.ts';
+import { encodeStateKey } from '../../src/objects/storage/kv-store.ts';
 import { inboxSubject, NatsTransport } from '../../src/objects/transport/nats-transport.ts';
-import { Counter, Echo } from '../../testing/fixtures.ts';
+import { Alarm, Counter, Echo } from '../../testing/fixtures.ts';
 import { type RuntimeCluster, startRuntimeCluster } from '../../testing/runtime-cluster.ts';
 import { droppedIn, quietLog, waitFor } from '../../testing/support.ts';
 
@@ -205,5 +208,60 @@ describe('the members and shards buckets', () => {
     assert.ok(after[1]! >= before[1]! + 4, `shard rows counted (${after[1]})`);
     assert.ok(after[2]! >= before[2]! + 2, `shard keys counted (${after[2]})`);
     await assertServing('buckets');
+  });
+});
+
+describe('reminder records in the state bucket', () => {
+  test('malformed records are left out when a node loads them; it neither crashes nor stops firing', async () => {
+    const state = await new Kvm(raw).open(`rsd_${cluster.name}_state`);
+    const record = (shard: number) => encodeStateKey(`__reminders/${shard}`);
+    // A well-formed reminder of an Alarm in each shard, next to the malformed ones.
+    const alarms = new Map<number, string>();
+    for (let i = 0; alarms.size < 256; i++)
+      if (!alarms.has(shardOf(`Alarm/a${i}`, 256))) alarms.set(shardOf(`Alarm/a${i}`, 256), `a${i}`);
+    const kinds = [
+      (shard: number) =>
+        packValue({
+          'Echo/a': { r: null },
+          noslash: { r: { due: 0, period: 0 } },
+          'Echo/b': 5,
+          [`Alarm/${alarms.get(shard)}`]: { ok: { due: 0, period: 0 } },
+        }),
+      () => new Uint8Array([0xc1, 0xc1]),
+      () => packValue({ 'Nope/x': { r: { due: 0, period: 0 } } }), // a class no node hosts
+      () => packValue([1, 2, 3]),
+      () => packValue({ 'Echo/c': { r: { due: Number.NaN, period: -1 } } }),
+    ];
+    // Every shard's record, so the node that joins next loads some of each kind when it gains its shards.
+    for (let shard = 0; shard < 256; shard++) await state.put(record(shard), kinds[shard % kinds.length]!(shard));
+    const node3 = await cluster.addNode('node3');
+    await waitFor(() => client.placement.settled() && client.membership.alive().has('node3'), 20_000, 'node3 in');
+    await new Promise((r) => setTimeout(r, 1000)); // several reminder ticks
+    for (const node of [...NODES, 'node3']) assert.ok(cluster.node(node).running, `${node} is still running`);
+    assert.ok(node3.running);
+    const where = await Promise.all(Array.from({ length: 60 }, (_, i) => client.get(Echo, `rem${i}`).where()));
+    assert.deepEqual(new Set(where), new Set([...NODES, 'node3']));
+    // node3 loaded the records of the shards it gained (the others were loaded before the garbage was written).
+    const loaded = Array.from({ length: 256 }, (_, s) => s).filter((s) => client.placement.route(s) === 'node3');
+    const unknownClass = loaded.filter((s) => s % kinds.length === 2);
+    assert.ok(unknownClass.length > 0, 'node3 gained shards whose record names an unknown class');
+    const good = loaded.filter((s) => s % kinds.length === 0).map((s) => client.get(Alarm, alarms.get(s)!));
+    assert.ok(good.length > 0);
+    await waitFor(
+      async () => (await Promise.all(good.map((a) => a.fired()))).every((f) => f.includes('ok')),
+      10_000,
+      'the well-formed reminders next to malformed ones to fire',
+    );
+    await waitFor(
+      async () => {
+        for (const shard of unknownClass) {
+          const entry = await state.get(record(shard));
+          if (entry && 'Nope/x' in (unpackValue(entry.value) as object)) return false;
+        }
+        return true;
+      },
+      10_000,
+      'reminders of a class nobody hosts removed from their records',
+    );
   });
 });
