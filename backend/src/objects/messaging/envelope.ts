@@ -32,7 +32,7 @@ export interface RejectedCall {
   readonly problem: string;
 }
 
-/** A batch whose envelope checks out, with the frames that did not taken out. */
+/** A batch whose envelope checks out, with the frames that do not taken out. */
 export interface CheckedBatch {
   readonly batch: BatchFrame;
   readonly rejectedCalls: readonly RejectedCall[];

@@ -133,8 +133,21 @@ export class NatsTransport implements Transport {
     for (const problem of checked.droppedReplies)
       this.drops.drop('bad_reply', 'the inbox', { from: batch.from, problem });
     for (const { id, problem } of checked.rejectedCalls) this.rejectCall(batch.from, id, problem);
-    for (const reply of batch.replies) this.dispatch(batch.from, () => this.handler.onReply(batch.from, reply));
-    for (const call of batch.calls) this.dispatch(batch.from, () => this.handler.onCall(batch.from, call));
+    // One frame that trips the runtime must not cost the frames after it.
+    for (const reply of batch.replies) {
+      try {
+        this.handler.onReply(batch.from, reply);
+      } catch (err) {
+        this.frameFailed(batch.from, err);
+      }
+    }
+    for (const call of batch.calls) {
+      try {
+        this.handler.onCall(batch.from, call);
+      } catch (err) {
+        this.frameFailed(batch.from, err);
+      }
+    }
   }
 
   private keepEarly(data: Uint8Array): void {
@@ -153,17 +166,12 @@ export class NatsTransport implements Transport {
     this.send(from, { kind: 'reply', reply: { id, errorCode: ErrorCode.Serialization, errorMessage } });
   }
 
-  /** One frame that trips the runtime must not cost the frames after it. */
-  private dispatch(from: string, handle: () => void): void {
-    try {
-      handle();
-    } catch (err) {
-      this.drops.drop('frame_failed', 'the inbox', { from, problem: reason(err) });
-    }
+  private frameFailed(from: string, err: unknown): void {
+    this.drops.drop('frame_failed', 'the inbox', { from, problem: reason(err) });
   }
 
   async close(): Promise<void> {
-    this.flush(); // never throws: a closed connection only drops what is left
+    this.flush();
     this.sub.unsubscribe();
   }
 }
