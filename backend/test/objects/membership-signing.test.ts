@@ -5,13 +5,13 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { type KV, Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { ObjectRuntime } from '../../src/objects/index.ts';
+import { ObjectRuntime } from '../../src/objects/index.ts';
 import type { MemberInfo } from '../../src/objects/membership/member.ts';
-import { MemberEntryCodec } from '../../src/objects/membership/member-entry.ts';
+import { deriveMembershipKey, MemberEntryCodec } from '../../src/objects/membership/member-entry.ts';
 import { inboxSubject } from '../../src/objects/transport/nats-transport.ts';
 import { Echo } from '../../testing/fixtures.ts';
 import { type RuntimeCluster, startRuntimeCluster } from '../../testing/runtime-cluster.ts';
-import { droppedIn, TEST_MEMBERSHIP_KEY, waitFor } from '../../testing/support.ts';
+import { droppedIn, quietLog, TEST_MEMBERSHIP_KEY, waitFor } from '../../testing/support.ts';
 
 let cluster: RuntimeCluster;
 let client: ObjectRuntime;
@@ -49,6 +49,27 @@ async function keepWriting(entries: [string, () => Uint8Array | string][], stop:
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+describe('the membership key', () => {
+  test('a host refuses to start without one, or with one too short to be a key', async () => {
+    const start = (membershipKey?: Uint8Array) =>
+      ObjectRuntime.start({
+        classes: [Echo],
+        nats: { connection: raw, cluster: cluster.name, ...(membershipKey ? { membershipKey } : {}) },
+        log: quietLog(),
+      });
+    await assert.rejects(start(), /a cluster host needs nats\.membershipKey/);
+    await assert.rejects(start(new Uint8Array(16)), /at least 32 bytes/);
+  });
+
+  test('nodes derive it from their shared secret, one key per cluster', () => {
+    const a = deriveMembershipKey('the same secret', 'one');
+    assert.equal(a.length, 32);
+    assert.deepEqual(deriveMembershipKey('the same secret', 'one'), a);
+    assert.notDeepEqual(deriveMembershipKey('the same secret', 'two'), a);
+    assert.notDeepEqual(deriveMembershipKey('another secret', 'one'), a);
+  });
+});
 
 describe('signed membership entries', () => {
   test('forged entries (unsigned, wrong key, tampered) make no member, get no call and no shard', async () => {

@@ -3,6 +3,7 @@
 // cluster; the nodes drop and count it, and go on serving.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { pack } from 'msgpackr';
@@ -208,6 +209,29 @@ describe('the members and shards buckets', () => {
     assert.ok(after[1]! >= before[1]! + 4, `shard rows counted (${after[1]})`);
     assert.ok(after[2]! >= before[2]! + 2, `shard keys counted (${after[2]})`);
     await assertServing('buckets');
+  });
+});
+
+describe('bucket watches', () => {
+  test('watches whose consumers were deleted on the server start again; the cluster recovers', async () => {
+    const jsm = await jetstreamManager(raw);
+    const before = await Promise.all(NODES.map((n) => dropped(n, 'kv_watch')));
+    for (const bucket of ['members', 'shards']) {
+      const stream = `KV_rsd_${cluster.name}_${bucket}`;
+      for await (const consumer of jsm.consumers.list(stream)) await jsm.consumers.delete(stream, consumer.name);
+    }
+    await waitFor(
+      async () =>
+        (await Promise.all(NODES.map((n, i) => dropped(n, 'kv_watch').then((d) => d > before[i]!)))).every(Boolean),
+      10_000,
+      'both nodes to notice their stalled watches',
+    );
+    await waitFor(
+      () => NODES.every((n) => client.membership.alive().has(n)) && client.placement.settled(),
+      10_000,
+      'every member seen again and placement settled',
+    );
+    await assertServing('watch');
   });
 });
 
