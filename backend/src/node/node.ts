@@ -21,6 +21,7 @@ import { RoomCheckpoint } from '../colyseus/rooms/room-checkpoint.ts';
 import { RoomKeeper } from '../colyseus/rooms/room-keeper.ts';
 import { GAME_CLASSES, GuestTokens, gameRooms, SeatLedger, setGameContext } from '../game/index.ts';
 import { ObjectRuntime, type ResidentClass, type StateStore } from '../objects/index.ts';
+import { deriveMembershipKey } from '../objects/membership/member-entry.ts';
 import { LmdbStateStore } from '../objects/storage/lmdb-store.ts';
 import { MemoryStateStore } from '../objects/storage/memory-store.ts';
 import { registerApi } from './api.ts';
@@ -63,7 +64,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     log: logger.child({ component: 'objects' }),
     metricsRegistry: metrics,
     ...(store ? { store } : {}),
-    ...(nc ? { nats: { connection: nc, cluster: config.cluster, replicas: config.replicas } } : {}),
+    ...(nc ? { nats: clusterOptions(config, nc) } : {}),
   });
   // Colyseus calls presence at once; let shard ownership settle first, so its first calls do not wait on moves.
   await settled(runtime, 15_000);
@@ -148,8 +149,19 @@ async function matchmaking(
 ): Promise<{ presence: Presence; driver: MatchMakerDriver }> {
   if (!nc) return { presence: new LocalPresence(), driver: new LocalDriver() };
   const presence = new NatsPresence({ runtime, log: logger.child({ component: 'presence' }) });
-  const driver = await NatsDriver.open(nc, { cluster: config.cluster, replicas: config.replicas });
+  const driver = await NatsDriver.open(nc, {
+    cluster: config.cluster,
+    replicas: config.replicas,
+    countDrop: (kind) => runtime.metrics.garbage(kind),
+  });
   return { presence, driver };
+}
+
+/** Peers sign their membership entries with a key derived from the secret every node of the cluster shares. */
+function clusterOptions(config: NodeConfig, connection: NatsConnection) {
+  if (!config.authSecret) throw new Error('a cluster node needs --auth-secret (RESIDENT_AUTH_SECRET)');
+  const membershipKey = deriveMembershipKey(config.authSecret, config.cluster);
+  return { connection, cluster: config.cluster, replicas: config.replicas, membershipKey };
 }
 
 /** The configured secret; an embedded node without one keeps a generated secret in its data folder (dev only). */

@@ -1,6 +1,8 @@
 import { type BucketKind, bucketName, checkClusterName } from '@resident/shared/nats';
+import { DropReporter } from './drop-reporter.ts';
 import type { MemberInfo, Membership } from './membership/member.ts';
 import { SoloMembership } from './membership/member.ts';
+import { MemberEntryCodec } from './membership/member-entry.ts';
 import { NatsMembership } from './membership/nats-membership.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { type Placement, type PlacementEvents, SoloPlacement } from './placement/placement.ts';
@@ -35,11 +37,13 @@ export async function buildTopology(
   const nc = options.nats.connection;
   const cluster = options.nats.cluster ?? 'default';
   checkClusterName(cluster);
+  const codec = new MemberEntryCodec(cluster, membershipKey(options, self));
   const replicas = options.nats.replicas ?? 1;
   // The names come from @resident/shared/nats, whose node role grants exactly these buckets.
   const bucket = (kind: BucketKind) => CasBucket.open(nc, bucketName(cluster, kind), { replicas });
   const store = options.store ?? (await KvStateStore.open(nc, { bucket: bucketName(cluster, 'state'), replicas }));
-  const transport = new NatsTransport(nc, cluster, self.id, inbound, options.log, metrics);
+  const drops = new DropReporter(options.log, (kind) => metrics.garbage(kind));
+  const transport = new NatsTransport(nc, cluster, self.id, inbound, drops);
   void transport.watchStatus();
   await nc.flush(); // the inbox subscription is live before anyone can route to us
   const membership = await NatsMembership.join({
@@ -48,6 +52,8 @@ export async function buildTopology(
     log: options.log,
     heartbeatMs: options.heartbeatMs,
     suspectMs: options.suspectMs,
+    codec,
+    drops,
   });
   const placement = await ShardTable.start({
     bucket: await bucket('shards'),
@@ -56,6 +62,7 @@ export async function buildTopology(
     events,
     log: options.log,
     metrics,
+    drops,
     rebalancePerSecond: options.rebalancePerSecond,
     drainPerSecond: options.drainPerSecond,
     reconcileMs: options.heartbeatMs,
@@ -73,6 +80,20 @@ export async function buildTopology(
       if (!options.store) await store.close();
     },
   };
+}
+
+/**
+ * Hosts must check who their peers are, so they need the key; a caller-only client may go without (a tool that was
+ * not given the cluster's secret): it then writes unsigned entries, which hosts drop, and trusts what it reads.
+ */
+function membershipKey(options: ResolvedOptions, self: MemberInfo): Uint8Array | undefined {
+  const key = options.nats?.membershipKey;
+  if (key === undefined && self.role === 'host')
+    throw new Error(
+      'a cluster host needs nats.membershipKey (at least 32 bytes shared by every node; backend nodes derive it from --auth-secret)',
+    );
+  if (key === undefined) options.log.warn('no nats.membershipKey: this client cannot check who the members are');
+  return key;
 }
 
 function solo(options: ResolvedOptions, self: MemberInfo): Topology {

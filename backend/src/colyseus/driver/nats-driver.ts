@@ -17,6 +17,8 @@ export interface NatsDriverOptions {
   /** Copies the cluster keeps of each listing when this node creates the bucket: 1 by default, 3 in production. */
   readonly replicas?: number;
   readonly log?: Logger;
+  /** Told the kind of every malformed value dropped from the bucket, e.g. `runtime.metrics.garbage`. */
+  readonly countDrop?: (kind: string) => void;
 }
 
 export interface NatsDriverStats {
@@ -204,8 +206,12 @@ export class NatsDriver implements MatchMakerDriver {
 
   private async open(): Promise<Parts> {
     const bucket = await CasBucket.open(this.nc, this.bucketName, { replicas: this.opts.replicas ?? 1 });
-    const replica = new ListingReplica({ log: this.log, fetch: (key) => bucket.kv.get(key) });
-    const mirror = await KvMirror.start(bucket.kv, (key, entry) => replica.observe(key, entry));
+    const replica = new ListingReplica({
+      log: this.log,
+      fetch: (key) => bucket.kv.get(key),
+      ...(this.opts.countDrop ? { countDrop: this.opts.countDrop } : {}),
+    });
+    const mirror = await KvMirror.start(bucket.kv, (key, entry) => replica.observe(key, entry), replica.dropped);
     await mirror.ready;
     const writer = new ListingWriter(bucket, replica);
     this.parts = { bucket, mirror, replica, writer };
