@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfigError, readConfig } from '../src/node/config.ts';
+import { ConfigError, DEFAULT_LIMITS, readConfig } from '../src/node/config.ts';
 
 const read = (argv: string[], env: NodeJS.ProcessEnv = {}) => readConfig(argv, env, 'host');
 
@@ -30,6 +30,55 @@ describe('node config: flags and environment', () => {
     assert.equal(c.authSecret, 's'.repeat(32));
   });
 
+  test('HTTP and WebSocket limits: defaults, flags and environment', () => {
+    const defaults = read([]);
+    assert.deepEqual(defaults.limits, DEFAULT_LIMITS);
+    assert.deepEqual(defaults.http, { listen: undefined, metricsListen: undefined, metricsToken: undefined });
+    const c = read(
+      [
+        '--listen',
+        '[::1]',
+        '--metrics-listen',
+        '127.0.0.1:9100',
+        '--max-body',
+        '8192',
+        '--max-options-depth',
+        '3',
+        '--ws-idle-timeout',
+        '8',
+        '--max-messages',
+        '50',
+        '--seat-reservation',
+        '3',
+        '--seats-per-player',
+        '2',
+      ],
+      {
+        RESIDENT_METRICS_TOKEN: 't'.repeat(16),
+        RESIDENT_SEATS_PER_ADDRESS: '100',
+        RESIDENT_ROOMS_PER_PLAYER: '1',
+        RESIDENT_ROOMS_PER_ADDRESS: '7',
+      },
+    );
+    assert.deepEqual(c.http, {
+      listen: '::1',
+      metricsListen: { host: '127.0.0.1', port: 9100 },
+      metricsToken: 't'.repeat(16),
+    });
+    assert.deepEqual(c.limits, {
+      maxBodyBytes: 8192,
+      maxOptionsDepth: 3,
+      wsIdleTimeoutSeconds: 8,
+      messagesPerSecond: 50,
+      seatReservationSeconds: 3,
+      seatsPerPlayer: 2,
+      seatsPerAddress: 100,
+      roomsPerPlayerPerMinute: 1,
+      roomsPerAddressPerMinute: 7,
+    });
+    assert.deepEqual(read(['--metrics-listen', '[::1]:9100']).http.metricsListen, { host: '::1', port: 9100 });
+  });
+
   const bad: [string[], NodeJS.ProcessEnv, RegExp][] = [
     [['--port', 'abc'], {}, /^--port must be an integer from 1 to 65535, got "abc"$/],
     [[], { PORT: '70000' }, /^PORT must be an integer/],
@@ -45,6 +94,25 @@ describe('node config: flags and environment', () => {
     [['--auth-secret', 'short'], {}, /^--auth-secret must be at least 32 characters, got 5$/],
     [['--login-rate', '0'], {}, /^--login-rate must be a positive integer, got "0"$/],
     [[], { RESIDENT_LOGIN_RATE: 'fast' }, /^RESIDENT_LOGIN_RATE must be a positive integer, got "fast"$/],
+    [['--listen', 'not a host'], {}, /^--listen must be a host name or IP address, got "not a host"$/],
+    [[], { RESIDENT_LISTEN: '' }, /^RESIDENT_LISTEN must be a host name or IP address/],
+    [['--metrics-listen', '127.0.0.1'], {}, /^--metrics-listen must be HOST:PORT, got "127.0.0.1"$/],
+    [['--metrics-listen', 'h:70000'], {}, /^--metrics-listen must be HOST:PORT/],
+    [['--metrics-listen', ':9100'], {}, /^--metrics-listen must be HOST:PORT/],
+    [['--metrics-token', 'short'], {}, /^--metrics-token must be at least 16 characters, got 5$/],
+    [['--max-body', '100'], {}, /^--max-body must be an integer from 256 to 1048576, got "100"$/],
+    [['--max-body', '4k'], {}, /^--max-body must be an integer from 256 to 1048576, got "4k"$/],
+    [['--max-options-depth', '0'], {}, /^--max-options-depth must be an integer from 1 to 32/],
+    [['--max-options-depth', '64'], {}, /^--max-options-depth must be an integer from 1 to 32/],
+    [['--ws-idle-timeout', '4'], {}, /^--ws-idle-timeout must be an integer from 8 to 960, got "4"$/],
+    [[], { RESIDENT_WS_IDLE_TIMEOUT: '0' }, /^RESIDENT_WS_IDLE_TIMEOUT must be an integer from 8 to 960/],
+    [[], { RESIDENT_MAX_MESSAGES: '-1' }, /^RESIDENT_MAX_MESSAGES must be an integer from 1 to 10000, got "-1"$/],
+    [['--seat-reservation', '0'], {}, /^--seat-reservation must be an integer from 1 to 60/],
+    [['--seat-reservation', '120'], {}, /^--seat-reservation must be an integer from 1 to 60/],
+    [['--seats-per-player', '0'], {}, /^--seats-per-player must be an integer from 1 to 1000000/],
+    [[], { RESIDENT_SEATS_PER_ADDRESS: 'many' }, /^RESIDENT_SEATS_PER_ADDRESS must be an integer from 1 to 1000000/],
+    [['--rooms-per-player', '1.5'], {}, /^--rooms-per-player must be an integer from 1 to 1000000/],
+    [[], { RESIDENT_ROOMS_PER_ADDRESS: '0' }, /^RESIDENT_ROOMS_PER_ADDRESS must be an integer from 1 to 1000000/],
   ];
   for (const [argv, env, message] of bad) {
     test(`rejects ${JSON.stringify(argv)} ${JSON.stringify(env)} with one clear line`, () => {

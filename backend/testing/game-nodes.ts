@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type NatsCluster, startNats, startNatsCluster } from '@resident/shared/testing';
+import type { LocalCredentials } from '@resident/shared/nats';
+import { type NatsCluster, type NatsSecurityOptions, startNats, startNatsCluster } from '@resident/shared/testing';
 import { TEST_SECRET } from './colyseus-cluster.ts';
 import { NodeProcess } from './runtime-cluster.ts';
 import { freePort } from './support.ts';
@@ -20,6 +21,8 @@ export interface GameNodesOptions {
   clientDir?: string;
   /** Room checkpoint interval (cluster). Default 200 ms, so failover tests lose little. */
   checkpointMs?: number;
+  /** NATS with authentication and the roles' permissions; each node connects with the node role's nkey. */
+  secure?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -27,9 +30,14 @@ export interface GameNodes {
   readonly urls: string[];
   readonly nodeIds: string[];
   readonly natsUrl: string | undefined;
+  readonly nats: NatsCluster | undefined;
   /** The cluster name the nodes use on NATS (for object-runtime clients such as the load generator). */
   readonly cluster: string | undefined;
   readonly secret: string;
+  /** With `secure`: the roles' nkey seed files (the objects scenario connects as a node). */
+  readonly credentials: LocalCredentials | undefined;
+  /** The OS process id of node i (to read its memory use). */
+  pid(i: number): number | undefined;
   /** SIGKILL node i. */
   kill(i: number): Promise<void>;
   /** SIGTERM node i: it drains (moves its rooms and objects) and exits. */
@@ -41,13 +49,14 @@ export interface GameNodes {
 
 export async function startGameNodes(opts: GameNodesOptions): Promise<GameNodes> {
   if (!opts.cluster && opts.nodes !== 1) throw new Error('an embedded (no NATS) setup has exactly one node');
+  const cluster = `g${Math.random().toString(36).slice(2, 8)}`;
+  const security: NatsSecurityOptions = opts.secure ? { auth: { cluster } } : {};
   const nats: NatsCluster | undefined = opts.cluster
     ? opts.natsServers === 3
-      ? await startNatsCluster({ size: 3 })
-      : await startNats()
+      ? await startNatsCluster({ size: 3, ...security })
+      : await startNats(security)
     : undefined;
   const dataRoot = mkdtempSync(join(tmpdir(), 'resident-game-'));
-  const cluster = `g${Math.random().toString(36).slice(2, 8)}`;
   const procs: NodeProcess[] = [];
   const ports: number[] = [];
   const stop = async () => {
@@ -62,13 +71,16 @@ export async function startGameNodes(opts: GameNodesOptions): Promise<GameNodes>
       const args = ['--node-id', id, '--port', String(port), '--public-address', `127.0.0.1:${port}`];
       args.push('--data-dir', join(dataRoot, id));
       if (nats) args.push('--nats', nats.urls.join(','), '--cluster', cluster);
+      if (nats?.credentials) args.push('--nats-nkey', nats.credentials.seedFiles.node);
       if (opts.clientDir) args.push('--client-dir', opts.clientDir);
       const env = {
         RESIDENT_TEST_ROOMS: 'game',
         RESIDENT_AUTH_SECRET: TEST_SECRET,
         RESIDENT_CHECKPOINT_MS: String(opts.checkpointMs ?? 200),
-        // Tests and the load generator log many guests in from a few loopback addresses.
+        // Tests and the load generator log many guests in, and seat them, from a few loopback addresses.
         RESIDENT_LOGIN_RATE: '1000000',
+        RESIDENT_SEATS_PER_ADDRESS: '1000000',
+        RESIDENT_ROOMS_PER_ADDRESS: '1000000',
         ...opts.env,
       };
       const proc = new NodeProcess(id, env, SCRIPT, args);
@@ -92,8 +104,11 @@ export async function startGameNodes(opts: GameNodesOptions): Promise<GameNodes>
     urls: ports.map((p) => `http://127.0.0.1:${p}`),
     nodeIds: procs.map((p) => p.id),
     natsUrl: nats?.urls[0],
+    nats,
     cluster: nats ? cluster : undefined,
     secret: TEST_SECRET,
+    credentials: nats?.credentials,
+    pid: (i) => at(i).pid,
     kill: (i) => at(i).kill(),
     drain: (i) => at(i).drain(),
     restart: async (i) => {

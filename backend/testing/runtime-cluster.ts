@@ -6,7 +6,7 @@ import { type NatsCluster, startNats, startNatsCluster } from '@resident/shared/
 import { ObjectRuntime, type RuntimeOptions } from '../src/objects/index.ts';
 import { connectNats } from '../src/objects/transport/connect.ts';
 import { ALL } from './fixtures.ts';
-import { quietLog, waitFor } from './support.ts';
+import { quietLog, TEST_MEMBERSHIP_KEY, waitFor } from './support.ts';
 
 const NODE_SCRIPT = fileURLToPath(new URL('./runtime-node.ts', import.meta.url));
 // Children stop by themselves when this process dies without stopping them (their stdin closes).
@@ -128,7 +128,12 @@ export class RuntimeCluster {
     const rt = await ObjectRuntime.start({
       classes: ALL,
       role: 'client',
-      nats: { connection: nc, cluster: this.name, replicas: this.opts.replicas ?? 1 },
+      nats: {
+        connection: nc,
+        cluster: this.name,
+        replicas: this.opts.replicas ?? 1,
+        membershipKey: TEST_MEMBERSHIP_KEY,
+      },
       log: quietLog(),
       ...this.opts.runtime,
       ...overrides,
@@ -179,6 +184,7 @@ function nodeEnv(nats: NatsCluster, name: string, opts: ClusterOptions): NodeJS.
     RESIDENT_CLUSTER: name,
     RESIDENT_REPLICAS: String(opts.replicas ?? 1),
     RESIDENT_OPTIONS: JSON.stringify(opts.runtime ?? {}),
+    RESIDENT_MEMBERSHIP_KEY: Buffer.from(TEST_MEMBERSHIP_KEY).toString('base64'),
     ...(opts.echoSubject ? { RESIDENT_ECHO_SUBJECT: opts.echoSubject } : {}),
   };
 }

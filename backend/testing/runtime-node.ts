@@ -15,7 +15,12 @@ const nc = await connectNats(env('NATS_URLS').split(','), env('RESIDENT_NODE_ID'
 const runtime = await ObjectRuntime.start({
   classes: ALL,
   nodeId: env('RESIDENT_NODE_ID'),
-  nats: { connection: nc, cluster: env('RESIDENT_CLUSTER'), replicas: Number(process.env.RESIDENT_REPLICAS ?? 1) },
+  nats: {
+    connection: nc,
+    cluster: env('RESIDENT_CLUSTER'),
+    replicas: Number(process.env.RESIDENT_REPLICAS ?? 1),
+    membershipKey: new Uint8Array(Buffer.from(env('RESIDENT_MEMBERSHIP_KEY'), 'base64')),
+  },
   log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }),
   ...JSON.parse(process.env.RESIDENT_OPTIONS ?? '{}'),
 });

@@ -3,6 +3,11 @@ import { createServer } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { type AnyResident, type ObjectRuntime, type ResidentClass, ResidentError } from '../src/objects/index.ts';
 
+/** The membership key of test clusters whose runtimes run without a backend node (which derives its own). */
+export const TEST_MEMBERSHIP_KEY: Uint8Array = new Uint8Array(
+  Buffer.from('resident test membership key, 32+ bytes long'),
+);
+
 export function quietLog(): Logger {
   return pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 }
@@ -20,6 +25,12 @@ export async function rejection(p: Promise<unknown>): Promise<ResidentError> {
 /** Calls `method` by name, as a call frame names it: what a typed reference cannot express. */
 export function callByName(rt: ObjectRuntime, cls: ResidentClass, key: string, method: string, ...args: unknown[]) {
   return rt.invoke(rt.registry.ofClass(cls), key, method, args, undefined, 10_000);
+}
+
+/** `resident_inbox_garbage_total` of one kind in a node's Prometheus text: malformed input it dropped. */
+export function droppedIn(metricsText: string, kind: string): number {
+  const line = metricsText.split('\n').find((l) => l.startsWith(`resident_inbox_garbage_total{kind="${kind}"}`));
+  return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
 /** Polls until the condition holds, failing with a message that says what never happened. */

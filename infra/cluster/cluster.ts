@@ -1,5 +1,6 @@
 // One local cluster's lifecycle: ports, NATS, nodes, readiness; then an ordered stop (nodes drain, then NATS).
 
+import type { Role } from '@resident/shared/nats';
 import type { ClusterOptions } from './cli.ts';
 import { NatsServers } from './nats.ts';
 import type { ServerInfo } from './nats-messages.ts';
@@ -32,6 +33,10 @@ export class LocalCluster {
 
   get servers(): readonly ServerInfo[] {
     return this.#nats?.servers ?? [];
+  }
+
+  get seedFiles(): Readonly<Record<Role, string>> | undefined {
+    return this.#nats?.seedFiles;
   }
 
   get supervisorPid(): number | undefined {
@@ -92,8 +97,9 @@ export class LocalCluster {
       specs.map((s) => s.name),
     );
     let urls: string[];
+    let nodeSeed: string;
     try {
-      urls = await this.#startNats();
+      [urls, nodeSeed] = await this.#startNats();
     } finally {
       await ports.release();
     }
@@ -102,20 +108,21 @@ export class LocalCluster {
     const secret = clusterSecret();
     for (const spec of specs) {
       this.#abort.signal.throwIfAborted();
-      this.#watch(startNode(spec, nodeFlags(spec, urls, this.#options), this.#printer, secret));
+      this.#watch(startNode(spec, nodeFlags(spec, urls, nodeSeed, this.#options), this.#printer, secret));
       await waitAllReady(this.nodes, this.#abort.signal);
     }
     this.#ready = true;
   }
 
-  async #startNats(): Promise<string[]> {
-    const nats = new NatsServers(this.#options.nats, this.#printer);
+  /** The client URLs and the node role's nkey seed file. */
+  async #startNats(): Promise<[string[], string]> {
+    const nats = new NatsServers(this.#options.nats, this.#options.cluster, this.#printer);
     this.#nats = nats;
     const servers = await nats.ready(this.#abort.signal);
     nats.child.exited.then(() => {
       if (!this.stopping) this.#fault(`the NATS supervisor exited (${nats.child.describeExit()}): NATS is gone`);
     });
-    return servers.map((s) => s.url);
+    return [servers.map((s) => s.url), nats.seedFiles!.node];
   }
 
   #watch(node: RunningNode): void {

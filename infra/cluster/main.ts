@@ -71,8 +71,8 @@ async function main(): Promise<void> {
     printer.alert(err instanceof Error ? err.message : String(err));
     await finish(cluster, printer, true);
   }
-  const { servers, supervisorPid, nodes } = cluster;
-  printer.info(renderSummary({ options, servers, supervisorPid, nodes }));
+  const { servers, supervisorPid, nodes, seedFiles } = cluster;
+  printer.info(renderSummary({ options, servers, supervisorPid, nodes, seedFiles }));
   await cluster.allExited();
   if (cluster.stopping) return;
   printer.alert('every process of the cluster has exited: nothing is left to run');

@@ -1,5 +1,7 @@
 // What the NATS supervisor tells the runner, one JSON object per stdout line.
 
+import type { Role } from '@resident/shared/nats';
+
 export interface ServerInfo {
   readonly url: string;
   readonly monitorUrl: string;
@@ -7,7 +9,12 @@ export interface ServerInfo {
 }
 
 export type NatsMessage =
-  | { readonly type: 'ready'; readonly servers: readonly ServerInfo[] }
+  | {
+      readonly type: 'ready';
+      readonly servers: readonly ServerInfo[];
+      /** The nkey seed file of each NATS role, in the supervisor's temp dir (removed when NATS stops). */
+      readonly seedFiles: Readonly<Record<Role, string>>;
+    }
   | { readonly type: 'log'; readonly server: number; readonly line: string }
   | { readonly type: 'exited'; readonly server: number; readonly pid: number };
 

@@ -1,5 +1,6 @@
 // Child process of the runner that owns the nats-servers, started with the test harness (temp dirs, free ports,
-// everything killed when this process exits). Usage: nats-supervisor.ts <servers: 1|3>.
+// everything killed when this process exits), with authentication and the roles' permissions for the cluster's
+// name (generated nkeys, route passwords). Usage: nats-supervisor.ts <servers: 1|3> <cluster>.
 // It runs in its own process group, so a Ctrl-C in the terminal does not stop NATS under draining nodes; the
 // runner stops it by closing our stdin, which also happens when the runner dies.
 
@@ -16,8 +17,9 @@ function send(message: NatsMessage): void {
   process.stdout.write(`${encode(message)}\n`);
 }
 
-async function start(size: number): Promise<NatsCluster> {
-  return size === 1 ? startNats() : startNatsCluster({ size });
+async function start(size: number, cluster: string): Promise<NatsCluster> {
+  const auth = { cluster };
+  return size === 1 ? startNats({ auth }) : startNatsCluster({ size, auth });
 }
 
 /** Log lines of every server, and a word when one dies without being asked to. */
@@ -50,18 +52,20 @@ async function stop(tails: readonly FileTail[]): Promise<never> {
 
 async function main(): Promise<void> {
   const size = Number(process.argv[2]);
+  const cluster = process.argv[3] ?? '';
   let tails: FileTail[] = [];
   // Listen before starting: the runner may give up while the servers are still starting.
   process.stdin.on('end', () => void stop(tails));
   process.stdin.resume();
   // Once the runner is gone, nobody reads our output; that must not crash us before we clean up.
   process.stdout.on('error', () => {});
-  nats = await start(size);
+  nats = await start(size, cluster);
   if (stopping) return;
   tails = watch(nats);
   send({
     type: 'ready',
     servers: nats.servers.map((s) => ({ url: s.url, monitorUrl: s.monitorUrl, pid: s.pid ?? 0 })),
+    seedFiles: nats.credentials!.seedFiles,
   });
 }
 

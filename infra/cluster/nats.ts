@@ -1,6 +1,7 @@
 // The runner's side of the NATS supervisor: starts it, relays its servers' logs, and stops it.
 
 import { fileURLToPath } from 'node:url';
+import type { Role } from '@resident/shared/nats';
 import { decode, type NatsMessage, type ServerInfo } from './nats-messages.ts';
 import type { Printer } from './output.ts';
 import { Child } from './processes.ts';
@@ -22,9 +23,10 @@ export class NatsServers {
   readonly #ready: Promise<readonly ServerInfo[]>;
   #onReady: (servers: readonly ServerInfo[]) => void = () => {};
   #servers: readonly ServerInfo[] = [];
+  #seedFiles: Readonly<Record<Role, string>> | undefined;
   readonly #down = new Set<number>();
 
-  constructor(size: 1 | 3, printer: Printer) {
+  constructor(size: 1 | 3, cluster: string, printer: Printer) {
     this.#printer = printer;
     this.#ready = new Promise((resolve) => {
       this.#onReady = resolve;
@@ -32,7 +34,7 @@ export class NatsServers {
     this.child = new Child({
       name: SUPERVISOR_NAME,
       command: process.execPath,
-      args: ['--import', 'tsx', SUPERVISOR, String(size)],
+      args: ['--import', 'tsx', SUPERVISOR, String(size), cluster],
       cwd: REPO_ROOT,
       onLine: (stream, line) => this.#onLine(stream, line),
     });
@@ -40,6 +42,11 @@ export class NatsServers {
 
   get servers(): readonly ServerInfo[] {
     return this.#servers;
+  }
+
+  /** Each role's nkey seed file, once ready. */
+  get seedFiles(): Readonly<Record<Role, string>> | undefined {
+    return this.#seedFiles;
   }
 
   /** A majority of the servers is up: JetStream has a quorum, so nodes can still drain through it. */
@@ -86,6 +93,7 @@ export class NatsServers {
       this.#printer.alert(`${serverName(message.server)} (nats-server pid ${message.pid}) exited unexpectedly`);
     } else {
       this.#servers = message.servers;
+      this.#seedFiles = message.seedFiles;
       this.#onReady(message.servers);
     }
   }

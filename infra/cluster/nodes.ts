@@ -33,8 +33,14 @@ export function planNodes(options: ClusterOptions): NodeSpec[] {
   });
 }
 
-export function nodeFlags(spec: NodeSpec, natsUrls: readonly string[], options: ClusterOptions): string[] {
-  const flags = ['--nats', natsUrls.join(','), '--node-id', spec.name, '--port', String(spec.port)];
+export function nodeFlags(
+  spec: NodeSpec,
+  natsUrls: readonly string[],
+  nodeSeed: string,
+  options: ClusterOptions,
+): string[] {
+  const flags = ['--nats', natsUrls.join(','), '--nats-nkey', nodeSeed, '--node-id', spec.name];
+  flags.push('--port', String(spec.port));
   flags.push('--public-address', spec.address, '--cluster', options.cluster, '--store', 'kv');
   // One replica per server: with 3 servers the cluster's state survives losing one of them.
   if (options.nats === 3) flags.push('--replicas', '3');

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
+import { connect } from '@nats-io/transport-node';
+import { loadNatsClientAuth, statsSubject } from '@resident/shared/nats';
 import { parseCli, UsageError } from '../cluster/cli.ts';
 import { alive, close, freePortPair, listen, processesWithArgument, Runner } from './runner-process.ts';
 
@@ -35,6 +37,29 @@ async function playsTheGame(port1: number, port2: number): Promise<void> {
   assert.equal(roomA, roomB);
 }
 
+/**
+ * NATS runs with authentication and the roles' permissions: an anonymous client is refused, the metrics role (its
+ * nkey named in the summary) reads every node's stats, and no client of the cluster was refused anything.
+ */
+async function secured(runner: Runner, cluster: string, nodes: readonly string[]): Promise<void> {
+  const out = runner.stdout;
+  const [, url = ''] = /NATS client URLs: (nats:\/\/[^,\n]+)/.exec(out) ?? [];
+  const [, metricsSeed = ''] = /^\[cluster\] +metrics nkey (\S+)$/m.exec(out) ?? [];
+  await assert.rejects(connect({ servers: url, timeout: 5000 }), /Authorization Violation/, 'anonymous client refused');
+  assert.match(out, /NATS auth: on/);
+  const auth = loadNatsClientAuth({ 'nats-nkey': { value: metricsSeed, name: 'metrics nkey' } });
+  const metrics = await connect({ servers: url, timeout: 5000, ...auth.options });
+  try {
+    const seen = new Set<string>();
+    metrics.subscribe(statsSubject(cluster, '*'), { callback: (_e, m) => void seen.add(m.subject) });
+    for (let i = 0; i < 100 && seen.size < nodes.length; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual([...seen].sort(), nodes.map((n) => statsSubject(cluster, n)).sort());
+  } finally {
+    await metrics.close();
+  }
+  assert.doesNotMatch(runner.stdout, /Violation/, 'a permission violation in the NATS logs');
+}
+
 test('starts NATS and two nodes, reports where they are, and stops everything on SIGINT', async () => {
   const port = await freePortPair();
   const cluster = `t${randomBytes(3).toString('hex')}`;
@@ -47,6 +72,7 @@ test('starts NATS and two nodes, reports where they are, and stops everything on
     assert.equal(await status(port, 'ready'), 200);
     assert.equal(await status(port + 1, 'ready'), 200);
     await playsTheGame(port, port + 1);
+    await secured(runner, cluster, ['node1', 'node2']);
     const out = runner.stdout;
     assert.match(out, /NATS client URLs: nats:\/\/127\.0\.0\.1:\d+\n/);
     for (const p of [port, port + 1]) {
@@ -75,6 +101,21 @@ test('starts NATS and two nodes, reports where they are, and stops everything on
     assert.deepEqual(pids.filter(alive), [], 'every process it started has exited');
     assert.deepEqual(processesWithArgument(cluster), [], `no process left with --cluster ${cluster}`);
     await close(await listen(port)); // the node's port is free again
+  } finally {
+    await runner.dispose();
+  }
+});
+
+test('3 nats-servers (routes with a password) and 2 nodes on 3 replicas, all with auth: plays, and stops cleanly', async () => {
+  const port = await freePortPair();
+  const cluster = `t${randomBytes(3).toString('hex')}`;
+  const runner = new Runner(['--nodes', '2', '--nats', '3', '--base-port', String(port), '--cluster', cluster]);
+  try {
+    await runner.waitFor(/pids: ([\d ]+)\n/, READY_MS);
+    await playsTheGame(port, port + 1);
+    await secured(runner, cluster, ['node1', 'node2']);
+    runner.child.kill('SIGINT');
+    assert.deepEqual(await runner.exitWithin(STOP_MS), { code: 0, signal: null }, runner.all());
   } finally {
     await runner.dispose();
   }

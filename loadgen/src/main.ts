@@ -15,7 +15,7 @@ async function main(cmd: Command): Promise<number> {
     return 0;
   }
   if (cmd.mode === 'worker') {
-    await runNatsWorker(cmd.nats, cmd.id, cmd.waitMs);
+    await runNatsWorker(cmd.nats, cmd.natsAuth, cmd.id, cmd.waitMs);
     return 0;
   }
   // First Ctrl-C: stop the run and still write the (partial) report. Second: leave at once.
@@ -29,7 +29,9 @@ async function main(cmd: Command): Promise<number> {
   const outcome = await runSession(cmd.options, {
     command,
     signal: abort.signal,
-    ...(cmd.mode === 'coordinator' ? { links: () => natsWorkerLinks(cmd.nats, cmd.expect, cmd.waitMs) } : {}),
+    ...(cmd.mode === 'coordinator'
+      ? { links: () => natsWorkerLinks(cmd.nats, cmd.natsAuth, cmd.expect, cmd.waitMs) }
+      : {}),
   });
   console.log(`\nresult: ${outcome.files.json}\nreport: ${outcome.files.html}`);
   return outcome.result.partial ? 130 : 0;

@@ -109,8 +109,26 @@ describe('flags', () => {
       /the cap is 18000/,
     );
     refused(['worker'], /worker needs --nats/);
-    refused(['worker', '--nats', 'nats://127.0.0.1:1', '--users', '5'], /worker takes --nats, --id and --wait only/);
+    refused(
+      ['worker', '--nats', 'nats://127.0.0.1:1', '--users', '5'],
+      /worker takes --nats, --id, --wait and the NATS credentials only/,
+    );
     assert.equal(parseCli(['worker', '--nats', 'nats://127.0.0.1:1', '--id', 'w1']).mode, 'worker');
+  });
+
+  test('NATS credentials: read at once, named when bad; a coordinator keeps its own away from the objects plan', () => {
+    refused(
+      ['worker', '--nats', 'nats://127.0.0.1:1', '--nats-nkey', '/nonexistent.nk'],
+      /^--nats-nkey \/nonexistent\.nk: cannot read it/,
+    );
+    const seed = join(mkdtempSync(join(tmpdir(), 'loadgen-seed-')), 'loadgen.nk');
+    writeFileSync(seed, 'not a seed\n');
+    refused(['--users', '5', '--nats-nkey', seed, ...T], /^--nats-nkey \S+: not a valid nkey seed/);
+    const user = ['--nats-user', 'lg', '--nats-password', 'pw'];
+    const coordinator = parseCli(['coordinator', '--users', '5', '--nats', 'nats://127.0.0.1:1', ...user, ...T]);
+    assert.ok(coordinator.mode === 'coordinator');
+    assert.equal(coordinator.natsAuth['nats-user']?.value, 'lg');
+    assert.deepEqual(coordinator.options.objectsAuth, {});
   });
 });
 

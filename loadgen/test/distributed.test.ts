@@ -1,5 +1,6 @@
 // Distributed mode on this machine: a coordinator and 3 workers over a real NATS, against real game nodes; one
 // worker is killed mid-run and must be flagged. Also: Ctrl-C writes the partial report, and the objects scenario.
+// NATS runs with authentication: coordinator and workers use the loadgen role's nkey, the objects scenario the node's.
 
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -12,8 +13,9 @@ import { readResult, runCli, startCli, waitForOutput } from './support/cli.ts';
 
 let game: GameNodes;
 before(async () => {
-  game = await startGameNodes({ nodes: 2, cluster: true });
+  game = await startGameNodes({ nodes: 2, cluster: true, secure: true });
 });
+const seed = (role: 'node' | 'loadgen') => ['--nats-nkey', game.credentials!.seedFiles[role]];
 after(async () => {
   await game?.stop();
 });
@@ -24,13 +26,16 @@ test('coordinator + 3 workers over NATS: users split and merged; a killed worker
   timeout: 90_000,
 }, async () => {
   const nats = game.natsUrl!;
-  const workers = [1, 2, 3].map((i) => startCli(['worker', '--nats', nats, '--id', `w${i}`, '--wait', '30s'], 80_000));
+  const workers = [1, 2, 3].map((i) =>
+    startCli(['worker', '--nats', nats, ...seed('loadgen'), '--id', `w${i}`, '--wait', '30s'], 80_000),
+  );
   const out = outDir('dist');
   const coordinator = startCli(
     [
       'coordinator',
       '--nats',
       nats,
+      ...seed('loadgen'),
       '--expect',
       '3',
       '--targets',
@@ -95,6 +100,7 @@ test('Ctrl-C ends the run cleanly and still writes the partial report', { timeou
 test('objects: simulated users call Player.touch over NATS, labelled simulated', { timeout: 60_000 }, async () => {
   const out = outDir('objects');
   const args = ['--scenario', 'objects', '--targets', game.urls.join(','), '--nats', game.natsUrl!, '--users', '1000'];
+  args.push(...seed('node'), '--cluster', game.cluster!);
   const r = await runCli(
     [...args, '--ramp', '3s', '--hold', '5s', '--warmup', '1s', '--out', out, '--no-progress'],
     50_000,
@@ -107,4 +113,16 @@ test('objects: simulated users call Player.touch over NATS, labelled simulated',
   assert.match(held!.unit, /simulated \(no sockets\)/);
   assert.equal(result.errors.counters.errors, 0, JSON.stringify(result.errors));
   assert.match(result.figures.find((f) => f.name === 'rtt_p99_ms')?.note ?? '', /object call latency/);
+});
+
+test('a worker without credentials, or with an unreadable seed file, stops with one line naming the setting', async () => {
+  const anonymous = await runCli(['worker', '--nats', game.natsUrl!, '--wait', '5s'], 30_000);
+  assert.equal(anonymous.code, 2, anonymous.err);
+  assert.match(
+    anonymous.err,
+    /^loadgen: NATS requires credentials \(Authorization Violation\): set --nats-nkey[^\n]*\n$/,
+  );
+  const missing = await runCli(['worker', '--nats', game.natsUrl!, '--nats-nkey', '/nonexistent.nk'], 30_000);
+  assert.equal(missing.code, 2, missing.err);
+  assert.match(missing.err, /^loadgen: --nats-nkey \/nonexistent\.nk: cannot read it \(ENOENT\)\n$/);
 });

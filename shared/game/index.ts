@@ -1,3 +1,4 @@
+export * from './names.ts';
 export * from './prediction.ts';
 export * from './protocol.ts';
 export * from './rules.ts';

@@ -38,6 +38,8 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export const CloseCode = {
   /** Kept breaking the rules after being told (input flood, repeated bad frames). */
   abuse: 4403,
+  /** Connected but did not finish the join handshake within the seat reservation time. */
+  joinTimeout: 4408,
 } as const;
 
 export const LIMITS = {
@@ -90,14 +92,21 @@ export interface LeaderboardEntry {
   bestMass: number;
 }
 
-/** POST /api/guest body; `token` renews an existing guest (same player, maybe a new name). */
+/**
+ * POST /api/guest body. A returning guest (same player, maybe a new name) sends the `refresh` secret it was given,
+ * or a `token` that has not expired yet; an expired token or refresh secret is refused with 401.
+ */
 export interface GuestLoginRequest {
   name: string;
   token?: string;
+  refresh?: string;
 }
 
 export interface GuestLoginResponse {
+  /** For rooms and GET /api/profile; expires at `expiresAt`. */
   token: string;
+  /** Kept by the page and sent only to POST /api/guest, to renew the token (lives 30 days, renewed each use). */
+  refresh: string;
   playerId: string;
   name: string;
   expiresAt: number;
@@ -159,18 +168,4 @@ export function encodePong(sent: number, server: number): Uint8Array {
 
 export function decodePong(bytes: Uint8Array): { sent: number; server: number } {
   return PongType.toObject(PongType.decode(bytes), { defaults: true }) as { sent: number; server: number };
-}
-
-const NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} _.-]*$/u;
-
-/** A clean display name, or an error saying what is wrong with it. */
-export function checkName(raw: unknown): { name: string } | { error: string } {
-  if (typeof raw !== 'string') return { error: 'name must be a string' };
-  const name = raw.trim().replace(/\s+/g, ' ');
-  const length = [...name].length;
-  if (length < LIMITS.nameMin || length > LIMITS.nameMax) {
-    return { error: `name must be ${LIMITS.nameMin}-${LIMITS.nameMax} characters` };
-  }
-  if (!NAME_PATTERN.test(name)) return { error: 'name may contain letters, digits, spaces, "_", "." and "-"' };
-  return { name };
 }

@@ -69,17 +69,28 @@ export function xpForEat(preyMass: number): number {
   return Math.max(1, Math.round(preyMass));
 }
 
-/** Level from total XP: each level needs 50 more XP than the one before. */
+/**
+ * XP at which `level` starts. Level L needs 100 + 50 (L − 1) XP, so reaching level 1 + n takes 25 n² + 75 n in
+ * total. Closed form, so it costs the same for any level (the number comes from the network).
+ */
+export function xpForLevel(level: number): number {
+  const n = Math.floor(level) - 1;
+  return n > 0 ? 25 * n * n + 75 * n : 0;
+}
+
+/**
+ * Level from total XP: each level needs 50 more XP than the one before. Constant time for any input, stored or
+ * received: NaN, negative or no XP is level 1, and a huge XP a huge (finite) level.
+ */
 export function levelFor(xp: number): number {
-  let level = 1;
-  let need = 100;
-  let left = xp;
-  while (left >= need) {
-    left -= need;
-    level += 1;
-    need += 50;
-  }
-  return level;
+  if (!(xp > 0)) return 1;
+  const total = Math.min(xp, Number.MAX_VALUE);
+  // Solve 25 n² + 75 n ≤ total for the largest whole n, then correct the float rounding by at most one step.
+  let n = Math.floor((Math.sqrt(5625 + 100 * total) - 75) / 50);
+  if (!Number.isFinite(n)) n = Math.floor(Math.sqrt(total / 25));
+  if (xpForLevel(n + 2) <= total) n += 1;
+  else if (n > 0 && xpForLevel(n + 1) > total) n -= 1;
+  return n + 1;
 }
 
 export function isFiniteSteer(steer: Steer): boolean {

@@ -13,6 +13,7 @@ import {
   START_MASS,
   speed,
   WORLD_SIZE,
+  xpForLevel,
 } from '../game/index.ts';
 
 test('move goes speed × dt toward the steer direction and clamps its length to 1', () => {
@@ -46,6 +47,31 @@ test('levels need 100, then 150, 200 … XP', () => {
   assert.equal(levelFor(100), 2);
   assert.equal(levelFor(249), 2);
   assert.equal(levelFor(250), 3);
+});
+
+test('levelFor agrees with adding up each level, and xpForLevel is its inverse', () => {
+  let level = 1;
+  let start = 0;
+  for (let xp = 0; xp < 300_000; xp++) {
+    if (xp === start + 100 + 50 * (level - 1)) start += 100 + 50 * (level++ - 1);
+    if (levelFor(xp) !== level) assert.fail(`levelFor(${xp}) = ${levelFor(xp)}, expected ${level}`);
+  }
+  for (let l = 1; l < 2000; l++) {
+    assert.equal(levelFor(xpForLevel(l)), l);
+    assert.equal(levelFor(xpForLevel(l) - 0.5), Math.max(1, l - 1));
+  }
+});
+
+test('levelFor answers at once for any number, stored or received', () => {
+  for (const xp of [Number.NaN, -1, Number.NEGATIVE_INFINITY, -1e308, 0]) assert.equal(levelFor(xp), 1, String(xp));
+  for (const xp of [1e308, Number.MAX_VALUE, Number.POSITIVE_INFINITY, 2 ** 53, 1e20]) {
+    const level = levelFor(xp);
+    assert.ok(Number.isFinite(level) && level > 1, `levelFor(${xp}) = ${level}`);
+    assert.ok(xpForLevel(level) <= Math.min(xp, Number.MAX_VALUE), `level ${level} starts at or below ${xp}`);
+  }
+  assert.equal(levelFor(1e20), 1_999_999_999);
+  assert.equal(xpForLevel(Number.NaN), 0);
+  assert.equal(xpForLevel(-3), 0);
 });
 
 test('inputs and pongs round-trip through protobuf', () => {

@@ -6,6 +6,16 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createLocalCredentials, type LocalCredentials } from '../nats/local-credentials.ts';
+import {
+  type RouteCredentials,
+  renderAuthorization,
+  renderRouteAuthorization,
+  renderTls,
+  routeUrl,
+  type ServerTls,
+  type ServerUser,
+} from '../nats/server-config.ts';
 
 const INSTALL_COMMAND = 'sudo apt-get install -y nats-server';
 const READY_TIMEOUT_MS = 20_000;
@@ -23,6 +33,8 @@ export interface NatsServerHandle {
   readonly monitorUrl: string;
   readonly storeDir: string;
   readonly logFile: string;
+  /** The port other servers open routes to (clustered servers only). */
+  readonly routePort: number | undefined;
   readonly running: boolean;
   readonly pid: number | undefined;
   kill(): Promise<void>;
@@ -35,7 +47,20 @@ export interface NatsServerHandle {
 export interface NatsCluster {
   readonly servers: NatsServerHandle[];
   readonly urls: string[];
+  /** With `auth`: the generated nkey seed file of each role, and the route password. */
+  readonly credentials: LocalCredentials | undefined;
   close(): Promise<void>;
+}
+
+/** Opt-in security: by default the servers take anonymous clients, as most tests expect. */
+export interface NatsSecurityOptions {
+  /**
+   * Every client must authenticate: with a role's nkey (one per role, generated in the servers' temp dir) or as one of
+   * `users`; routes between the servers need a password.
+   */
+  readonly auth?: { readonly cluster: string; readonly users?: readonly ServerUser[] };
+  /** Clients connect over TLS with this certificate. */
+  readonly tls?: ServerTls;
 }
 
 export function findNatsServer(): string {
@@ -51,14 +76,14 @@ export function findNatsServer(): string {
   throw new Error(`nats-server not found on PATH (or set NATS_SERVER_BIN). Install it: ${INSTALL_COMMAND}`);
 }
 
-export async function startNats(opts: { jetstream?: boolean } = {}): Promise<NatsCluster> {
-  return launch({ size: 1, jetstream: opts.jetstream ?? true, clustered: false });
+export async function startNats(opts: { jetstream?: boolean } & NatsSecurityOptions = {}): Promise<NatsCluster> {
+  return launch({ ...opts, size: 1, jetstream: opts.jetstream ?? true, clustered: false });
 }
 
-export async function startNatsCluster(opts: { size?: number } = {}): Promise<NatsCluster> {
+export async function startNatsCluster(opts: { size?: number } & NatsSecurityOptions = {}): Promise<NatsCluster> {
   const size = opts.size ?? 3;
   if (!Number.isInteger(size) || size < 2) throw new RangeError(`cluster size must be an integer >= 2, got ${size}`);
-  return launch({ size, jetstream: true, clustered: true });
+  return launch({ ...opts, size, jetstream: true, clustered: true });
 }
 
 function isExecutableFile(path: string): boolean {
@@ -185,22 +210,32 @@ interface ServerLayout {
   cluster?: { name: string; port: number; routes: number[] };
 }
 
-function renderConfig(layout: ServerLayout): string {
+interface Security {
+  credentials: LocalCredentials | undefined;
+  users: readonly ServerUser[];
+  tls: ServerTls | undefined;
+}
+
+function renderConfig(layout: ServerLayout, security: Security): string {
   const lines = [
     `server_name: ${layout.name}`,
     `listen: 127.0.0.1:${layout.port}`,
     `http: 127.0.0.1:${layout.monitorPort}`,
   ];
   if (layout.jetstream) lines.push(`jetstream { store_dir: ${JSON.stringify(storeDirOf(layout))} }`);
+  const { credentials, users, tls } = security;
+  if (credentials) lines.push(renderAuthorization(credentials.cluster, [...credentials.users, ...users]));
+  if (tls) lines.push(renderTls(tls));
   const cluster = layout.cluster;
-  if (cluster) {
-    const routes = cluster.routes.map((p) => `nats-route://127.0.0.1:${p}`).join(', ');
-    // no_advertise: a client given one server's URL must stay on that server, or kill/pause tests prove nothing.
-    lines.push(
-      `cluster { name: ${cluster.name}, listen: 127.0.0.1:${cluster.port}, no_advertise: true, routes: [${routes}] }`,
-    );
-  }
+  if (cluster) lines.push(renderCluster(cluster, credentials?.route));
   return `${lines.join('\n')}\n`;
+}
+
+function renderCluster(cluster: NonNullable<ServerLayout['cluster']>, route: RouteCredentials | undefined): string {
+  const routes = cluster.routes.map((p) => routeUrl('127.0.0.1', p, route)).join(', ');
+  const auth = route ? `, ${renderRouteAuthorization(route)}` : '';
+  // no_advertise: a client given one server's URL must stay on that server, or kill/pause tests prove nothing.
+  return `cluster { name: ${cluster.name}, listen: 127.0.0.1:${cluster.port}, no_advertise: true, routes: [${routes}]${auth} }`;
 }
 
 function storeDirOf(layout: ServerLayout): string {
@@ -256,6 +291,9 @@ class NatsServer implements NatsServerHandle {
   }
   get storeDir(): string {
     return storeDirOf(this.#layout);
+  }
+  get routePort(): number | undefined {
+    return this.#layout.cluster?.port;
   }
   get logFile(): string {
     return join(this.#layout.dir, 'nats-server.log');
@@ -414,11 +452,13 @@ class NatsServer implements NatsServerHandle {
 
 class Cluster implements NatsCluster {
   readonly servers: NatsServer[] = [];
+  readonly credentials: LocalCredentials | undefined;
   readonly #root: string;
   #closing: Promise<void> | undefined;
 
-  constructor(root: string) {
+  constructor(root: string, credentials: LocalCredentials | undefined) {
     this.#root = root;
+    this.credentials = credentials;
   }
 
   get urls(): string[] {
@@ -449,7 +489,7 @@ class Cluster implements NatsCluster {
   }
 }
 
-interface LaunchSpec {
+interface LaunchSpec extends NatsSecurityOptions {
   size: number;
   jetstream: boolean;
   clustered: boolean;
@@ -476,12 +516,14 @@ async function launch(spec: LaunchSpec): Promise<NatsCluster> {
 async function createCluster(bin: string, spec: LaunchSpec): Promise<Cluster> {
   const root = await mkdtemp(join(tmpdir(), 'resident-nats-'));
   liveDirs.add(root);
-  const cluster = new Cluster(root);
+  const credentials = spec.auth ? createLocalCredentials(root, spec.auth.cluster) : undefined;
+  const cluster = new Cluster(root, credentials);
   const layouts = await planLayouts(root, spec);
   for (const layout of layouts) {
     await mkdir(layout.dir);
     const server = new NatsServer(layout, bin, cluster.goal);
-    await writeFile(server.configFile, renderConfig(layout));
+    const security = { credentials, users: spec.auth?.users ?? [], tls: spec.tls };
+    await writeFile(server.configFile, renderConfig(layout, security));
     cluster.servers.push(server);
   }
   return cluster;

@@ -2,11 +2,23 @@
 // Set once by the node at start-up, like Colyseus's own process-wide matchmaker.
 import type { Refs } from '../objects/index.ts';
 import type { GuestTokens } from './auth/guest-tokens.ts';
+import type { SeatLedger } from './auth/seat-ledger.ts';
+
+/** Per-client limits every game room applies. */
+export interface RoomLimits {
+  /** Messages per second one client may send; more closes its connection. */
+  readonly messagesPerSecond: number;
+  /** How long a matchmade seat, or a connected client's join handshake, may take. */
+  readonly seatReservationSeconds: number;
+}
 
 export interface GameContext {
   readonly objects: Refs;
   readonly nodeId: string;
   readonly tokens: GuestTokens;
+  /** Seats and room creations per player and address on this node. */
+  readonly seats: SeatLedger;
+  readonly rooms: RoomLimits;
 }
 
 let current: GameContext | undefined;

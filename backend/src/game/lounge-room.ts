@@ -1,14 +1,15 @@
 // A low-activity room for idle players (and the load generator's idle users): an authenticated seat and an
 // active Player object, without a simulation.
-import { type Client, Room, type RoomException } from '@colyseus/core';
+import { type AuthContext, type Client, Room, type RoomException } from '@colyseus/core';
 import { type SchemaType, schema, t } from '@colyseus/schema';
 import { CloseCode as GameClose } from '@resident/shared/game';
 import type { GuestClaims } from './auth/guest-tokens.ts';
-import { authenticate, claims } from './auth/room-auth.ts';
+import { admit, claims, type SeatClaims } from './auth/room-auth.ts';
 import { game } from './context.ts';
 import { enterPlayer, Player } from './objects/player.ts';
 import { answerPing } from './ping.ts';
 import { logUncaught } from './room-errors.ts';
+import { applyRoomLimits, onBytes, seatJoined, seatLeft } from './room-guards.ts';
 
 export const LOUNGE_ROOM = 'lounge';
 
@@ -24,27 +25,36 @@ export class LoungeRoom extends Room<{ state: LoungeState }> {
   override maxClients = 500;
   override patchRate = 1000;
 
-  static override async onAuth(token: string): Promise<GuestClaims> {
-    return authenticate(token);
+  static override async onAuth(token: string, _options: unknown, context: AuthContext): Promise<SeatClaims> {
+    return admit(token, context);
   }
 
   private cursor = 0;
 
   override onCreate(): void {
+    applyRoomLimits(this);
     this.state.node = game().nodeId;
     this.clock.setInterval(() => this.keepWarm(), KEEP_WARM_STEP_MS);
     // Idle players measure their round trip too; nothing else is accepted here.
-    this.onMessageBytes('ping', (client: Client, bytes: Uint8Array) => {
-      if (!answerPing(client, bytes)) client.leave(GameClose.abuse, 'ping is not a valid protobuf Ping');
-    });
+    const refuse = (client: Client) => client.leave(GameClose.abuse, 'ping is not a valid protobuf Ping');
+    onBytes(
+      this,
+      'ping',
+      (client, bytes) => {
+        if (!answerPing(client, bytes)) refuse(client);
+      },
+      refuse,
+    );
   }
 
   override async onJoin(client: Client<{ auth: GuestClaims }>): Promise<void> {
+    seatJoined(this, client);
     await enterPlayer(claims(client));
     this.state.online = this.clients.length;
   }
 
-  override onLeave(): void {
+  override onLeave(client: Client): void {
+    seatLeft(client);
     this.state.online = this.clients.length;
   }
 

@@ -6,12 +6,12 @@ import { matchMaker } from '@colyseus/core';
 import {
   ARENA_ROOM,
   checkName,
+  type GuestLoginRequest,
   type GuestLoginResponse,
   type NodeSummary,
   type RoomSummary,
-  TokenBucket,
 } from '@resident/shared/game';
-import { AuthError, cachedTop, GuestTokens, Player } from '../game/index.ts';
+import { AuthError, cachedTop, GuestTokens, KeyedBuckets, Player } from '../game/index.ts';
 import type { Refs } from '../objects/index.ts';
 import { HttpError, readJsonBody, replyJson, writeCors } from './http-json.ts';
 
@@ -22,20 +22,18 @@ export interface ApiOptions {
   nodes: () => NodeSummary[];
   /** Guest logins per second per client address (burst 10×). */
   loginRate: number;
+  /** Largest request body in bytes. */
+  maxBodyBytes: number;
 }
-
-const MAX_BODY = 4096;
-/** A token that expired this long ago can still be renewed (a returning guest); older ones cannot. */
-const RENEW_WITHIN_MS = 30 * 24 * 3600_000;
 
 export function registerApi(app: TemplatedApp, opts: ApiOptions): void {
   app.options('/api/*', (res) => {
     writeCors(res.writeStatus('204 No Content')).end();
   });
-  const limiter = new AddressLimiter(opts.loginRate);
-  app.post('/api/guest', (res) => {
+  const limiter = new KeyedBuckets(opts.loginRate, opts.loginRate * 10);
+  app.post('/api/guest', (res, req) => {
     const allowed = limiter.take(Buffer.from(res.getRemoteAddressAsText()).toString());
-    const body = readJsonBody(res, MAX_BODY);
+    const body = readJsonBody(res, req, opts.maxBodyBytes);
     replyJson(res, async () => {
       if (!allowed)
         throw new HttpError(429, 'too_many_logins', 'too many guest logins from this address; retry shortly');
@@ -53,19 +51,29 @@ export function registerApi(app: TemplatedApp, opts: ApiOptions): void {
 
 /**
  * A new guest gets a token only: its Player object is created when it first joins a room, so logins alone cannot
- * fill memory or storage. A returning guest (old token) keeps its player, renamed if it chose a new name.
+ * fill memory or storage. A returning guest keeps its player (renamed if it chose a new name) by showing its
+ * refresh secret or a still-valid token; an expired one is refused (401), so a stolen token dies with its expiry.
  */
 async function guestLogin(opts: ApiOptions, body: unknown): Promise<GuestLoginResponse> {
-  const { name: rawName, token } = (body ?? {}) as { name?: unknown; token?: unknown };
+  const { name: rawName, token, refresh } = (body ?? {}) as { [K in keyof GuestLoginRequest]?: unknown };
   const checked = checkName(rawName);
   if ('error' in checked) throw new HttpError(400, 'bad_name', checked.error);
-  let player = GuestTokens.newPlayerId();
-  if (token !== undefined) {
-    player = verify(opts.tokens, token, Date.now() - RENEW_WITHIN_MS).sub;
-    await opts.objects.get(Player, player).enter(checked.name);
+  const player = returningPlayer(opts.tokens, refresh, token);
+  if (player) await opts.objects.get(Player, player).enter(checked.name);
+  const id = player ?? GuestTokens.newPlayerId();
+  const issued = opts.tokens.issue(id, checked.name);
+  const expiresAt = issued.claims.exp;
+  return { token: issued.token, refresh: issued.refresh, playerId: id, name: checked.name, expiresAt };
+}
+
+/** The player a refresh secret or a still-valid token belongs to; undefined for a new guest; 401 when refused. */
+function returningPlayer(tokens: GuestTokens, refresh: unknown, token: unknown): string | undefined {
+  try {
+    if (refresh !== undefined) return tokens.verifyRefresh(refresh);
+  } catch (err) {
+    throw unauthorized(err);
   }
-  const issued = opts.tokens.issue(player, checked.name);
-  return { token: issued.token, playerId: player, name: checked.name, expiresAt: issued.claims.exp };
+  return token === undefined ? undefined : verify(tokens, token).sub;
 }
 
 /** Before its first game a player's object has no name yet: the token's name stands in. */
@@ -75,13 +83,17 @@ async function profileOf(opts: ApiOptions, token: string | undefined) {
   return { ...profile, name: profile.name || claims.name };
 }
 
-/** The token's claims, or a 401 saying why not; `now` earlier than the clock accepts recently expired tokens. */
-function verify(tokens: GuestTokens, token: unknown, now = Date.now()) {
+/** The token's claims, or a 401 saying why not. */
+function verify(tokens: GuestTokens, token: unknown) {
   try {
-    return tokens.verify(token, now);
+    return tokens.verify(token);
   } catch (err) {
-    throw new HttpError(401, err instanceof AuthError ? err.code : 'bad_token', (err as Error).message);
+    throw unauthorized(err);
   }
+}
+
+function unauthorized(err: unknown): HttpError {
+  return new HttpError(401, err instanceof AuthError ? err.code : 'bad_token', (err as Error).message);
 }
 
 function bearer(req: HttpRequest): string | undefined {
@@ -100,22 +112,4 @@ async function listRooms(): Promise<RoomSummary[]> {
       node: String((r.metadata as { node?: string } | undefined)?.node ?? r.processId),
       private: false,
     }));
-}
-
-/** Token buckets per client address, bounded: the oldest addresses are forgotten first. */
-class AddressLimiter {
-  private readonly buckets = new Map<string, TokenBucket>();
-
-  constructor(private readonly rate: number) {}
-
-  take(address: string): boolean {
-    const now = Date.now();
-    let bucket = this.buckets.get(address);
-    if (!bucket) {
-      if (this.buckets.size >= 10_000) this.buckets.delete(this.buckets.keys().next().value!);
-      bucket = new TokenBucket(this.rate, this.rate * 10, now);
-      this.buckets.set(address, bucket);
-    }
-    return bucket.take(now);
-  }
 }

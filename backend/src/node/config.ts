@@ -3,6 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import {
+  loadNatsClientAuth,
+  NATS_CLIENT_SETTINGS,
+  type NatsClientAuth,
+  NatsSettingError,
+  natsClientSettings,
+  natsClientUsage,
+} from '@resident/shared/nats';
 
 export const DEFAULT_PORT = 2567;
 export const DEFAULT_LOGIN_RATE = 5;
@@ -33,7 +41,139 @@ export interface NodeConfig {
   clientDir: string;
   /** Guest logins per second per client address (burst 10×). */
   loginRate: number;
+  /** Credentials and TLS for NATS, already read from their files; undefined on the embedded node. */
+  natsAuth?: NatsClientAuth | undefined;
+  /** HTTP and WebSocket exposure and limits (their own block below). */
+  http: HttpSettings;
+  limits: Limits;
 }
+
+// ---- HTTP and WebSocket exposure and limits (flags, defaults, validation) ----
+
+export interface HttpSettings {
+  /** Address the main HTTP/WebSocket port binds to; undefined: every address. */
+  listen: string | undefined;
+  /** Serve /metrics on this address (and not on the main port); undefined: on the main port. */
+  metricsListen: { host: string; port: number } | undefined;
+  /** When set, /metrics answers only requests with `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+}
+
+/** Per-request, per-socket, per-client and per-player limits; see DEFAULT_LIMITS. */
+export interface Limits {
+  /** Largest request body in bytes (matchmaking and /api); larger ones get 413 before they are read. */
+  maxBodyBytes: number;
+  /** Deepest nesting of matchmaking (create/join) options. */
+  maxOptionsDepth: number;
+  /** A WebSocket that sends nothing (not even a pong) for this long is closed. */
+  wsIdleTimeoutSeconds: number;
+  /** Messages per second one client may send to a room; more closes its connection. */
+  messagesPerSecond: number;
+  /** How long a seat handed out by matchmaking waits for its client to join. */
+  seatReservationSeconds: number;
+  /** Seats (reserved, joined, or held for a reconnection) one player may hold on a node at once. */
+  seatsPerPlayer: number;
+  /** The same for one client address. */
+  seatsPerAddress: number;
+  /** Rooms one player may create per minute on a node. */
+  roomsPerPlayerPerMinute: number;
+  /** The same for one client address. */
+  roomsPerAddressPerMinute: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxBodyBytes: 4096,
+  maxOptionsDepth: 8,
+  wsIdleTimeoutSeconds: 60,
+  messagesPerSecond: 120,
+  seatReservationSeconds: 5,
+  seatsPerPlayer: 4,
+  seatsPerAddress: 64,
+  roomsPerPlayerPerMinute: 6,
+  roomsPerAddressPerMinute: 60,
+};
+
+const HTTP_SETTINGS = {
+  listen: 'RESIDENT_LISTEN',
+  'metrics-listen': 'RESIDENT_METRICS_LISTEN',
+  'metrics-token': 'RESIDENT_METRICS_TOKEN',
+  'max-body': 'RESIDENT_MAX_BODY',
+  'max-options-depth': 'RESIDENT_MAX_OPTIONS_DEPTH',
+  'ws-idle-timeout': 'RESIDENT_WS_IDLE_TIMEOUT',
+  'max-messages': 'RESIDENT_MAX_MESSAGES',
+  'seat-reservation': 'RESIDENT_SEAT_RESERVATION',
+  'seats-per-player': 'RESIDENT_SEATS_PER_PLAYER',
+  'seats-per-address': 'RESIDENT_SEATS_PER_ADDRESS',
+  'rooms-per-player': 'RESIDENT_ROOMS_PER_PLAYER',
+  'rooms-per-address': 'RESIDENT_ROOMS_PER_ADDRESS',
+} as const;
+type HttpSetting = keyof typeof HTTP_SETTINGS;
+
+const D = DEFAULT_LIMITS;
+const HTTP_USAGE = `HTTP, WebSocket and room limits (per node; "address" is the client's TCP peer address):
+  --listen HOST          ${HTTP_SETTINGS.listen} address the HTTP/WebSocket port binds to (default: every address)
+  --metrics-listen H:P   ${HTTP_SETTINGS['metrics-listen']} serve /metrics there instead of on the main port
+  --metrics-token T      ${HTTP_SETTINGS['metrics-token']} /metrics needs "Authorization: Bearer T" (>= 16 characters)
+                         (default: /metrics open on the main port, for local development)
+  --max-body BYTES       ${HTTP_SETTINGS['max-body']} largest request body, 256-1048576 (default ${D.maxBodyBytes})
+  --max-options-depth N  ${HTTP_SETTINGS['max-options-depth']} deepest nesting of matchmaking options, 1-32 (default ${D.maxOptionsDepth})
+  --ws-idle-timeout S    ${HTTP_SETTINGS['ws-idle-timeout']} close a silent WebSocket after S seconds, 8-960 (default ${D.wsIdleTimeoutSeconds})
+  --max-messages N       ${HTTP_SETTINGS['max-messages']} messages per second per client, 1-10000 (default ${D.messagesPerSecond})
+  --seat-reservation S   ${HTTP_SETTINGS['seat-reservation']} seconds a matchmade seat waits for its join, 1-60 (default ${D.seatReservationSeconds})
+  --seats-per-player N   ${HTTP_SETTINGS['seats-per-player']} seats one player may hold at once (default ${D.seatsPerPlayer})
+  --seats-per-address N  ${HTTP_SETTINGS['seats-per-address']} seats one address may hold at once (default ${D.seatsPerAddress})
+  --rooms-per-player N   ${HTTP_SETTINGS['rooms-per-player']} rooms one player may create per minute (default ${D.roomsPerPlayerPerMinute})
+  --rooms-per-address N  ${HTTP_SETTINGS['rooms-per-address']} rooms one address may create per minute (default ${D.roomsPerAddressPerMinute})`;
+
+const MIN_METRICS_TOKEN = 16;
+
+function readHttpSettings(get: (key: HttpSetting) => [string | undefined, string]): {
+  http: HttpSettings;
+  limits: Limits;
+} {
+  const int = (key: HttpSetting, fallback: number, min = 1, max = 1_000_000) =>
+    parseInteger(...get(key), fallback, min, max);
+  const [token, tokenName] = get('metrics-token');
+  if (token !== undefined && token.length < MIN_METRICS_TOKEN)
+    throw new ConfigError(`${tokenName} must be at least ${MIN_METRICS_TOKEN} characters, got ${token.length}`);
+  const [listen, listenName] = get('listen');
+  return {
+    http: {
+      listen: listen === undefined ? undefined : parseHost(listen, listenName),
+      metricsListen: parseHostPort(...get('metrics-listen')),
+      metricsToken: token,
+    },
+    limits: {
+      maxBodyBytes: int('max-body', D.maxBodyBytes, 256, 1_048_576),
+      maxOptionsDepth: int('max-options-depth', D.maxOptionsDepth, 1, 32),
+      wsIdleTimeoutSeconds: int('ws-idle-timeout', D.wsIdleTimeoutSeconds, 8, 960),
+      messagesPerSecond: int('max-messages', D.messagesPerSecond, 1, 10_000),
+      seatReservationSeconds: int('seat-reservation', D.seatReservationSeconds, 1, 60),
+      seatsPerPlayer: int('seats-per-player', D.seatsPerPlayer),
+      seatsPerAddress: int('seats-per-address', D.seatsPerAddress),
+      roomsPerPlayerPerMinute: int('rooms-per-player', D.roomsPerPlayerPerMinute),
+      roomsPerAddressPerMinute: int('rooms-per-address', D.roomsPerAddressPerMinute),
+    },
+  };
+}
+
+/** A host name or IP address as uWS binds it: IPv6 without brackets. */
+function parseHost(raw: string, name: string): string {
+  const host = raw.startsWith('[') && raw.endsWith(']') ? raw.slice(1, -1) : raw;
+  if (!/^[A-Za-z0-9.:-]{1,253}$/.test(host))
+    throw new ConfigError(`${name} must be a host name or IP address, got ${JSON.stringify(raw)}`);
+  return host;
+}
+
+function parseHostPort(raw: string | undefined, name: string): { host: string; port: number } | undefined {
+  if (raw === undefined) return undefined;
+  const colon = raw.lastIndexOf(':');
+  const port = colon > 0 && /^\d{1,5}$/.test(raw.slice(colon + 1)) ? Number(raw.slice(colon + 1)) : 0;
+  if (port < 1 || port > 65535) throw new ConfigError(`${name} must be HOST:PORT, got ${JSON.stringify(raw)}`);
+  return { host: parseHost(raw.slice(0, colon), name), port };
+}
+
+// ---- end of HTTP and WebSocket settings ----
 
 /** Flag name → environment variable. */
 const SETTINGS = {
@@ -48,6 +188,8 @@ const SETTINGS = {
   'auth-secret': 'RESIDENT_AUTH_SECRET',
   'client-dir': 'RESIDENT_CLIENT_DIR',
   'login-rate': 'RESIDENT_LOGIN_RATE',
+  ...NATS_CLIENT_SETTINGS,
+  ...HTTP_SETTINGS,
 } as const;
 type Setting = keyof typeof SETTINGS;
 
@@ -64,7 +206,10 @@ export const USAGE = `usage: npm start -- [options]     (each option can also be
                          node (required with NATS; an embedded node generates one and warns)
   --client-dir DIR       ${SETTINGS['client-dir']} built browser client served at / (default client/dist)
   --login-rate N         ${SETTINGS['login-rate']} guest logins per second per client address, burst 10x (default
-                         ${DEFAULT_LOGIN_RATE}; raise it for load tests from few addresses)`;
+                         ${DEFAULT_LOGIN_RATE}; raise it for load tests from few addresses)
+${HTTP_USAGE}
+NATS credentials (one of creds, nkey, user) and TLS, with --nats (see docs/NATS-SECURITY.md):
+${natsClientUsage()}`;
 
 /** `raw` unset means the default; anything else must be a plain decimal integer in 1..65535. */
 export function parsePort(raw: string | undefined, name = 'PORT'): number {
@@ -168,14 +313,36 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv, host: string)
     authSecret: parseSecret(...get('auth-secret'), natsUrls.length > 0),
     clientDir: get('client-dir')[0] ?? DEFAULT_CLIENT_DIR,
     loginRate: parsePositive(...get('login-rate'), DEFAULT_LOGIN_RATE),
+    natsAuth: natsUrls.length ? readNatsAuth(flags, env) : undefined,
+    ...readHttpSettings(get),
   };
 }
 
+/** The embedded node has no NATS, so NATS settings in its environment are not its concern. */
+function readNatsAuth(flags: Partial<Record<Setting, string>>, env: NodeJS.ProcessEnv): NatsClientAuth {
+  try {
+    return loadNatsClientAuth(natsClientSettings(flags, env));
+  } catch (err) {
+    throw err instanceof NatsSettingError ? new ConfigError(err.message) : err;
+  }
+}
+
 function parsePositive(raw: string | undefined, name: string, fallback: number): number {
+  return parseInteger(raw, name, fallback, 1, Number.MAX_SAFE_INTEGER);
+}
+
+function parseInteger(raw: string | undefined, name: string, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
   const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new ConfigError(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const range =
+      max === Number.MAX_SAFE_INTEGER
+        ? min === 1
+          ? 'a positive integer'
+          : `an integer >= ${min}`
+        : `an integer from ${min} to ${max}`;
+    throw new ConfigError(`${name} must be ${range}, got ${JSON.stringify(raw)}`);
+  }
   return n;
 }
 

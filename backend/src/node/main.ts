@@ -2,7 +2,7 @@
 
 import { hostname } from 'node:os';
 import { pino } from 'pino';
-import { type NodeConfig, readConfig, USAGE } from './config.ts';
+import { ConfigError, type NodeConfig, readConfig, USAGE } from './config.ts';
 import { installCrashGuards } from './crash-guards.ts';
 
 const argv = process.argv.slice(2);
@@ -29,7 +29,9 @@ let node: Awaited<ReturnType<typeof startNode>>;
 try {
   node = await startNode({ config, logger });
 } catch (err) {
-  logger.fatal({ err: err instanceof Error ? err.message : String(err) }, 'failed to start');
+  // A setting found wrong only at start (NATS refused the credential, TLS failed): one line, as for a bad flag.
+  if (err instanceof ConfigError) console.error(`resident: ${err.message}`);
+  else logger.fatal({ err: err instanceof Error ? err.message : String(err) }, 'failed to start');
   process.exit(1);
 }
 const { server } = node;

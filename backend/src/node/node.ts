@@ -19,16 +19,18 @@ import { NatsDriver } from '../colyseus/driver/index.ts';
 import { NatsPresence, PresenceShard } from '../colyseus/presence/index.ts';
 import { RoomCheckpoint } from '../colyseus/rooms/room-checkpoint.ts';
 import { RoomKeeper } from '../colyseus/rooms/room-keeper.ts';
-import { GAME_CLASSES, GuestTokens, gameRooms, setGameContext } from '../game/index.ts';
+import { GAME_CLASSES, GuestTokens, gameRooms, SeatLedger, setGameContext } from '../game/index.ts';
 import { ObjectRuntime, type ResidentClass, type StateStore } from '../objects/index.ts';
+import { deriveMembershipKey } from '../objects/membership/member-entry.ts';
 import { LmdbStateStore } from '../objects/storage/lmdb-store.ts';
 import { MemoryStateStore } from '../objects/storage/memory-store.ts';
-import { connectNats } from '../objects/transport/connect.ts';
 import { registerApi } from './api.ts';
 import type { NodeConfig } from './config.ts';
+import { connectNode } from './nats-connection.ts';
 import { once } from './once.ts';
 import { type RunningServer, startServer } from './server.ts';
 import { registerStatic } from './static-files.ts';
+import { publishStats } from './stats-publisher.ts';
 
 export interface NodeOptions {
   readonly config: NodeConfig;
@@ -53,7 +55,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const { config, logger } = opts;
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
-  const nc = config.natsUrls.length > 0 ? await connectNats(config.natsUrls, config.nodeId) : undefined;
+  const nc = config.natsUrls.length > 0 ? await connectNode(config) : undefined;
   const store = await openStore(config);
   const runtime = await ObjectRuntime.start({
     classes: [...(opts.classes ?? GAME_CLASSES), PresenceShard, RoomCheckpoint],
@@ -62,13 +64,20 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     log: logger.child({ component: 'objects' }),
     metricsRegistry: metrics,
     ...(store ? { store } : {}),
-    ...(nc ? { nats: { connection: nc, cluster: config.cluster, replicas: config.replicas } } : {}),
+    ...(nc ? { nats: clusterOptions(config, nc) } : {}),
   });
   // Colyseus calls presence at once; let shard ownership settle first, so its first calls do not wait on moves.
   await settled(runtime, 15_000);
   const { presence, driver } = await matchmaking(config, runtime, nc, logger);
   const tokens = new GuestTokens(await authSecret(config, logger));
-  setGameContext({ objects: runtime, nodeId: config.nodeId, tokens });
+  const { limits } = config;
+  setGameContext({
+    objects: runtime,
+    nodeId: config.nodeId,
+    tokens,
+    seats: new SeatLedger(limits),
+    rooms: { messagesPerSecond: limits.messagesPerSecond, seatReservationSeconds: limits.seatReservationSeconds },
+  });
   let stopping = false;
   const server = await startServer({
     port: config.port,
@@ -78,6 +87,8 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     presence,
     driver,
     publicAddress: config.publicAddress,
+    http: config.http,
+    limits,
     ready: () => !stopping && runtime.placement.settled(),
     metrics: () => metrics.metrics(),
     routes: (app) => {
@@ -86,6 +97,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         tokens,
         nodes: () => servingNodes(runtime, config),
         loginRate: config.loginRate,
+        maxBodyBytes: limits.maxBodyBytes,
       });
       const files = registerStatic(app, config.clientDir);
       if (files === 0) logger.warn({ dir: config.clientDir }, 'browser client not built: / shows how to build it');
@@ -103,8 +115,10 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       })
     : undefined;
   keeper?.start();
+  const stopStats = nc ? publishStats(nc, config.cluster, runtime) : undefined;
   const stop = once(async () => {
     stopping = true;
+    stopStats?.();
     await keeper?.drain();
     keeper?.stop();
     await server.close();
@@ -135,8 +149,19 @@ async function matchmaking(
 ): Promise<{ presence: Presence; driver: MatchMakerDriver }> {
   if (!nc) return { presence: new LocalPresence(), driver: new LocalDriver() };
   const presence = new NatsPresence({ runtime, log: logger.child({ component: 'presence' }) });
-  const driver = await NatsDriver.open(nc, { cluster: config.cluster, replicas: config.replicas });
+  const driver = await NatsDriver.open(nc, {
+    cluster: config.cluster,
+    replicas: config.replicas,
+    countDrop: (kind) => runtime.metrics.garbage(kind),
+  });
   return { presence, driver };
+}
+
+/** Peers sign their membership entries with a key derived from the secret every node of the cluster shares. */
+function clusterOptions(config: NodeConfig, connection: NatsConnection) {
+  if (!config.authSecret) throw new Error('a cluster node needs --auth-secret (RESIDENT_AUTH_SECRET)');
+  const membershipKey = deriveMembershipKey(config.authSecret, config.cluster);
+  return { connection, cluster: config.cluster, replicas: config.replicas, membershipKey };
 }
 
 /** The configured secret; an embedded node without one keeps a generated secret in its data folder (dev only). */

@@ -1,18 +1,18 @@
 // The node's own HTTP routes on the uWS app that Colyseus also serves: /health (alive), /ready (serving), /metrics
-// (Prometheus), and a 404 for paths nobody handles (Colyseus 0.18's uWS transport leaves those hanging forever).
+// (Prometheus, optionally behind a bearer token), and the answer for requests no route takes: 405 with Allow when
+// the path exists with other methods, else 404. Every request gets an answer, whatever its method.
 
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { STATUS } from './http-json.ts';
 
 export interface RouteOptions {
   nodeId: string;
   /** The uWebSockets.js build serving this node, reported by /health (load reports name it). */
   uwsBuild: string;
   uptimeSeconds: () => number;
-  /** Whether Colyseus's router (matchmaking, `/`, `/__healthcheck`) handles this request. */
-  isColyseusRoute: (method: string, url: string) => boolean;
   ready: () => boolean;
-  metrics: () => Promise<string>;
-  /** More routes (the game's API, static files), registered before the catch-all 404. */
+  /** More routes (the game's API, static files). */
   extra?: (app: TemplatedApp) => void;
 }
 
@@ -35,32 +35,86 @@ export function registerRoutes(app: TemplatedApp, opts: RouteOptions): void {
     res.writeStatus(ready ? '200 OK' : '503 Service Unavailable').writeHeader('content-type', 'application/json');
     res.end(JSON.stringify({ ready, node: opts.nodeId }));
   });
-  app.get('/metrics', (res) => {
+  opts.extra?.(app);
+}
+
+/** `GET /metrics` on `app`; with a token, only for `Authorization: Bearer <token>`. */
+export function registerMetrics(app: TemplatedApp, metrics: () => Promise<string>, token?: string): void {
+  const expected = token === undefined ? undefined : digest(`Bearer ${token}`);
+  app.get('/metrics', (res, req) => {
+    if (expected && !timingSafeEqual(digest(req.getHeader('authorization')), expected)) {
+      res.writeStatus(STATUS[401]!).writeHeader('www-authenticate', 'Bearer').end('metrics need a bearer token\n');
+      return;
+    }
     let aborted = false;
     res.onAborted(() => {
       aborted = true;
     });
-    void opts.metrics().then((text) => {
+    void metrics().then((text) => {
       if (aborted) return;
       res.cork(() => res.writeStatus('200 OK').writeHeader('content-type', 'text/plain; version=0.0.4').end(text));
     });
   });
+}
 
-  opts.extra?.(app);
+// Hashed first, so the comparison takes the same time whatever the lengths.
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
 
-  // uWS runs method-specific handlers before Colyseus's `any('/*')`; hand over (yield) when Colyseus has the route.
-  // WebSocket upgrades never get here: the transport's `ws('/*')` handler outranks these.
-  const notFound = (res: HttpResponse, req: HttpRequest) => {
-    const method = req.getMethod().toUpperCase();
-    if (opts.isColyseusRoute(method, req.getUrl())) {
-      req.setYield(true);
-      return;
+const TRACKED = {
+  get: 'GET',
+  head: 'HEAD',
+  post: 'POST',
+  put: 'PUT',
+  patch: 'PATCH',
+  del: 'DELETE',
+  options: 'OPTIONS',
+};
+
+/**
+ * Which methods each path answers, learnt by watching the app's route registrations (uWS cannot be asked), so a
+ * request with another method can be told which ones exist. Call `track` before registering routes.
+ */
+export class RouteTable {
+  private readonly routes: { method: string; pattern: RegExp }[] = [];
+
+  track(app: TemplatedApp): void {
+    for (const [name, method] of Object.entries(TRACKED) as [keyof typeof TRACKED, string][]) {
+      const register = app[name].bind(app);
+      app[name] = ((pattern: string, handler: Parameters<TemplatedApp['get']>[1]) => {
+        this.routes.push({ method, pattern: patternRegExp(pattern) });
+        return register(pattern, handler);
+      }) as TemplatedApp['get'];
     }
-    res.writeStatus('404 Not Found').writeHeader('content-type', 'text/plain');
-    if (method === 'HEAD') res.endWithoutBody();
-    else res.end('not found\n');
-  };
-  for (const method of ['get', 'head', 'post', 'put', 'patch', 'del'] as const) {
-    app[method]('/*', notFound);
   }
+
+  /** Methods some route answers for this URL. */
+  allowed(url: string): string[] {
+    return this.routes.filter((r) => r.pattern.test(url)).map((r) => r.method);
+  }
+}
+
+/** A uWS route pattern (`/a/:param/b`, `/prefix/*`) as a regular expression. */
+function patternRegExp(pattern: string): RegExp {
+  const source = pattern
+    .split('/')
+    .map((part) => {
+      if (part === '*') return '.*';
+      if (part.startsWith(':')) return '[^/]+';
+      return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('/');
+  return new RegExp(`^${source}$`);
+}
+
+/** The answer for a request no route took: 405 with the path's methods when it has any, else 404. */
+export function answerUnrouted(res: HttpResponse, req: HttpRequest, allowed: readonly string[]): void {
+  const method = req.getMethod().toUpperCase();
+  const methods = [...new Set(allowed)].sort();
+  const notAllowed = methods.some((m) => m !== 'OPTIONS');
+  res.writeStatus(STATUS[notAllowed ? 405 : 404]!).writeHeader('content-type', 'text/plain');
+  if (notAllowed) res.writeHeader('allow', methods.join(', '));
+  if (method === 'HEAD') res.endWithoutBody(0);
+  else res.end(notAllowed ? `method ${method} not allowed here; allowed: ${methods.join(', ')}\n` : 'not found\n');
 }

@@ -10,9 +10,10 @@ import {
   type Server,
 } from '@colyseus/core';
 import type { Logger } from 'pino';
+import { DEFAULT_LIMITS, type HttpSettings, type Limits } from './config.ts';
 import { once } from './once.ts';
-import { registerRoutes } from './routes.ts';
-import { createUwsTransport, listeningPort, uwsBuildName } from './uws-transport.ts';
+import { answerUnrouted, RouteTable, registerMetrics, registerRoutes } from './routes.ts';
+import { createUwsTransport, listenApart, listeningPort, uwsBuildName } from './uws-transport.ts';
 
 export interface StartOptions {
   /** 0 lets the OS pick a free port; read the real one from `RunningServer.port`. */
@@ -31,6 +32,10 @@ export interface StartOptions {
   metrics?: () => Promise<string>;
   /** More HTTP routes: the game's API and the browser client. */
   routes?: (app: TemplatedApp) => void;
+  /** Listen address, and where /metrics is served and whether it needs a token. Default: as `npm start`. */
+  http?: HttpSettings;
+  /** Body, options and WebSocket idle limits. Default: DEFAULT_LIMITS. */
+  limits?: Limits;
 }
 
 export interface RunningServer {
@@ -39,6 +44,8 @@ export interface RunningServer {
   /** Which uWebSockets.js build serves this node. */
   readonly uwsBuild: string;
   readonly gameServer: Server;
+  /** The port /metrics is served on when it has an address of its own. */
+  readonly metricsPort: number | undefined;
   /** Locks and disposes rooms (gracefullyShutdown without exiting), then closes every socket. Idempotent. */
   close(): Promise<void>;
 }
@@ -49,7 +56,20 @@ export interface RunningServer {
  */
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const startedAt = performance.now();
-  const transport = await createUwsTransport();
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const http = opts.http ?? { listen: undefined, metricsListen: undefined, metricsToken: undefined };
+  const table = new RouteTable();
+  const transport = await createUwsTransport({
+    host: http.listen,
+    wsIdleTimeoutSeconds: limits.wsIdleTimeoutSeconds,
+    http: {
+      maxBodyBytes: limits.maxBodyBytes,
+      maxOptionsDepth: limits.maxOptionsDepth,
+      unrouted: (res, req, colyseusMethods) =>
+        answerUnrouted(res, req, [...colyseusMethods, ...table.allowed(req.getUrl())]),
+    },
+  });
+  table.track(transport.app);
 
   const gameServer = defineServer({
     transport,
@@ -66,23 +86,31 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     nodeId: opts.nodeId,
     uwsBuild: uwsBuildName(),
     uptimeSeconds: () => Math.floor((performance.now() - startedAt) / 1000),
-    isColyseusRoute: (method, url) => gameServer.router?.findRoute(method, url) !== undefined,
     ready: opts.ready ?? (() => true),
-    metrics: opts.metrics ?? (async () => ''),
     ...(opts.routes ? { extra: opts.routes } : {}),
   });
+  const metrics = opts.metrics ?? (async () => '');
+  const apart = http.metricsListen
+    ? await listenApart(http.metricsListen.host, http.metricsListen.port, (app) => {
+        registerMetrics(app, metrics, http.metricsToken);
+        app.any('/*', (res, req) => answerUnrouted(res, req, []));
+      })
+    : undefined;
+  if (!apart) registerMetrics(transport.app, metrics, http.metricsToken);
 
   const close = once(async () => {
     await gameServer.gracefullyShutdown(false);
     transport.app.close(); // also drops the keep-alive connections that closing the listen socket leaves open
+    apart?.close();
   });
 
   await gameServer.listen(opts.port);
   const port = listeningPort(transport);
   if (port === undefined) {
     await close();
-    throw new Error(`cannot listen on port ${opts.port}: already in use or not permitted`);
+    const where = http.listen ? `${http.listen}:${opts.port}` : `port ${opts.port}`;
+    throw new Error(`cannot listen on ${where}: already in use or not permitted`);
   }
 
-  return { port, nodeId: opts.nodeId, uwsBuild: uwsBuildName(), gameServer, close };
+  return { port, nodeId: opts.nodeId, uwsBuild: uwsBuildName(), gameServer, metricsPort: apart?.port, close };
 }

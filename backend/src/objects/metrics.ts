@@ -50,7 +50,13 @@ export class RuntimeMetrics {
       'kind',
       this.moves,
     );
-    countsCounter(registry, 'resident_inbox_garbage_total', 'Undecodable inbox messages', 'kind', this.garbageKinds);
+    countsCounter(
+      registry,
+      'resident_inbox_garbage_total',
+      'Malformed input from NATS that was dropped (inbox batches and frames, KV entries, presence messages), by kind',
+      'kind',
+      this.garbageKinds,
+    );
     const self = this;
     new Gauge({
       name: 'resident_active_objects',
@@ -115,6 +121,7 @@ export class RuntimeMetrics {
     bump(this.moves, kind);
   }
 
+  /** Kinds are a fixed set of names chosen by the code that drops the input, never taken from the input. */
   garbage(kind: string): void {
     bump(this.garbageKinds, kind);
   }

@@ -31,7 +31,16 @@ export interface RuntimeOptions {
   readonly role?: MemberRole;
   readonly address?: string;
   /** Absent: the embedded single node. Present: a cluster member over NATS. */
-  readonly nats?: { readonly connection: NatsConnection; readonly cluster?: string; readonly replicas?: number };
+  readonly nats?: {
+    readonly connection: NatsConnection;
+    readonly cluster?: string;
+    readonly replicas?: number;
+    /**
+     * HMAC-SHA256 key (at least 32 bytes) that every node of the cluster shares: membership entries are signed with
+     * it, and entries that do not check out are dropped. Required for hosts. See `deriveMembershipKey`.
+     */
+    readonly membershipKey?: Uint8Array;
+  };
   /** Default: JetStream KV in a cluster, memory on the embedded node (the node wiring passes LMDB there). */
   readonly store?: StateStore;
   readonly shards?: number;

@@ -1,5 +1,8 @@
+import { type BucketKind, bucketName, checkClusterName } from '@resident/shared/nats';
+import { DropReporter } from './drop-reporter.ts';
 import type { MemberInfo, Membership } from './membership/member.ts';
 import { SoloMembership } from './membership/member.ts';
+import { MemberEntryCodec } from './membership/member-entry.ts';
 import { NatsMembership } from './membership/nats-membership.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { type Placement, type PlacementEvents, SoloPlacement } from './placement/placement.ts';
@@ -23,8 +26,6 @@ export interface Topology {
   close(): Promise<void>;
 }
 
-const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,32}$/;
-
 export async function buildTopology(
   options: ResolvedOptions,
   self: MemberInfo,
@@ -35,12 +36,14 @@ export async function buildTopology(
   if (!options.nats) return solo(options, self);
   const nc = options.nats.connection;
   const cluster = options.nats.cluster ?? 'default';
-  if (!CLUSTER_NAME.test(cluster))
-    throw new Error(`invalid cluster name ${JSON.stringify(cluster)}: use 1-32 of A-Z a-z 0-9 _ -`);
+  checkClusterName(cluster);
+  const codec = new MemberEntryCodec(cluster, membershipKey(options, self));
   const replicas = options.nats.replicas ?? 1;
-  const bucket = (name: string) => CasBucket.open(nc, `rsd_${cluster}_${name}`, { replicas });
-  const store = options.store ?? (await KvStateStore.open(nc, { bucket: `rsd_${cluster}_state`, replicas }));
-  const transport = new NatsTransport(nc, cluster, self.id, inbound, options.log, metrics);
+  // The names come from @resident/shared/nats, whose node role grants exactly these buckets.
+  const bucket = (kind: BucketKind) => CasBucket.open(nc, bucketName(cluster, kind), { replicas });
+  const store = options.store ?? (await KvStateStore.open(nc, { bucket: bucketName(cluster, 'state'), replicas }));
+  const drops = new DropReporter(options.log, (kind) => metrics.garbage(kind));
+  const transport = new NatsTransport(nc, cluster, self.id, inbound, drops);
   void transport.watchStatus();
   await nc.flush(); // the inbox subscription is live before anyone can route to us
   const membership = await NatsMembership.join({
@@ -49,6 +52,8 @@ export async function buildTopology(
     log: options.log,
     heartbeatMs: options.heartbeatMs,
     suspectMs: options.suspectMs,
+    codec,
+    drops,
   });
   const placement = await ShardTable.start({
     bucket: await bucket('shards'),
@@ -57,6 +62,7 @@ export async function buildTopology(
     events,
     log: options.log,
     metrics,
+    drops,
     rebalancePerSecond: options.rebalancePerSecond,
     drainPerSecond: options.drainPerSecond,
     reconcileMs: options.heartbeatMs,
@@ -74,6 +80,20 @@ export async function buildTopology(
       if (!options.store) await store.close();
     },
   };
+}
+
+/**
+ * Hosts must check who their peers are, so they need the key; a caller-only client may go without (a tool that was
+ * not given the cluster's secret): it then writes unsigned entries, which hosts drop, and trusts what it reads.
+ */
+function membershipKey(options: ResolvedOptions, self: MemberInfo): Uint8Array | undefined {
+  const key = options.nats?.membershipKey;
+  if (key === undefined && self.role === 'host')
+    throw new Error(
+      'a cluster host needs nats.membershipKey (at least 32 bytes shared by every node; backend nodes derive it from --auth-secret)',
+    );
+  if (key === undefined) options.log.warn('no nats.membershipKey: this client cannot check who the members are');
+  return key;
 }
 
 function solo(options: ResolvedOptions, self: MemberInfo): Topology {

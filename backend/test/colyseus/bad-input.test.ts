@@ -1,11 +1,11 @@
 // Bad input at the matchmaking edge: each gets a clear HTTP or close code, and the node keeps serving.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { defineRoom } from '@colyseus/core';
+import { defineRoom, matchMaker } from '@colyseus/core';
 import { Client } from '@colyseus/sdk';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
-import type { NodeConfig } from '../../src/node/config.ts';
+import { DEFAULT_LIMITS, type NodeConfig } from '../../src/node/config.ts';
 import { type RunningNode, startNode } from '../../src/node/node.ts';
 import { PlainRoom, TallyRoom } from '../../testing/rooms.ts';
 import { freePort } from '../../testing/support.ts';
@@ -27,6 +27,8 @@ before(async () => {
     authSecret: 'bad-input-test-secret-0123456789abcdef',
     clientDir: '',
     loginRate: 5,
+    http: { listen: undefined, metricsListen: undefined, metricsToken: undefined },
+    limits: DEFAULT_LIMITS,
   };
   node = await startNode({
     config,
@@ -104,6 +106,17 @@ describe('matchmaking bad input', () => {
     assert.ok(statuses.filter((s) => s === 200).length >= 50, 'the burst (10 × 5/s) goes through');
     assert.ok(statuses.includes(429), 'then the rate applies');
     assert.match(refusal, /too many guest logins from this address/);
+  });
+
+  test('a room refuses create options its checkpoint could not carry, whoever creates it', async () => {
+    const nest = (depth: number): unknown => (depth === 0 ? 1 : [nest(depth - 1)]);
+    await assert.rejects(matchMaker.createRoom('tally', { deep: nest(40) }), /bad_options: room options are nested/);
+    await assert.rejects(
+      matchMaker.createRoom('tally', { big: 'x'.repeat(70_000) }),
+      /bad_options: room options are larger/,
+    );
+    const fine = await matchMaker.createRoom('tally', { deep: nest(8) });
+    assert.ok(fine.roomId);
   });
 
   test('after all that, the node still serves joins, /ready and /metrics', async () => {

@@ -122,7 +122,7 @@ describe('playing', () => {
 
 describe('guest auth', () => {
   test('login validates the name', async () => {
-    for (const name of ['x', 'a'.repeat(30), '<b>hi</b>']) {
+    for (const name of ['x', 'a'.repeat(30), '<b>hi</b>', '\u0410dmin', 'Ad\u200Bmin']) {
       const res = await fetch(`${url}/api/guest`, { method: 'POST', body: JSON.stringify({ name }) });
       assert.equal(res.status, 400, name);
       assert.match(((await res.json()) as { error: string }).error, /name/);
@@ -142,6 +142,31 @@ describe('guest auth', () => {
     assert.equal(again.playerId, first.playerId);
     const profile = await fetch(`${url}/api/profile`, { headers: { authorization: `Bearer ${again.token}` } });
     assert.equal(((await profile.json()) as { name: string }).name, 'Keeper Two');
+  });
+
+  const renew = (body: Record<string, unknown>) =>
+    fetch(`${url}/api/guest`, { method: 'POST', body: JSON.stringify(body) }).then(async (res) => ({
+      status: res.status,
+      json: (await res.json()) as { playerId?: string; refresh?: string; code?: string },
+    }));
+
+  test('an expired token cannot be renewed: a stolen one dies with its expiry', async () => {
+    const expired = new GuestTokens(nodes.secret).issue('stolen', 'Old', Date.now() - 8 * 24 * 3600_000).token;
+    const res = await renew({ name: 'Thief', token: expired });
+    assert.equal(res.status, 401);
+    assert.equal(res.json.code, 'expired_token');
+  });
+
+  test('the refresh secret the page keeps renews the same player, even after its token expired', async () => {
+    const first = await guestLogin(url, 'Returner');
+    assert.ok(first.refresh, 'a refresh secret comes with every login');
+    const again = await renew({ name: 'Returner', refresh: first.refresh });
+    assert.equal(again.status, 200);
+    assert.equal(again.json.playerId, first.playerId);
+    const old = new GuestTokens(nodes.secret).issue('gone', 'Gone', Date.now() - 31 * 24 * 3600_000).refresh;
+    assert.equal((await renew({ name: 'Gone', refresh: old })).status, 401, 'an expired refresh secret is refused');
+    assert.equal((await renew({ name: 'Mixup', refresh: first.token })).status, 401, 'a token is no refresh secret');
+    await assert.rejects(sdkClient(url, first.refresh).joinOrCreate('arena'), /bad_token/, 'nor the other way round');
   });
 
   test('a forged or expired token cannot join, and cannot read a profile', async () => {

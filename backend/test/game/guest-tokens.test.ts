@@ -33,3 +33,38 @@ test('forged, tampered, malformed and expired tokens are refused with a reason',
     );
   }
 });
+
+test('a refresh secret names the player; it is not a token, and a token is not a refresh secret', () => {
+  const { token, refresh } = tokens.issue('p1', 'Ann');
+  assert.equal(tokens.verifyRefresh(refresh), 'p1');
+  assert.throws(
+    () => tokens.verify(refresh),
+    (err) => err instanceof AuthError && err.code === 'bad_token',
+  );
+  assert.throws(
+    () => tokens.verifyRefresh(token),
+    (err) => err instanceof AuthError && err.code === 'bad_token',
+  );
+});
+
+test('refresh secrets expire after 30 days unless used', () => {
+  const { refresh } = tokens.issue('p1', 'Ann', Date.now() - 31 * 24 * 3600_000);
+  assert.throws(
+    () => tokens.verifyRefresh(refresh),
+    (err) => err instanceof AuthError && err.code === 'expired_token',
+  );
+  assert.equal(tokens.verifyRefresh(tokens.issue('p1', 'Ann', Date.now() - 29 * 24 * 3600_000).refresh), 'p1');
+});
+
+test('rotating the secret revokes every token and refresh secret issued before', () => {
+  const { token, refresh } = tokens.issue('p1', 'Ann');
+  const rotated = new GuestTokens('the-next-secret-after-rotation-0123456789');
+  assert.throws(
+    () => rotated.verify(token),
+    (err) => err instanceof AuthError && err.code === 'bad_token',
+  );
+  assert.throws(
+    () => rotated.verifyRefresh(refresh),
+    (err) => err instanceof AuthError && err.code === 'bad_token',
+  );
+});

@@ -5,7 +5,7 @@ import { type NatsCluster, startNats } from '@resident/shared/testing';
 import { ErrorCode, ObjectRuntime, ResidentError } from '../../src/objects/index.ts';
 import { connectNats } from '../../src/objects/transport/connect.ts';
 import { ALL, Counter } from '../../testing/fixtures.ts';
-import { quietLog, waitFor } from '../../testing/support.ts';
+import { quietLog, TEST_MEMBERSHIP_KEY, waitFor } from '../../testing/support.ts';
 
 let nats: NatsCluster | undefined;
 const conns: NatsConnection[] = [];
@@ -23,7 +23,7 @@ async function member(role: 'host' | 'client', nodeId: string): Promise<ObjectRu
     classes: ALL,
     nodeId,
     role,
-    nats: { connection: nc, cluster: 'loss' },
+    nats: { connection: nc, cluster: 'loss', membershipKey: TEST_MEMBERSHIP_KEY },
     log: quietLog(),
   });
   runtimes.push(rt);

@@ -1,13 +1,6 @@
 // The player's profile: level, XP toward the next level, games played, best mass, and which node holds the Player.
-import type { Profile } from '@resident/shared/game';
+import { type Profile, xpForLevel } from '@resident/shared/game';
 import { fill, h, hex } from './dom.ts';
-
-/** XP at which `level` starts (the inverse of levelFor in shared/game/rules.ts). */
-export function xpForLevel(level: number): number {
-  let xp = 0;
-  for (let l = 1, need = 100; l < level; l++, need += 50) xp += need;
-  return xp;
-}
 
 export function renderProfile(el: HTMLElement, p: Profile | undefined): void {
   if (!p) {

@@ -1,6 +1,15 @@
 // The loadgen's flags. Pure: throws UsageError, never exits or prints.
 
 import { parseArgs } from 'node:util';
+import {
+  loadNatsClientAuth,
+  NATS_CLIENT_OPTIONS,
+  NATS_CLIENT_SETTINGS,
+  type NatsClientSettings,
+  NatsSettingError,
+  natsClientSettings,
+  natsClientUsage,
+} from '@resident/shared/nats';
 import { applyBlend, loadScenario, type Scenario, ScenarioError } from '../scenarios/scenario.ts';
 import { parseDuration, parseFraction, parseInteger } from './durations.ts';
 import { parseTargets, type TargetSet } from './targets.ts';
@@ -36,6 +45,9 @@ Where:
   --allow-host H         allow a non-loopback target host (repeat for several); loopback only otherwise
   --nats URL             objects scenario: the cluster's NATS; coordinator/worker: the NATS they coordinate over
   --cluster NAME         objects scenario: the cluster name (default from the cluster file, else "local")
+NATS credentials and TLS, for the NATS --nats names (the objects scenario: the node role's; coordinator and worker:
+the loadgen role's; --local generates its own; see docs/NATS-SECURITY.md):
+${natsClientUsage()}
 How:
   --workers N            worker processes on this machine (default: enough for ${LIMITS.socketsPerWorker.toLocaleString('en-US')} sockets each)
   --concurrency N        joins (objects: calls) in flight per worker (default 64; objects 2000)
@@ -73,6 +85,7 @@ const OPTIONS = {
   json: { type: 'string' },
   'no-progress': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  ...NATS_CLIENT_OPTIONS,
 } as const;
 
 export interface RunOptions {
@@ -86,6 +99,8 @@ export interface RunOptions {
   allowHosts: string[];
   /** The objects scenario's NATS and cluster name (from flags or the cluster file). */
   objectsNats: string[] | undefined;
+  /** The objects scenario's node-role credentials and TLS (file paths, checked); none in coordinator mode. */
+  objectsAuth: NatsClientSettings;
   cluster: string;
   workers: number | undefined;
   concurrency: number;
@@ -98,8 +113,16 @@ export interface RunOptions {
 export type Command =
   | { mode: 'help' }
   | { mode: 'run'; options: RunOptions }
-  | { mode: 'coordinator'; options: RunOptions; nats: string; expect: number; waitMs: number }
-  | { mode: 'worker'; nats: string; id: string | undefined; waitMs: number };
+  | {
+      mode: 'coordinator';
+      options: RunOptions;
+      nats: string;
+      /** The loadgen role's credentials for the coordination NATS. */
+      natsAuth: NatsClientSettings;
+      expect: number;
+      waitMs: number;
+    }
+  | { mode: 'worker'; nats: string; natsAuth: NatsClientSettings; id: string | undefined; waitMs: number };
 
 export function parseCli(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
@@ -122,6 +145,7 @@ export function parseCli(argv: readonly string[]): Command {
     mode,
     options,
     nats: values.nats,
+    natsAuth: parseNatsAuth(values),
     expect,
     waitMs: parseDuration(values.wait, '--wait', 60_000, 1000, 3_600_000),
   };
@@ -140,11 +164,24 @@ function parseFlags(argv: readonly string[]) {
   }
 }
 
+/** Read now (a missing or malformed file is a usage error), kept as paths: forked workers read them again. */
+function parseNatsAuth(values: Values): NatsClientSettings {
+  const settings = natsClientSettings(values, process.env);
+  try {
+    loadNatsClientAuth(settings);
+  } catch (err) {
+    throw err instanceof NatsSettingError ? new UsageError(err.message) : err;
+  }
+  return settings;
+}
+
+const WORKER_FLAGS = ['nats', 'id', 'wait', 'allow-host', ...Object.keys(NATS_CLIENT_SETTINGS)];
+
 function parseWorker(values: Values): Command {
   if (!values.nats) throw new UsageError('worker needs --nats URL (the NATS its coordinator uses)');
   for (const key of Object.keys(values)) {
-    if (!['nats', 'id', 'wait', 'allow-host'].includes(key))
-      throw new UsageError(`worker takes --nats, --id and --wait only, not --${key}`);
+    if (!WORKER_FLAGS.includes(key))
+      throw new UsageError(`worker takes --nats, --id, --wait and the NATS credentials only, not --${key}`);
   }
   if (values.id !== undefined && !/^[\w-]{1,40}$/.test(values.id)) {
     throw new UsageError(`--id must be 1-40 characters of A-Z a-z 0-9 _ -, got ${JSON.stringify(values.id)}`);
@@ -152,6 +189,7 @@ function parseWorker(values: Values): Command {
   return {
     mode: 'worker',
     nats: values.nats,
+    natsAuth: parseNatsAuth(values),
     id: values.id,
     waitMs: parseDuration(values.wait, '--wait', 600_000, 1000, 3_600_000),
   };
@@ -195,6 +233,8 @@ function parseRun(values: Values, mode: 'run' | 'coordinator'): RunOptions {
     local,
     allowHosts,
     objectsNats,
+    // A coordinator's --nats-* are for the NATS it coordinates over (the loadgen role), not the cluster's.
+    objectsAuth: mode === 'run' ? parseNatsAuth(values) : {},
     cluster: values.cluster ?? targets?.cluster ?? 'local',
     workers,
     concurrency: parseInteger(values.concurrency, '--concurrency', scenario.kind === 'objects' ? 2000 : 64, 1, 5000),

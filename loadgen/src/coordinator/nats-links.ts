@@ -3,6 +3,7 @@
 
 import { hostname } from 'node:os';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { explainConnectFailure, loadNatsClientAuth, type NatsClientSettings } from '@resident/shared/nats';
 import { UsageError } from '../cli/usage-error.ts';
 import { runAgent } from '../workers/agent.ts';
 import type { Channel, FromWorker, ToWorker, WorkerLink } from '../workers/messages.ts';
@@ -16,17 +17,24 @@ const DEAD_MS = 15_000;
 const encode = (msg: unknown) => new TextEncoder().encode(JSON.stringify(msg));
 const decode = <T>(data: Uint8Array) => JSON.parse(new TextDecoder().decode(data)) as T;
 
-async function connectTo(url: string, name: string): Promise<NatsConnection> {
+/** With the loadgen role's credentials: it may use `loadgen.>` only. */
+async function connectTo(url: string, name: string, settings: NatsClientSettings): Promise<NatsConnection> {
+  const auth = loadNatsClientAuth(settings);
   try {
-    return await connect({ servers: url, name, timeout: 5000, noAsyncTraces: true });
+    return await connect({ servers: url, name, timeout: 5000, noAsyncTraces: true, ...auth.options });
   } catch (err) {
-    throw new UsageError(`cannot reach NATS at ${url}: ${(err as Error).message}`);
+    throw new UsageError(explainConnectFailure(err, auth) ?? `cannot reach NATS at ${url}: ${(err as Error).message}`);
   }
 }
 
 /** Coordinator side: waits for `expect` workers to say hello, then links to them. */
-export async function natsWorkerLinks(url: string, expect: number, waitMs: number): Promise<WorkerLink[]> {
-  const nc = await connectTo(url, 'loadgen-coordinator');
+export async function natsWorkerLinks(
+  url: string,
+  auth: NatsClientSettings,
+  expect: number,
+  waitMs: number,
+): Promise<WorkerLink[]> {
+  const nc = await connectTo(url, 'loadgen-coordinator', auth);
   const found = new Map<string, string>();
   const sub = nc.subscribe(HELLO);
   const timer = setTimeout(() => sub.unsubscribe(), waitMs);
@@ -87,9 +95,14 @@ function natsLink(nc: NatsConnection, id: string, where: string): WorkerLink {
 }
 
 /** `loadgen worker --nats URL`: announce, run one plan, exit. Bounded: gives up after `waitMs` without a run. */
-export async function runNatsWorker(url: string, id: string | undefined, waitMs: number): Promise<void> {
+export async function runNatsWorker(
+  url: string,
+  auth: NatsClientSettings,
+  id: string | undefined,
+  waitMs: number,
+): Promise<void> {
   const name = id ?? `${hostname().replace(/[^\w-]/g, '-')}-${process.pid}`;
-  const nc = await connectTo(url, `loadgen-worker-${name}`);
+  const nc = await connectTo(url, `loadgen-worker-${name}`, auth);
   const started = { value: false };
   const handlers: ((msg: ToWorker) => void)[] = [];
   nc.subscribe(inbox(name), {

@@ -103,10 +103,11 @@ function workerCount(opts: RunOptions): number {
 
 async function objectsTarget(opts: RunOptions, cluster: LocalCluster | undefined) {
   const natsUrls = cluster?.natsUrls ?? opts.objectsNats!;
+  const auth = cluster?.natsAuth ?? opts.objectsAuth;
   const name =
     cluster?.cluster ??
-    (opts.cluster === 'local' ? await discoverCluster(natsUrls).catch(() => 'local') : opts.cluster);
-  return { natsUrls, cluster: name, idPrefix: 'lg-sim-' };
+    (opts.cluster === 'local' ? await discoverCluster(natsUrls, auth).catch(() => 'local') : opts.cluster);
+  return { natsUrls, cluster: name, idPrefix: 'lg-sim-', auth };
 }
 
 /**

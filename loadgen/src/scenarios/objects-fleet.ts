@@ -5,6 +5,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Player } from '@resident/backend/game';
 import { ObjectRuntime } from '@resident/backend/objects';
+import { loadNatsClientAuth, nodeConnectOptions } from '@resident/shared/nats';
 import { pino } from 'pino';
 import type { WorkerMetrics } from '../metrics/sample.ts';
 import { type Fleet, rampTarget, type WorkerPlan } from '../workers/plan.ts';
@@ -36,7 +37,10 @@ export class ObjectsFleet implements Fleet {
 
   static async create(plan: WorkerPlan, metrics: WorkerMetrics): Promise<ObjectsFleet> {
     if (!plan.objects) throw new Error('the objects scenario needs the cluster NATS and name');
-    const nc = await connect({ servers: plan.objects.natsUrls, name: `loadgen-${plan.worker}`, noAsyncTraces: true });
+    const { natsUrls, cluster, auth } = plan.objects;
+    // An object-runtime client is a cluster member: it connects with the node role.
+    const options = nodeConnectOptions(cluster, loadNatsClientAuth(auth));
+    const nc = await connect({ servers: natsUrls, name: `loadgen-${plan.worker}`, noAsyncTraces: true, ...options });
     const runtime = await ObjectRuntime.start({
       classes: [Player],
       role: 'client',

@@ -1,5 +1,6 @@
 // What the coordinator tells one worker to do. Plain data: it crosses process and machine boundaries.
 
+import type { NatsClientSettings } from '@resident/shared/nats';
 import type { Scenario } from '../scenarios/scenario.ts';
 
 export interface WorkerPlan {
@@ -23,8 +24,8 @@ export interface WorkerPlan {
   spreadSources: boolean;
   /** Epoch ms of the measurement window's start: the worker runs a full GC then, so its RSS shows what bots keep. */
   gcAt: number;
-  /** For the objects scenario: the cluster's NATS and name. */
-  objects?: { natsUrls: string[]; cluster: string; idPrefix: string };
+  /** For the objects scenario: the cluster's NATS and name, and the node role's credentials (file paths) for it. */
+  objects?: { natsUrls: string[]; cluster: string; idPrefix: string; auth: NatsClientSettings };
 }
 
 /** Users a worker should have started by `now` on a linear ramp. */

@@ -6,6 +6,10 @@ export type Decoded = { readonly room: IRoomCache } | { readonly error: string }
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
+/** Listings are read by every node on every change: far bigger ones are not listings of ours. */
+const MAX_LISTING_BYTES = 64 * 1024;
+/** Metadata is copied for every caller (structuredClone) and compared by the matchmaker: keep it shallow. */
+const MAX_METADATA_DEPTH = 32;
 
 /** Any roomId becomes a valid, collision-free KV key (no dots or wildcards); the same escaping as object state. */
 export function listingKey(roomId: string): string {
@@ -34,6 +38,7 @@ export function encodeListing(room: IRoomCache): Uint8Array {
 
 /** Bytes from the bucket back into a listing, refusing anything that is not one stored under this key. */
 export function decodeListing(key: string, data: Uint8Array): Decoded {
+  if (data.length > MAX_LISTING_BYTES) return { error: `${data.length} bytes (at most ${MAX_LISTING_BYTES})` };
   let parsed: unknown;
   try {
     parsed = JSON.parse(decoder.decode(data));
@@ -63,12 +68,28 @@ export function normalizeListing(room: IRoomCache): { readonly data: Uint8Array;
 function shapeProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
   const fields = value as Record<string, unknown>;
+  // Their length is bounded by the listing's; roomId's also by the key it must match.
   for (const name of ['name', 'roomId', 'processId'] as const) {
     if (typeof fields[name] !== 'string') return `${name} is not a string`;
   }
-  if (typeof fields.clients !== 'number') return 'clients is not a number';
-  if (typeof fields.maxClients !== 'number' && fields.maxClients !== null) return 'maxClients is not a number';
+  // Counts move by $inc, which may pass below zero for a moment; only non-integers and absurd values are refused.
+  if (!Number.isSafeInteger(fields.clients)) return 'clients is not an integer';
+  if (fields.maxClients !== null && !Number.isSafeInteger(fields.maxClients)) return 'maxClients is not an integer';
+  for (const name of ['locked', 'private', 'unlisted'] as const) {
+    if (fields[name] !== undefined && typeof fields[name] !== 'boolean') return `${name} is not a boolean`;
+  }
+  if (fields.publicAddress !== undefined && typeof fields.publicAddress !== 'string')
+    return 'publicAddress is not a string';
+  if (depth(fields.metadata, 0) > MAX_METADATA_DEPTH) return `metadata nests deeper than ${MAX_METADATA_DEPTH}`;
   return undefined;
+}
+
+/** How deep a parsed JSON value nests, counting no further than just past the limit. */
+function depth(value: unknown, level: number): number {
+  if (typeof value !== 'object' || value === null || level > MAX_METADATA_DEPTH) return level;
+  let deepest = level + 1;
+  for (const v of Object.values(value)) deepest = Math.max(deepest, depth(v, level + 1));
+  return deepest;
 }
 
 function keyNames(key: string, roomId: string): boolean {

@@ -2,12 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { IRoomCache } from '@colyseus/core';
 import type { KvEntry } from '@nats-io/kv';
 import type { Logger } from 'pino';
+import { DropReporter } from '../../objects/drop-reporter.ts';
 import { decodeListing } from './listing-codec.ts';
 
 export interface ReplicaOptions {
   readonly log: Logger;
   /** Reads one key from the bucket: settles a watched delete that may be older than a local write. */
   readonly fetch: (key: string) => Promise<KvEntry | null>;
+  /** Told the kind of every value dropped from the bucket, e.g. to count it in the node's metrics. */
+  readonly countDrop?: (kind: string) => void;
 }
 
 /** A listing and the revision (stream sequence) it was stored at. */
@@ -46,8 +49,19 @@ export class ListingReplica {
   private readonly settling = new Set<string>();
   private garbageCount = 0;
   private stopped = false;
+  private readonly drops: DropReporter;
 
-  constructor(private readonly opts: ReplicaOptions) {}
+  constructor(private readonly opts: ReplicaOptions) {
+    this.drops = new DropReporter(opts.log, (kind) => {
+      this.garbageCount++;
+      opts.countDrop?.(kind);
+    });
+  }
+
+  /** Reports a value dropped from the rooms bucket: counted, and logged at most once per kind per window. */
+  get dropped(): DropReporter {
+    return this.drops;
+  }
 
   get size(): number {
     return this.entries.size;
@@ -113,7 +127,7 @@ export class ListingReplica {
     if ('error' in decoded) {
       // Whatever was listed under this key has been overwritten by something that is not a listing.
       this.forget(key);
-      this.countGarbage(key, decoded.error);
+      this.drops.drop('room_listing', 'the rooms bucket', { key, problem: decoded.error });
       return;
     }
     this.put(key, { revision, room: decoded.room, confirmed: true });
@@ -216,15 +230,5 @@ export class ListingReplica {
       if (now - tombstone.at < TOMBSTONE_MS) break;
       this.tombstones.delete(old);
     }
-  }
-
-  /** Counted always, logged once: a flood of bad values must not flood the log. */
-  private countGarbage(key: string, error: string): void {
-    this.garbageCount++;
-    if (this.garbageCount > 1) return;
-    this.opts.log.warn(
-      { key, error },
-      'ignoring a value in the rooms bucket that is not a room listing (further ones are only counted)',
-    );
   }
 }

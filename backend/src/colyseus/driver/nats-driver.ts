@@ -1,5 +1,6 @@
 import type { IRoomCache, MatchMakerDriver, SortOptions } from '@colyseus/core';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { bucketName, checkClusterName } from '@resident/shared/nats';
 import pino, { type Logger } from 'pino';
 import { CasBucket } from '../../objects/transport/cas-bucket.ts';
 import { KvMirror } from '../../objects/transport/kv-mirror.ts';
@@ -16,6 +17,8 @@ export interface NatsDriverOptions {
   /** Copies the cluster keeps of each listing when this node creates the bucket: 1 by default, 3 in production. */
   readonly replicas?: number;
   readonly log?: Logger;
+  /** Told the kind of every malformed value dropped from the bucket, e.g. `runtime.metrics.garbage`. */
+  readonly countDrop?: (kind: string) => void;
 }
 
 export interface NatsDriverStats {
@@ -31,8 +34,6 @@ interface Parts {
   readonly replica: ListingReplica;
   readonly writer: ListingWriter;
 }
-
-const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,32}$/;
 
 /**
  * Colyseus room listings in a JetStream KV bucket, one key per roomId. Every node keeps all listings in memory, kept
@@ -54,9 +55,7 @@ export class NatsDriver implements MatchMakerDriver {
     private readonly nc: NatsConnection,
     private readonly opts: NatsDriverOptions,
   ) {
-    if (!CLUSTER_NAME.test(opts.cluster))
-      throw new RangeError(`invalid cluster name ${JSON.stringify(opts.cluster)}: use 1-32 of A-Z a-z 0-9 _ -`);
-    this.bucketName = `rsd_${opts.cluster}_rooms`;
+    this.bucketName = bucketName(checkClusterName(opts.cluster), 'rooms');
     this.log = opts.log ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
   }
 
@@ -207,8 +206,12 @@ export class NatsDriver implements MatchMakerDriver {
 
   private async open(): Promise<Parts> {
     const bucket = await CasBucket.open(this.nc, this.bucketName, { replicas: this.opts.replicas ?? 1 });
-    const replica = new ListingReplica({ log: this.log, fetch: (key) => bucket.kv.get(key) });
-    const mirror = await KvMirror.start(bucket.kv, (key, entry) => replica.observe(key, entry));
+    const replica = new ListingReplica({
+      log: this.log,
+      fetch: (key) => bucket.kv.get(key),
+      ...(this.opts.countDrop ? { countDrop: this.opts.countDrop } : {}),
+    });
+    const mirror = await KvMirror.start(bucket.kv, (key, entry) => replica.observe(key, entry), replica.dropped);
     await mirror.ready;
     const writer = new ListingWriter(bucket, replica);
     this.parts = { bucket, mirror, replica, writer };

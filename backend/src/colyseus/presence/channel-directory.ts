@@ -2,7 +2,7 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import type { Logger } from 'pino';
 import { decodeString, decodeStrings, encodeString, encodeStrings, GARBAGE } from './codec.ts';
 import type { GarbageCounter } from './garbage.ts';
-import { globToRegExp } from './glob.ts';
+import { globMatcher } from './glob.ts';
 import type { PresenceSubjects } from './topics.ts';
 
 export interface ChannelWindow {
@@ -13,6 +13,9 @@ export interface ChannelWindow {
 }
 
 export const DEFAULT_CHANNEL_WINDOW: ChannelWindow = { stallMs: 100, maxWaitMs: 1000 };
+
+/** Colyseus asks for short patterns (`p:*`); a longer one from the network is not answered. */
+const MAX_PATTERN = 1024;
 
 /**
  * `channels(pattern)` cluster-wide, like Redis `PUBSUB CHANNELS`: NATS cannot list another client's subscriptions, so
@@ -61,8 +64,13 @@ export class ChannelDirectory {
 
   private answer(msg: Msg): void {
     const pattern = decodeString(msg.data);
-    if (pattern === GARBAGE) return this.garbage.note(msg.subject, msg.data.length);
-    msg.respond(encodeStrings(matching(this.local(), pattern)));
+    if (pattern === GARBAGE || pattern.length > MAX_PATTERN) return this.garbage.note(msg.subject, msg.data.length);
+    try {
+      msg.respond(encodeStrings(matching(this.local(), pattern)));
+    } catch (err) {
+      // The connection is closing: the asker merges whatever answers arrive, and this one no longer can.
+      this.log.debug({ err }, 'presence: cannot answer a channels request');
+    }
   }
 
   private merge(found: Set<string>, msg: Msg): void {
@@ -74,6 +82,6 @@ export class ChannelDirectory {
 
 function matching(names: string[], pattern: string): string[] {
   if (pattern === '*') return names;
-  const re = globToRegExp(pattern);
-  return names.filter((n) => re.test(n));
+  const match = globMatcher(pattern);
+  return names.filter(match);
 }

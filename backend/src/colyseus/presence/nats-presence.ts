@@ -50,7 +50,7 @@ export class NatsPresence implements Presence {
     this.nc = nc;
     this.router = new ShardRouter(runtime, opts.shards ?? DEFAULT_PRESENCE_SHARDS);
     this.subjects = new PresenceSubjects(opts.cluster ?? runtime.options.nats?.cluster ?? 'default');
-    this.garbage = new GarbageCounter(log);
+    this.garbage = new GarbageCounter(log, (kind) => runtime.metrics.garbage(kind));
     this.hub = new TopicHub(nc, this.subjects, this.garbage, log);
     const window = opts.channelWindow ?? DEFAULT_CHANNEL_WINDOW;
     this.directory = new ChannelDirectory(nc, this.subjects, () => this.hub.names(), this.garbage, log, window);

@@ -1,7 +1,7 @@
 // The arena: a server-authoritative .io room. Clients send numbered protobuf inputs; the room steps the shared
 // rules at a fixed rate, shows each client its area of interest, and keeps the players' Player objects and the
 // leaderboard up to date. It survives its node (ResidentRoom): the state is checkpointed and restored elsewhere.
-import { type Client, logger, type RoomException } from '@colyseus/core';
+import { type AuthContext, type Client, CloseCode, logger, type RoomException } from '@colyseus/core';
 import {
   type ArenaJoinOptions,
   type ChatLine,
@@ -16,12 +16,13 @@ import {
 } from '@resident/shared/game';
 import { ResidentRoom } from '../../colyseus/rooms/resident-room.ts';
 import type { GuestClaims } from '../auth/guest-tokens.ts';
-import { authenticate, claims } from '../auth/room-auth.ts';
+import { admit, claims, type SeatClaims } from '../auth/room-auth.ts';
 import { game } from '../context.ts';
 import { cachedTop, submitScore } from '../objects/leaderboard.ts';
 import { enterPlayer, Player } from '../objects/player.ts';
 import { answerPing } from '../ping.ts';
 import { logUncaught } from '../room-errors.ts';
+import { applyRoomLimits, onBytes, seatJoined, seatLeft, seatReturned } from '../room-guards.ts';
 import { ArenaState } from '../state.ts';
 import { ClientGate } from './client-gate.ts';
 import { Interest } from './interest.ts';
@@ -66,19 +67,22 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
   private settings = DEFAULT_ARENA;
   private readonly sessions = new Map<string, Session>();
 
-  static override async onAuth(token: string): Promise<GuestClaims> {
-    return authenticate(token);
+  static override async onAuth(token: string, _options: unknown, context: AuthContext): Promise<SeatClaims> {
+    return admit(token, context);
   }
 
   override onCreate(options: ArenaJoinOptions & Partial<ArenaSettings> & { code?: string }): void {
     super.onCreate(options);
+    applyRoomLimits(this);
     this.settings = settingsFrom(options);
     this.maxClients = this.settings.maxClients;
     if (options?.private === true) this.makePrivate(options.code);
     this.startSimulation();
     this.sim.seed();
-    this.onMessageBytes('input', (client: ArenaClient, bytes: Uint8Array) => this.onInput(client, bytes));
-    this.onMessageBytes('ping', (client: ArenaClient, bytes: Uint8Array) => this.onPing(client, bytes));
+    const notBytes = (what: string) => (client: ArenaClient) =>
+      this.refuse(client, ErrorCode.badFrame, `${what} must be a byte message with a protobuf payload`);
+    onBytes(this, 'input', (client: ArenaClient, bytes) => this.onInput(client, bytes), notBytes('input'));
+    onBytes(this, 'ping', (client: ArenaClient, bytes) => this.onPing(client, bytes), notBytes('ping'));
     this.onMessage('chat', (client: ArenaClient, message: unknown) => this.onChat(client, message));
     this.onMessage('profile', (client: ArenaClient) =>
       this.request(client, () => game().objects.get(Player, claims(client).sub).profile()),
@@ -91,23 +95,29 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
   }
 
   override async onJoin(client: ArenaClient): Promise<void> {
+    seatJoined(this, client);
     const profile = await enterPlayer(claims(client));
     this.sim.addBlob(client.sessionId, profile.name, profile.color);
     this.openSession(client);
   }
 
-  /** Dropped without consent: hold the seat a while; not for a client disconnected for abuse, nor for a move. */
+  /**
+   * Dropped without consent: hold the seat a while; not for a move, nor for a client disconnected for abuse or for
+   * sending more messages per second than allowed (Colyseus closes those with WITH_ERROR).
+   */
   override onDrop(client: ArenaClient, code?: number): void {
-    if (this.migrating || code === GameClose.abuse) return;
+    if (this.migrating || code === GameClose.abuse || code === CloseCode.WITH_ERROR) return;
     Promise.resolve(this.allowReconnection(client, 20)).catch(() => undefined); // not back in time: onLeave follows
   }
 
   override onReconnect(client: ArenaClient): void {
     super.onReconnect(client);
+    seatReturned(client);
     this.openSession(client);
   }
 
   override async onLeave(client: ArenaClient): Promise<void> {
+    seatLeft(client);
     if (this.migrating) return;
     const session = this.sessions.get(client.sessionId);
     const blob = this.state.blobs.get(client.sessionId);

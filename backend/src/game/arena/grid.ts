@@ -22,19 +22,39 @@ export class Grid<T extends Point> {
     this.cells.get(cell)?.delete(item);
   }
 
-  /** Items whose cell overlaps the square [cx-half, cx+half] × [cy-half, cy+half]. Callers filter exactly. */
+  /**
+   * Items whose cell overlaps the square [cx-half, cx+half] × [cy-half, cy+half]. Callers filter exactly. A square
+   * wider than the occupied cells (a huge or non-finite size, say from restored state) walks the occupied cells
+   * instead, so the cost never exceeds the number of cells in use.
+   */
   *near(cx: number, cy: number, half: number): Generator<T> {
     const s = this.cellSize;
     const x0 = Math.floor((cx - half) / s);
     const x1 = Math.floor((cx + half) / s);
     const y0 = Math.floor((cy - half) / s);
     const y1 = Math.floor((cy + half) / s);
+    if (!this.walkable(x0, x1, y0, y1)) {
+      for (const [cell, set] of this.cells) {
+        const gx = Math.floor(cell / 4096) - 1024;
+        const gy = (cell % 4096) - 1024;
+        if (gx >= x0 && gx <= x1 && gy >= y0 && gy <= y1) yield* set;
+      }
+      return;
+    }
     for (let gx = x0; gx <= x1; gx++) {
       for (let gy = y0; gy <= y1; gy++) {
         const set = this.cells.get(pack(gx, gy));
         if (set) yield* set;
       }
     }
+  }
+
+  /** Whether stepping through the square's cells costs no more than going through the occupied ones. */
+  private walkable(x0: number, x1: number, y0: number, y1: number): boolean {
+    // Beyond 2^53 a cell index no longer steps by one (x + 1 === x): such a square is never walked.
+    const exact =
+      Number.isSafeInteger(x0) && Number.isSafeInteger(x1) && Number.isSafeInteger(y0) && Number.isSafeInteger(y1);
+    return exact && (x1 - x0 + 1) * (y1 - y0 + 1) <= this.cells.size;
   }
 
   get size(): number {

@@ -1,7 +1,20 @@
-// onAuth for the game's rooms: a valid, unexpired guest token, or a clear refusal the client can show.
-import { ErrorCode, ServerError } from '@colyseus/core';
+// onAuth for the game's rooms: a valid, unexpired guest token within the player's and address's seat and room
+// limits, or a clear refusal the client can show (the code, then the reason).
+import { type AuthContext, ErrorCode, generateId, ServerError } from '@colyseus/core';
 import { game } from '../context.ts';
 import { AuthError, type GuestClaims } from './guest-tokens.ts';
+import { LimitError } from './seat-ledger.ts';
+
+/** HTTP status and client error code of a refusal for being over a limit. */
+export const LIMIT_ERROR_CODE = 429;
+
+/** What a seat carries from matchmaking to its room: the player, its address, and the seat's session id. */
+export interface SeatClaims extends GuestClaims {
+  /** Colyseus uses an onAuth result's `sessionId` as the seat's: so the ledger knows the seat it counted. */
+  sessionId: string;
+  /** The client's address (the TCP peer of its matchmaking request). */
+  addr: string;
+}
 
 export function authenticate(token: string): GuestClaims {
   try {
@@ -10,6 +23,56 @@ export function authenticate(token: string): GuestClaims {
     if (err instanceof AuthError) throw new ServerError(ErrorCode.AUTH_FAILED, `${err.code}: ${err.message}`);
     throw err;
   }
+}
+
+/** A matchmaking request's retries (joinOrCreate retries a full room) reuse its first seat's count. */
+const seatOf = new WeakMap<AuthContext, string>();
+
+/**
+ * The static onAuth of the game's rooms: verifies the token, counts a room creation (`create` requests) and the
+ * seat matchmaking is about to hand out, against the limits of this node.
+ */
+export function admit(token: string, context: AuthContext | undefined): SeatClaims {
+  const claims = authenticate(token);
+  const addr = context?.ip ?? 'unknown';
+  const { seats } = game();
+  let sessionId = context ? seatOf.get(context) : undefined;
+  try {
+    if (!sessionId && matchmakeMethod(context) === 'create') seats.createRoom(claims.sub, addr);
+    if (!sessionId) {
+      sessionId = generateId();
+      seats.reserve(sessionId, claims.sub, addr);
+      if (context) seatOf.set(context, sessionId);
+    }
+  } catch (err) {
+    throw limitRefusal(err);
+  }
+  return { ...claims, sessionId, addr };
+}
+
+/** The client joined a room on this node: its seat counts until it leaves (`releaseSeat`). */
+export function holdSeat(client: { sessionId: string; auth?: Partial<SeatClaims> }, check: boolean): void {
+  const { sub, addr } = client.auth ?? {};
+  if (!sub) return;
+  try {
+    game().seats.hold(client.sessionId, sub, addr ?? 'unknown', check);
+  } catch (err) {
+    throw limitRefusal(err);
+  }
+}
+
+export function releaseSeat(client: { sessionId: string }): void {
+  game().seats.release(client.sessionId);
+}
+
+function limitRefusal(err: unknown): unknown {
+  return err instanceof LimitError ? new ServerError(LIMIT_ERROR_CODE, `${err.code}: ${err.message}`) : err;
+}
+
+/** `create`, `join`, … from the matchmaking request's URL (`/matchmake/<method>/<room>`). */
+function matchmakeMethod(context: AuthContext | undefined): string | undefined {
+  const url = (context?.req as { url?: unknown } | undefined)?.url;
+  return typeof url === 'string' ? new URL(url).pathname.split('/')[2] : undefined;
 }
 
 /** The verified claims of a joined client (onAuth ran before it could join). */

@@ -1,5 +1,14 @@
 export type MemberRole = 'host' | 'client';
+export const MEMBER_ROLES: readonly MemberRole[] = ['host', 'client'];
 export type MemberStatus = 'active' | 'draining';
+export const MEMBER_STATUSES: readonly MemberStatus[] = ['active', 'draining'];
+
+const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Node ids are NATS subject tokens (a node's inbox is `rsd.<cluster>.inbox.<id>`) and KV keys. */
+export function isNodeId(value: unknown): value is string {
+  return typeof value === 'string' && NODE_ID.test(value);
+}
 
 /** One node as the cluster sees it. `incarnation` changes on every start, so a restarted node is a new member. */
 export interface MemberInfo {

@@ -1,8 +1,10 @@
 import type { KvEntry } from '@nats-io/kv';
 import type { Logger } from 'pino';
+import type { DropReporter } from '../drop-reporter.ts';
 import type { CasBucket } from '../transport/cas-bucket.ts';
 import { KvMirror } from '../transport/kv-mirror.ts';
 import type { MemberInfo, MemberStatus, Membership } from './member.ts';
+import type { MemberEntry, MemberEntryCodec } from './member-entry.ts';
 
 export interface NatsMembershipOptions {
   readonly bucket: CasBucket;
@@ -12,7 +14,14 @@ export interface NatsMembershipOptions {
   readonly heartbeatMs: number;
   /** A member whose heartbeat has not been seen for this long is dead. */
   readonly suspectMs: number;
+  /** Signs this node's entries and checks everyone else's. */
+  readonly codec: MemberEntryCodec;
+  /** Entries that are malformed, unsigned or replayed are dropped and reported here. */
+  readonly drops: DropReporter;
 }
+
+/** Heartbeat counts remembered per incarnation, also after it is gone, so a replayed old entry cannot revive it. */
+const REMEMBERED_INCARNATIONS = 4096;
 
 interface Seen {
   info: MemberInfo;
@@ -29,6 +38,9 @@ interface Seen {
 export class NatsMembership implements Membership {
   private current: MemberInfo;
   private readonly seen = new Map<string, Seen>();
+  /** `id/incarnation` → the highest heartbeat count seen, in least-recently-seen order. */
+  private readonly lastSeq = new Map<string, number>();
+  private seq = 0;
   private readonly listeners: (() => void)[] = [];
   private readonly lapseListeners: (() => void)[] = [];
   private mirror: KvMirror | undefined;
@@ -49,7 +61,7 @@ export class NatsMembership implements Membership {
     const m = new NatsMembership(opts);
     await m.beat();
     m.joinedAt = (await opts.bucket.kv.get(opts.self.id))?.created.getTime() ?? Date.now();
-    m.mirror = await KvMirror.start(opts.bucket.kv, (key, entry) => m.observe(key, entry));
+    m.mirror = await KvMirror.start(opts.bucket.kv, (key, entry) => m.observe(key, entry), opts.drops);
     await m.mirror.ready;
     m.timer = setInterval(() => m.tick(), opts.heartbeatMs);
     return m;
@@ -86,18 +98,25 @@ export class NatsMembership implements Membership {
     await this.beat();
   }
 
+  /** A signed last word first (a bare delete proves nothing, so peers wait for a timeout on one), then the key goes. */
   async leave(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     this.mirror?.stop();
+    await this.write(true).catch(() => undefined);
     await this.opts.bucket.kv.delete(this.current.id).catch(() => undefined);
   }
 
   private async beat(): Promise<void> {
     const sentAt = performance.now();
     if (sentAt - this.lastBeatSent >= this.leaseMs && this.lastBeatSent > 0) for (const l of this.lapseListeners) l();
-    await this.opts.bucket.kv.put(this.current.id, JSON.stringify(this.current));
+    await this.write(false);
     this.lastBeatSent = Math.max(this.lastBeatSent, sentAt);
+  }
+
+  private write(left: boolean): Promise<number> {
+    const entry: MemberEntry = { info: this.current, seq: ++this.seq, left };
+    return this.opts.bucket.kv.put(this.current.id, this.opts.codec.encode(entry));
   }
 
   private tick(): void {
@@ -106,19 +125,43 @@ export class NatsMembership implements Membership {
     this.expire();
   }
 
-  private observe(key: string, entry: KvEntry | undefined): void {
+  /**
+   * A bare delete is not news: anyone who can write the bucket can delete a key, and a member that really left said
+   * so in a signed entry first. A live member whose key was deleted keeps its place until its heartbeats stop.
+   */
+  private observe(key: string, kvEntry: KvEntry | undefined): void {
+    if (!kvEntry) return;
     const prev = this.seen.get(key);
-    if (!entry) {
-      if (prev) this.forget(key);
+    if (!prev && key !== this.current.id && this.joinedAt - kvEntry.created.getTime() > this.opts.suspectMs) {
+      this.opts.bucket.remove(key, kvEntry.revision).catch(() => undefined);
       return;
     }
-    if (!prev && key !== this.current.id && this.joinedAt - entry.created.getTime() > this.opts.suspectMs) {
-      this.opts.bucket.remove(key, entry.revision).catch(() => undefined);
+    const decoded = this.opts.codec.decode(key, kvEntry.value);
+    if ('problem' in decoded) return this.drop(decoded.kind, key, decoded.problem);
+    const { info, seq, left } = decoded.entry;
+    if (!this.fresh(info, seq))
+      return this.drop('member_replay', key, `heartbeat ${seq} of ${info.incarnation} is old`);
+    if (left) {
+      if (prev?.info.incarnation === info.incarnation) this.forget(key);
       return;
     }
-    const info = entry.json<MemberInfo>();
-    this.seen.set(key, { info, revision: entry.revision, at: performance.now() });
+    this.seen.set(key, { info, revision: kvEntry.revision, at: performance.now() });
     if (!prev || prev.info.incarnation !== info.incarnation || prev.info.status !== info.status) this.changed();
+  }
+
+  /** Whether this is the newest heartbeat of its incarnation seen so far; remembers it if so. */
+  private fresh(info: MemberInfo, seq: number): boolean {
+    const id = `${info.id}/${info.incarnation}`;
+    const last = this.lastSeq.get(id);
+    if (last !== undefined && seq <= last) return false;
+    this.lastSeq.delete(id);
+    this.lastSeq.set(id, seq);
+    if (this.lastSeq.size > REMEMBERED_INCARNATIONS) this.lastSeq.delete(this.lastSeq.keys().next().value!);
+    return true;
+  }
+
+  private drop(kind: string, key: string, problem: string): void {
+    this.opts.drops.drop(kind, 'the members bucket', { key, problem });
   }
 
   /** Members whose heartbeats stopped are dropped here, and their keys removed (only if unchanged since). */

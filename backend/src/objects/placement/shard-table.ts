@@ -1,17 +1,13 @@
 import type { KvEntry } from '@nats-io/kv';
 import type { Logger } from 'pino';
+import type { DropReporter } from '../drop-reporter.ts';
 import type { Membership } from '../membership/member.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
 import type { CasBucket } from '../transport/cas-bucket.ts';
 import { KvMirror } from '../transport/kv-mirror.ts';
 import { rendezvous } from './hash.ts';
 import type { Placement, PlacementEvents, ShardStatus } from './placement.ts';
-
-interface Ownership {
-  readonly owner: string;
-  readonly incarnation: string;
-  readonly epoch: number;
-}
+import { decodeRow, encodeRow, type Ownership, shardKey, shardOfKey } from './shard-row.ts';
 
 interface Row extends Ownership {
   readonly revision: number;
@@ -24,6 +20,8 @@ export interface ShardTableOptions {
   readonly events: PlacementEvents;
   readonly log: Logger;
   readonly metrics: RuntimeMetrics;
+  /** Rows and keys that are not shard rows are dropped and reported here. */
+  readonly drops: DropReporter;
   /** Rate limit for handing shards over while rebalancing (a node joined). */
   readonly rebalancePerSecond: number;
   /** Rate limit while draining (SIGTERM): faster, the node is leaving. */
@@ -58,7 +56,7 @@ export class ShardTable implements Placement {
   static async start(opts: ShardTableOptions): Promise<ShardTable> {
     const table = new ShardTable(opts);
     table.recomputeDesired();
-    table.mirror = await KvMirror.start(opts.bucket.kv, (key, entry) => table.observe(key, entry));
+    table.mirror = await KvMirror.start(opts.bucket.kv, (key, entry) => table.observe(key, entry), opts.drops);
     await table.mirror.ready;
     opts.membership.onChange(() => {
       table.recomputeDesired();
@@ -149,10 +147,23 @@ export class ShardTable implements Placement {
   }
 
   private observe(key: string, entry: KvEntry | undefined): void {
-    const shard = Number(key.slice(1));
-    if (!Number.isInteger(shard) || shard < 0 || shard >= this.opts.shards) return;
-    const row = entry ? { ...entry.json<Ownership>(), revision: entry.revision } : undefined;
-    this.setRow(shard, row);
+    const shard = shardOfKey(key, this.opts.shards);
+    if (shard === undefined) {
+      this.opts.drops.drop('shard_key', 'the shards bucket', { key, problem: `not a shard of ${this.opts.shards}` });
+      return;
+    }
+    this.setRow(shard, entry ? this.toRow(shard, entry) : undefined);
+  }
+
+  /**
+   * A value that is not a row leaves the shard without a known owner: its owner stops serving it, and its rendezvous
+   * choice claims it over the bad value (a compare-and-set on that value's revision), as after a death.
+   */
+  private toRow(shard: number, entry: KvEntry): Row {
+    const decoded = decodeRow(entry.value);
+    if ('row' in decoded) return { ...decoded.row, revision: entry.revision };
+    this.opts.drops.drop('shard_row', 'the shards bucket', { key: entry.key, problem: decoded.problem });
+    return { owner: '', incarnation: '', epoch: this.rows[shard]?.epoch ?? 0, revision: entry.revision };
   }
 
   private setRow(shard: number, row: Row | undefined): void {
@@ -229,8 +240,8 @@ export class ShardTable implements Placement {
 
   /** Compare-and-set on the shard's row; rejects when another node wrote it first. */
   private async write(shard: number, value: Ownership, row: Row | undefined): Promise<number> {
-    const data = new TextEncoder().encode(JSON.stringify(value));
-    const key = `s${shard}`;
+    const data = encodeRow(value);
+    const key = shardKey(shard);
     const revision = row
       ? await this.opts.bucket.update(key, data, row.revision)
       : await this.opts.bucket.create(key, data);
@@ -257,8 +268,8 @@ export class ShardTable implements Placement {
 
   private async rereadMine(): Promise<void> {
     for (const shard of [...this.mine]) {
-      const entry = await this.opts.bucket.kv.get(`s${shard}`);
-      const row = entry?.operation === 'PUT' ? { ...entry.json<Ownership>(), revision: entry.revision } : undefined;
+      const entry = await this.opts.bucket.kv.get(shardKey(shard));
+      const row = entry?.operation === 'PUT' ? this.toRow(shard, entry) : undefined;
       if (!this.isMine(row)) this.setRow(shard, row);
     }
   }

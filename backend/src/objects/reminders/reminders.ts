@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Activation } from '../catalog/activation.ts';
 import type { ReminderHost } from '../catalog/host.ts';
+import { ErrorCode, ResidentError } from '../errors.ts';
 import { packValue, unpackValue } from '../messaging/payload.ts';
 import type { Placement } from '../placement/placement.ts';
 import { type Revision, RevisionConflict, type StateStore } from '../storage/state-store.ts';
@@ -93,12 +94,40 @@ export class Reminders implements ReminderHost {
     if (known) return known;
     const stored = await this.store.load(recordId(shard));
     const loaded: Loaded = {
-      record: stored ? (unpackValue(stored.value) as ShardRecord) : {},
+      record: stored ? this.decode(shard, stored.value) : {},
       revision: stored?.revision,
       queue: Promise.resolve(),
     };
     this.shards.set(shard, loaded);
     return loaded;
+  }
+
+  /**
+   * The record as stored, keeping only well-formed reminders: a corrupted value must not stop (or crash) the firing
+   * of the others. What is left out is logged once here and disappears with the record's next write.
+   */
+  private decode(shard: number, bytes: Uint8Array): ShardRecord {
+    let value: unknown;
+    try {
+      value = unpackValue(bytes);
+    } catch (err) {
+      this.log.warn({ shard, err: String(err) }, 'reminder record is not msgpack; treated as empty');
+      return {};
+    }
+    const record: ShardRecord = {};
+    let dropped = 0;
+    for (const [objectId, byName] of Object.entries(isPlainObject(value) ? value : {})) {
+      if (!isPlainObject(byName) || !objectId.includes('/')) {
+        dropped++;
+        continue;
+      }
+      for (const [name, r] of Object.entries(byName)) {
+        if (isReminder(r)) record[objectId] = { ...record[objectId], [name]: r };
+        else dropped++;
+      }
+    }
+    if (dropped > 0 || !isPlainObject(value)) this.log.warn({ shard, dropped }, 'malformed reminders left out');
+    return record;
   }
 
   private tick(): void {
@@ -135,12 +164,28 @@ export class Reminders implements ReminderHost {
     this.firing.add(tag);
     // Periodic reminders move on in memory only; after a failover the next owner fires a missed one once.
     if (r.period > 0) r.due += Math.ceil((now - r.due + 1) / r.period) * r.period;
-    this.firer
-      .fireReminder(objectId, name)
-      .then(() => (r.period === 0 ? this.mutate(shard, (rec) => removeReminder(rec, objectId, name)) : undefined))
-      .catch((err) => this.log.warn({ objectId, name, err: String(err) }, 'reminder did not complete; will retry'))
+    const forget = () => this.mutate(shard, (rec) => removeReminder(rec, objectId, name));
+    Promise.resolve()
+      .then(() => this.firer.fireReminder(objectId, name))
+      .then(() => (r.period === 0 ? forget() : undefined))
+      .catch((err) => {
+        // Its class is not hosted here (nor anywhere, if the record is consistent): it can never fire.
+        if (err instanceof ResidentError && err.code === ErrorCode.UnknownClass) return forget();
+        this.log.warn({ objectId, name, err: String(err) }, 'reminder did not complete; will retry');
+      })
+      .catch((err) => this.log.warn({ objectId, name, err: String(err) }, 'reminder could not be removed'))
       .finally(() => this.firing.delete(tag));
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
+}
+
+function isReminder(r: unknown): r is Reminder {
+  if (!isPlainObject(r)) return false;
+  const { due, period } = r;
+  return Number.isFinite(due) && (period === 0 || (Number.isFinite(period) && (period as number) >= MIN_PERIOD_MS));
 }
 
 function recordId(shard: number): string {

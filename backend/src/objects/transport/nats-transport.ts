@@ -1,7 +1,16 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import type { Logger } from 'pino';
-import { type BatchFrame, type CallFrame, decodeBatch, encodeBatch, type ReplyFrame } from '../messaging/envelope.ts';
-import type { RuntimeMetrics } from '../metrics.ts';
+import { type DropReporter, reason } from '../drop-reporter.ts';
+import { ErrorCode } from '../errors.ts';
+import {
+  type BatchFrame,
+  type CallFrame,
+  type CheckedBatch,
+  checkBatch,
+  EnvelopeError,
+  encodeBatch,
+  MAX_FRAMES_PER_BATCH,
+  type ReplyFrame,
+} from '../messaging/envelope.ts';
 import type { OutboundFrame, Transport } from './transport.ts';
 
 export interface InboundHandler {
@@ -15,6 +24,10 @@ interface Pending {
   bytes: number;
 }
 
+/** What may pile up before the node is ready to dispatch (while it joins): a flood beyond this is dropped. */
+const MAX_EARLY_MESSAGES = 10_000;
+const MAX_EARLY_BYTES = 64 * 1024 * 1024;
+
 /**
  * One inbox subject per node; no per-call subscriptions or request inboxes. Frames for the same node produced in one
  * event-loop tick travel as one NATS message, split only to stay under the server's max payload.
@@ -23,18 +36,18 @@ export class NatsTransport implements Transport {
   private readonly outbox = new Map<string, Pending>();
   private flushScheduled = false;
   private readonly sub: Subscription;
-  private readonly garbageSeen = new Set<string>();
   private readonly maxBatchBytes: number;
   /** Batches that arrived before the runtime was ready to dispatch them. */
   private early: Uint8Array[] | undefined = [];
+  private earlyBytes = 0;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly cluster: string,
     private readonly self: string,
     private readonly handler: InboundHandler,
-    private readonly log: Logger,
-    private readonly metrics: RuntimeMetrics,
+    /** Malformed batches and frames, and batches that could not be sent, are dropped and reported here. */
+    private readonly drops: DropReporter,
   ) {
     this.maxBatchBytes = Math.max(16 * 1024, Math.floor(nc.info?.max_payload ?? 1024 * 1024) - 4096);
     this.sub = nc.subscribe(inboxSubject(cluster, self), {
@@ -65,7 +78,8 @@ export class NatsTransport implements Transport {
       this.outbox.set(node, pending);
     }
     const size = frame.kind === 'call' ? frame.call.args.length + 64 : (frame.reply.result?.length ?? 0) + 64;
-    if (pending.bytes + size > this.maxBatchBytes) this.publish(node, pending);
+    const frames = pending.calls.length + pending.replies.length;
+    if (pending.bytes + size > this.maxBatchBytes || frames >= MAX_FRAMES_PER_BATCH) this.publish(node, pending);
     if (frame.kind === 'call') pending.calls.push(frame.call);
     else pending.replies.push(frame.reply);
     pending.bytes += size;
@@ -81,13 +95,22 @@ export class NatsTransport implements Transport {
     this.outbox.clear();
   };
 
+  /**
+   * Never throws: a destination that cannot be published to (not a valid subject, the connection closed) loses its
+   * own frames, counted, and no other destination's. Calls among them time out at their callers, as if lost.
+   */
   private publish(node: string, pending: Pending): void {
     if (pending.calls.length === 0 && pending.replies.length === 0) return;
     const batch: BatchFrame = { from: this.self, calls: pending.calls, replies: pending.replies };
     pending.calls = [];
     pending.replies = [];
     pending.bytes = 0;
-    this.nc.publish(inboxSubject(this.cluster, node), encodeBatch(batch));
+    try {
+      this.nc.publish(inboxSubject(this.cluster, node), encodeBatch(batch));
+    } catch (err) {
+      const frames = batch.calls.length + batch.replies.length;
+      this.drops.drop('unsendable', 'this node', { to: node.slice(0, 80), frames, problem: reason(err) });
+    }
   }
 
   /** The node is ready: handle what arrived while it was joining, then everything as it comes. */
@@ -98,30 +121,53 @@ export class NatsTransport implements Transport {
   }
 
   private receive(data: Uint8Array): void {
-    if (this.early) {
-      if (this.early.length < 10_000) this.early.push(data);
-      return;
-    }
-    let batch: BatchFrame;
+    if (this.early) return this.keepEarly(data);
+    let checked: CheckedBatch;
     try {
-      batch = decodeBatch(data);
+      checked = checkBatch(data);
     } catch (err) {
-      this.garbage(err instanceof Error ? err.name : 'unknown', err);
-      return;
+      const kind = err instanceof EnvelopeError ? err.kind : 'undecodable';
+      return this.drops.drop(kind, 'the inbox', { bytes: data.length, problem: reason(err) });
     }
-    for (const reply of batch.replies) this.handler.onReply(batch.from, reply);
-    for (const call of batch.calls) this.handler.onCall(batch.from, call);
+    const { batch } = checked;
+    for (const problem of checked.droppedReplies)
+      this.drops.drop('bad_reply', 'the inbox', { from: batch.from, problem });
+    for (const { id, problem } of checked.rejectedCalls) this.rejectCall(batch.from, id, problem);
+    // One frame that trips the runtime must not cost the frames after it.
+    for (const reply of batch.replies) {
+      try {
+        this.handler.onReply(batch.from, reply);
+      } catch (err) {
+        this.frameFailed(batch.from, err);
+      }
+    }
+    for (const call of batch.calls) {
+      try {
+        this.handler.onCall(batch.from, call);
+      } catch (err) {
+        this.frameFailed(batch.from, err);
+      }
+    }
   }
 
-  /** Counted always, logged once per kind so a flood of garbage cannot flood the log. */
-  private garbage(kind: string, err: unknown): void {
-    this.metrics.garbage(kind);
-    if (this.garbageSeen.has(kind)) return;
-    this.garbageSeen.add(kind);
-    this.log.warn(
-      { kind, err: String(err) },
-      'undecodable message on inbox (further ones of this kind are only counted)',
-    );
+  private keepEarly(data: Uint8Array): void {
+    const early = this.early!;
+    if (early.length >= MAX_EARLY_MESSAGES || this.earlyBytes + data.length > MAX_EARLY_BYTES) {
+      return this.drops.drop('early_overflow', 'the inbox', { bytes: data.length, problem: 'arrived while joining' });
+    }
+    early.push(data);
+    this.earlyBytes += data.length;
+  }
+
+  /** Its sender and id are usable, so the caller hears why instead of waiting for its deadline. */
+  private rejectCall(from: string, id: number, problem: string): void {
+    this.drops.drop('bad_call', 'the inbox', { from, problem });
+    const errorMessage = `malformed call frame: ${problem}`;
+    this.send(from, { kind: 'reply', reply: { id, errorCode: ErrorCode.Serialization, errorMessage } });
+  }
+
+  private frameFailed(from: string, err: unknown): void {
+    this.drops.drop('frame_failed', 'the inbox', { from, problem: reason(err) });
   }
 
   async close(): Promise<void> {

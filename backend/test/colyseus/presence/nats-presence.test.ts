@@ -10,6 +10,7 @@ import { ShardRouter } from '../../../src/colyseus/presence/shard-router.ts';
 import { PresenceSubjects } from '../../../src/colyseus/presence/topics.ts';
 import { ObjectRuntime } from '../../../src/objects/index.ts';
 import { connectNats } from '../../../src/objects/transport/connect.ts';
+import { TEST_MEMBERSHIP_KEY } from '../../../testing/support.ts';
 import { Inbox, sleep, sorted, waitFor } from './support.ts';
 
 const log = pino({ level: 'silent' });
@@ -43,7 +44,7 @@ describe('NatsPresence on the object runtime', () => {
     const runtime = await ObjectRuntime.start({
       classes: [PresenceShard],
       nodeId,
-      nats: { connection: nc, cluster },
+      nats: { connection: nc, cluster, membershipKey: TEST_MEMBERSHIP_KEY },
       log,
     });
     const presence = new NatsPresence({ runtime });

@@ -12,6 +12,7 @@ import { NatsPresence, PresenceShard } from '../../../src/colyseus/presence/inde
 import { ObjectRuntime } from '../../../src/objects/index.ts';
 import { connectNats } from '../../../src/objects/transport/connect.ts';
 import { type RedisServer, startRedis } from '../../../testing/redis-server.ts';
+import { TEST_MEMBERSHIP_KEY } from '../../../testing/support.ts';
 import { Inbox, sleep, sorted, waitFor } from './support.ts';
 
 /**
@@ -448,7 +449,7 @@ describe('NatsPresence', () => {
     nc = await connectNats(nats.urls, 'presence-runtime');
     runtime = await ObjectRuntime.start({
       classes: [PresenceShard],
-      nats: { connection: nc, cluster: `p${randomBytes(4).toString('hex')}` },
+      nats: { connection: nc, cluster: `p${randomBytes(4).toString('hex')}`, membershipKey: TEST_MEMBERSHIP_KEY },
       log: pino({ level: 'silent' }),
     });
   });

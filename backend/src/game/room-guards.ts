@@ -1,0 +1,47 @@
+// What every game room does so one client cannot cost the others: the node's message rate per client, how long a
+// matchmade seat and a connected client's join handshake may take, seats counted per player and address, and byte
+// messages that must really be bytes (a JSON frame can name a byte handler too).
+import { type Client, ClientState, type Room } from '@colyseus/core';
+import { CloseCode as GameClose } from '@resident/shared/game';
+import { holdSeat, releaseSeat } from './auth/room-auth.ts';
+import { game } from './context.ts';
+
+/** In onCreate: the node's per-client limits for this room. */
+export function applyRoomLimits(room: Room): void {
+  const limits = game().rooms;
+  room.maxMessagesPerSecond = limits.messagesPerSecond;
+  room.seatReservationTimeout = limits.seatReservationSeconds;
+}
+
+/**
+ * In onJoin, before anything else: counts the client's seat (a ServerError when the player or address holds too
+ * many on this node) and drops the client if it does not finish the join handshake within the reservation time.
+ */
+export function seatJoined(room: Room, client: Client): void {
+  holdSeat(client, true);
+  room.clock.setTimeout(() => {
+    if (client.state === ClientState.JOINING) client.leave(GameClose.joinTimeout, 'join handshake not completed');
+  }, game().rooms.seatReservationSeconds * 1000);
+}
+
+/** In onReconnect: the seat counts again (it was admitted before). */
+export function seatReturned(client: Client): void {
+  holdSeat(client, false);
+}
+
+/** In onLeave: the seat is free. */
+export function seatLeft(client: Client): void {
+  releaseSeat(client);
+}
+
+/** `onMessageBytes` whose handler only ever sees bytes; anything else (no payload, a string, a map) is `refused`. */
+export function onBytes<C extends Client>(
+  room: Room,
+  type: string,
+  handler: (client: C, bytes: Uint8Array) => void,
+  refused: (client: C) => void,
+): void {
+  room.onMessageBytes(type, (client: C, bytes: unknown) =>
+    bytes instanceof Uint8Array ? handler(client, bytes) : refused(client),
+  );
+}
