@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { IRoomCache } from '@colyseus/core';
 import { RedisDriver } from '@colyseus/redis-driver';
-import { startNats } from '@resident/shared/testing';
+import { startNats } from '@resident/testing';
 import { NatsDriver } from '../src/colyseus/driver/index.ts';
 import { connectNats } from '../src/objects/transport/connect.ts';
 import { startRedis } from '../testing/redis-server.ts';

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { createUser } from '@nats-io/nkeys';
 import { connect } from '@nats-io/transport-node';
 import { loadNatsClientAuth, statsSubject } from '@resident/shared/nats';
-import { createTestCertificates, type NatsCluster, startNats, type TestCertificates } from '@resident/shared/testing';
+import { createTestCertificates, type NatsCluster, startNats, type TestCertificates } from '@resident/testing';
 import { ConfigError, readConfig } from '../src/node/config.ts';
 import { TEST_SECRET } from '../testing/colyseus-cluster.ts';
 import { guestLogin } from '../testing/game-client.ts';

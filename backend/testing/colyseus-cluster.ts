@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { type NatsCluster, startNats, startNatsCluster } from '@resident/shared/testing';
+import { freePort, type NatsCluster, startNats, startNatsCluster } from '@resident/testing';
 import { NodeProcess } from './runtime-cluster.ts';
-import { freePort } from './support.ts';
 
 const SCRIPT = fileURLToPath(new URL('./colyseus-node.ts', import.meta.url));
 export const TEST_SECRET = 'resident-test-secret-0123456789abcdef';

@@ -5,10 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LocalCredentials } from '@resident/shared/nats';
-import { type NatsCluster, type NatsSecurityOptions, startNats, startNatsCluster } from '@resident/shared/testing';
+import {
+  freePort,
+  type NatsCluster,
+  type NatsSecurityOptions,
+  startNats,
+  startNatsCluster,
+  waitAllReady,
+} from '@resident/testing';
 import { TEST_SECRET } from './colyseus-cluster.ts';
 import { NodeProcess } from './runtime-cluster.ts';
-import { freePort } from './support.ts';
 
 const SCRIPT = fileURLToPath(new URL('./colyseus-node.ts', import.meta.url));
 
@@ -90,7 +96,11 @@ export async function startGameNodes(opts: GameNodesOptions): Promise<GameNodes>
     }
     // Each node was ready when it started, but the earlier ones then hand shards to the later ones: wait until every
     // node says placement has settled, so the first calls do not wait on shard moves.
-    await everyNodeReady(ports);
+    await waitAllReady(
+      procs.map((p, i) => p.readyTarget(`http://127.0.0.1:${ports[i]}`)),
+      undefined,
+      60_000,
+    );
   } catch (err) {
     await stop();
     throw err;
@@ -117,17 +127,4 @@ export async function startGameNodes(opts: GameNodesOptions): Promise<GameNodes>
     },
     stop,
   };
-}
-
-async function everyNodeReady(ports: readonly number[], timeoutMs = 60_000): Promise<void> {
-  const ready = async (port: number) => {
-    const res = await fetch(`http://127.0.0.1:${port}/ready`).catch(() => undefined);
-    await res?.body?.cancel();
-    return res?.status === 200;
-  };
-  const deadline = Date.now() + timeoutMs;
-  while (!(await Promise.all(ports.map(ready))).every(Boolean)) {
-    if (Date.now() > deadline) throw new Error(`nodes not all ready (placement settled) within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

@@ -1,20 +1,22 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { type NatsCluster, startNats, startNatsCluster } from '@resident/shared/testing';
+import {
+  Child,
+  type NatsCluster,
+  nodeScriptArgs,
+  type ReadyTarget,
+  startNats,
+  startNatsCluster,
+} from '@resident/testing';
 import { ObjectRuntime, type RuntimeOptions } from '../src/objects/index.ts';
 import { connectNats } from '../src/objects/transport/connect.ts';
 import { ALL } from './fixtures.ts';
 import { quietLog, TEST_MEMBERSHIP_KEY, waitFor } from './support.ts';
 
 const NODE_SCRIPT = fileURLToPath(new URL('./runtime-node.ts', import.meta.url));
-// Children stop by themselves when this process dies without stopping them (their stdin closes).
-const ORPHAN_GUARD = new URL('../src/node/orphan-guard.ts', import.meta.url).href;
-const live = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
+const START_TIMEOUT_MS = 20_000;
 
 export interface ClusterOptions {
   readonly nodes: number;
@@ -38,10 +40,9 @@ export interface ClusterOptions {
   readonly echoSubject?: string;
 }
 
-/** A runtime node in its own process: it can be killed, paused, drained and started again. */
+/** A node in its own process (runtime-node.ts, or `script`): it can be killed, paused, drained and started again. */
 export class NodeProcess {
-  private child: ChildProcess | undefined;
-  private output = '';
+  private child: Child | undefined;
 
   constructor(
     readonly id: string,
@@ -55,35 +56,44 @@ export class NodeProcess {
   }
 
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return this.child?.running ?? false;
   }
 
+  /** What the `/ready` poller watches while it waits (the current process; `url` is the node's HTTP base). */
+  readyTarget(url: string): ReadyTarget {
+    if (!this.child) throw new Error(`node ${this.id} was never started`);
+    return { name: this.id, url, child: this.child };
+  }
+
+  /** Resolves once the node prints READY. */
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', ORPHAN_GUARD, this.script, ...this.args], {
-      env: { ...process.env, ...this.env, RESIDENT_NODE_ID: this.id },
-      stdio: ['pipe', 'pipe', 'pipe'],
+    let ready = () => {};
+    const printedReady = new Promise<void>((resolve) => {
+      ready = resolve;
+    });
+    const verbose = process.env.RESIDENT_TEST_VERBOSE;
+    const child = new Child({
+      name: this.id,
+      command: process.execPath,
+      args: nodeScriptArgs(this.script, this.args),
+      env: { ...stringsOf(this.env), RESIDENT_NODE_ID: this.id },
+      onLine: (stream, line) => {
+        if (verbose) process.stderr.write(`[${this.id}] ${line}\n`);
+        if (stream === 'out' && line.includes('READY')) ready();
+      },
     });
     this.child = child;
-    live.add(child);
-    child.once('exit', () => live.delete(child));
-    child.stderr?.on('data', (d: Buffer) => {
-      this.output = (this.output + d.toString()).slice(-4000);
-      if (process.env.RESIDENT_TEST_VERBOSE) process.stderr.write(`[${this.id}] ${d}`);
-    });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`node ${this.id} not ready in 20 s:\n${this.output}`)), 20_000);
-      child.stdout?.on('data', (d: Buffer) => {
-        if (process.env.RESIDENT_TEST_VERBOSE) process.stderr.write(`[${this.id}] ${d}`);
-        if (d.toString().includes('READY')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`node ${this.id} exited (${code ?? signal}) before ready:\n${this.output}`));
-      });
-    });
+    const timer = new AbortController();
+    const outcome = await Promise.race([
+      printedReady.then(() => 'ready' as const),
+      child.exited.then(() => 'exited' as const),
+      sleep(START_TIMEOUT_MS, 'timeout' as const, { signal: timer.signal }),
+    ]);
+    timer.abort();
+    if (outcome === 'ready') return;
+    const tail = child.lastLines().join('\n');
+    if (outcome === 'exited') throw new Error(`node ${this.id} exited (${child.describeExit()}) before ready:\n${tail}`);
+    throw new Error(`node ${this.id} not ready in ${START_TIMEOUT_MS / 1000} s:\n${tail}`);
   }
 
   kill(): Promise<void> {
@@ -96,20 +106,24 @@ export class NodeProcess {
   }
 
   pause(): void {
-    this.child?.kill('SIGSTOP');
+    this.child?.signal('SIGSTOP');
   }
 
   resume(): void {
-    this.child?.kill('SIGCONT');
+    this.child?.signal('SIGCONT');
   }
 
   private async signalAndWait(signal: NodeJS.Signals): Promise<void> {
     const child = this.child;
-    if (!child || !this.running) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill(signal);
-    await exited;
+    if (!child?.running) return;
+    child.signal(signal);
+    await child.exited;
   }
+}
+
+/** The environment as a child gets it: unset variables left out. */
+function stringsOf(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 export class RuntimeCluster {

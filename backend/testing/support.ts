@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { type AnyResident, type ObjectRuntime, type ResidentClass, ResidentError } from '../src/objects/index.ts';
+
+export { freePort } from '@resident/testing';
 
 /** The membership key of test clusters whose runtimes run without a backend node (which derives its own). */
 export const TEST_MEMBERSHIP_KEY: Uint8Array = new Uint8Array(
@@ -51,15 +52,6 @@ export async function pool<T>(items: readonly T[], width: number, fn: (item: T) 
       while (next < items.length) await fn(items[next++]!);
     }),
   );
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1 (the OS's pick). */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 /** The first `count` keys `<prefix><n>` whose objects of `cls` the given node owns, as `client`'s placement sees it. */

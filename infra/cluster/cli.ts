@@ -9,6 +9,10 @@ export interface ClusterOptions {
   readonly nats: 1 | 3;
   readonly basePort: number;
   readonly cluster: string;
+  /** The nodes' ports, instead of basePort, basePort + 1, … (not a flag: for loadgen --local). */
+  readonly ports?: readonly number[];
+  /** Flags every node gets after the runner's own, e.g. raised limits (not a flag: for loadgen --local). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export type Command = { readonly help: true } | { readonly help: false; readonly options: ClusterOptions };

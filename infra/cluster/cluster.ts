@@ -6,9 +6,9 @@ import { NatsServers } from './nats.ts';
 import type { ServerInfo } from './nats-messages.ts';
 import { clusterSecret, nodeFlags, planNodes, type RunningNode, startNode, stopNode } from './nodes.ts';
 import type { Printer } from './output.ts';
-import { holdPorts } from './ports.ts';
-import type { Child } from './processes.ts';
-import { waitAllReady } from './readiness.ts';
+import { holdPorts } from '../process/ports.ts';
+import type { Child } from '../process/child.ts';
+import { waitAllReady } from '../process/readiness.ts';
 
 const KILL_WAIT_MS = 3_000;
 const NO_NATS_STOP_MS = 3_000;

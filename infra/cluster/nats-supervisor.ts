@@ -1,10 +1,10 @@
-// Child process of the runner that owns the nats-servers, started with the test harness (temp dirs, free ports,
+// Child process of the runner that owns the nats-servers, started by ../nats (temp dirs, free ports,
 // everything killed when this process exits), with authentication and the roles' permissions for the cluster's
 // name (generated nkeys, route passwords). Usage: nats-supervisor.ts <servers: 1|3> <cluster>.
 // It runs in its own process group, so a Ctrl-C in the terminal does not stop NATS under draining nodes; the
 // runner stops it by closing our stdin, which also happens when the runner dies.
 
-import { type NatsCluster, startNats, startNatsCluster } from '@resident/shared/testing';
+import { type NatsCluster, startNats, startNatsCluster } from '../nats/index.ts';
 import { encode, type NatsMessage } from './nats-messages.ts';
 import { FileTail } from './tail.ts';
 

@@ -1,15 +1,12 @@
 // Backend nodes as child processes: `backend/src/node/main.ts` with the flags that make them one cluster.
 
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { Child, nodeScriptArgs } from '../process/child.ts';
 import type { ClusterOptions } from './cli.ts';
 import type { Printer } from './output.ts';
-import { Child } from './processes.ts';
 
 const NODE_MAIN = fileURLToPath(new URL('../../backend/src/node/main.ts', import.meta.url));
-const ORPHAN_GUARD = pathToFileURL(
-  fileURLToPath(new URL('../../backend/src/node/orphan-guard.ts', import.meta.url)),
-).href;
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** A node hands its objects over before it exits; that takes a few seconds, not this long. */
 const STOP_TIMEOUT_MS = 20_000;
@@ -27,7 +24,7 @@ export interface RunningNode extends NodeSpec {
 
 export function planNodes(options: ClusterOptions): NodeSpec[] {
   return Array.from({ length: options.nodes }, (_, i) => {
-    const port = options.basePort + i;
+    const port = options.ports?.[i] ?? options.basePort + i;
     const address = `127.0.0.1:${port}`;
     return { name: `node${i + 1}`, port, address, url: `http://${address}` };
   });
@@ -44,6 +41,7 @@ export function nodeFlags(
   flags.push('--public-address', spec.address, '--cluster', options.cluster, '--store', 'kv');
   // One replica per server: with 3 servers the cluster's state survives losing one of them.
   if (options.nats === 3) flags.push('--replicas', '3');
+  flags.push(...(options.nodeArgs ?? []));
   return flags;
 }
 
@@ -58,7 +56,7 @@ export function startNode(spec: NodeSpec, flags: readonly string[], printer: Pri
   const child = new Child({
     name: spec.name,
     command: process.execPath,
-    args: ['--import', 'tsx', '--import', ORPHAN_GUARD, NODE_MAIN, ...flags],
+    args: nodeScriptArgs(NODE_MAIN, flags),
     cwd: REPO_ROOT,
     env: { RESIDENT_AUTH_SECRET: secret },
     onLine: (stream, line) => printer.line(spec.name, stream, line),

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { test } from 'node:test';
 import type { RunningNode } from '../cluster/nodes.ts';
-import { Child } from '../cluster/processes.ts';
-import { NotReadyError, waitAllReady } from '../cluster/readiness.ts';
+import { Child } from '../process/child.ts';
+import { NotReadyError, waitAllReady } from '../process/readiness.ts';
 import { close, listen } from './runner-process.ts';
 
 function standIn(name: string, port: number, script: string): RunningNode {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { PLACEHOLDER_USERS, renderAuthorization, renderNscCommands } from '../nats/index.ts';
-import { findNatsServer } from '../testing/index.ts';
+import { findNatsServer } from '@resident/testing';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCRIPT = join(ROOT, 'shared/nats/print-config.ts');

@@ -21,7 +21,7 @@ import {
   statsSubject,
   streamOf,
 } from '../nats/index.ts';
-import { credsFile, type NatsCluster, startNats, startNatsCluster } from '../testing/index.ts';
+import { credsFile, type NatsCluster, startNats, startNatsCluster } from '@resident/testing';
 
 const C = 'c1';
 const PASSWORD = 'correct horse battery staple';

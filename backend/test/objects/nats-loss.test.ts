@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { type NatsCluster, startNats } from '@resident/shared/testing';
+import { type NatsCluster, startNats } from '@resident/testing';
 import { ErrorCode, ObjectRuntime, ResidentError } from '../../src/objects/index.ts';
 import { connectNats } from '../../src/objects/transport/connect.ts';
 import { ALL, Counter } from '../../testing/fixtures.ts';

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { type NatsCluster, startNats, startNatsCluster } from '@resident/shared/testing';
+import { type NatsCluster, startNats, startNatsCluster } from '@resident/testing';
 import {
   decodeStateKey,
   encodeStateKey,

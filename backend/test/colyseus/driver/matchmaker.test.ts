@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LocalPresence, type MatchMakerDriver, matchMaker, Room } from '@colyseus/core';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { type NatsCluster, startNats } from '@resident/shared/testing';
+import { type NatsCluster, startNats } from '@resident/testing';
 import { NatsDriver } from '../../../src/colyseus/driver/index.ts';
 import { connectNats } from '../../../src/objects/transport/connect.ts';
 import { eventually, listing, randomCluster, silentLog } from './fixtures.ts';

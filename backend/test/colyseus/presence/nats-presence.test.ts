@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { type NatsCluster, startNats } from '@resident/shared/testing';
+import { type NatsCluster, startNats } from '@resident/testing';
 import { Packr } from 'msgpackr';
 import pino from 'pino';
 import { NatsPresence, PresenceShard } from '../../../src/colyseus/presence/index.ts';

@@ -1,10 +1,13 @@
-// Child processes of the runner: spawned in their own process group, output split into lines, exit observed.
+// Supervised child processes: spawned in their own process group, output split into lines, exit observed, killed
+// when the supervisor exits (registry.ts).
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { track } from './registry.ts';
 
 const TAIL_LINES = 20;
 const OUTPUT_GRACE_MS = 500;
@@ -25,11 +28,15 @@ export interface SpawnOptions {
   readonly onLine: (stream: 'out' | 'err', line: string) => void;
 }
 
-const live = new Set<Child>();
-// Last resort when the runner dies of an error: no child may outlive it (a graceful stop has already run by then).
-process.on('exit', () => {
-  for (const child of live) child.signalGroup('SIGKILL');
-});
+const ORPHAN_GUARD = pathToFileURL(new URL('./orphan-guard.ts', import.meta.url).pathname).href;
+
+/**
+ * Arguments that run a TypeScript `script` in a child Node process that stops by itself (as on SIGTERM) when its
+ * supervisor dies without stopping it: the supervisor holds its stdin open (orphan-guard.ts).
+ */
+export function nodeScriptArgs(script: string, args: readonly string[] = []): string[] {
+  return ['--import', 'tsx', '--import', ORPHAN_GUARD, script, ...args];
+}
 
 export class Child {
   readonly name: string;
@@ -53,7 +60,8 @@ export class Child {
     this.exited = this.#observeExit();
     this.#readLines('out', opts.onLine);
     this.#readLines('err', opts.onLine);
-    if (this.pid !== undefined) live.add(this);
+    // Last resort when the supervisor dies of an error: no child may outlive it.
+    track(this.#child, { group: true });
   }
 
   get running(): boolean {
@@ -106,7 +114,6 @@ export class Child {
     return new Promise((resolve) => {
       const settle = (status: ExitStatus) => {
         this.#status ??= status;
-        live.delete(this);
         resolve(this.#status);
       };
       this.#child.once('exit', (code, signal) => {

@@ -1,7 +1,15 @@
-// Waits until every node answers `GET /ready` with 200: placement settled, so the cluster takes calls and rooms.
+// The one `/ready` poller: waits until every node answers `GET /ready` with 200 (placement settled, so the cluster
+// takes calls and rooms), or names the node that exited or never got ready, with its last lines.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RunningNode } from './nodes.ts';
+import type { Child } from './child.ts';
+
+/** A node process to probe: `url` is its HTTP base URL. */
+export interface ReadyTarget {
+  readonly name: string;
+  readonly url: string;
+  readonly child: Pick<Child, 'running' | 'exited' | 'describeExit' | 'lastLines'>;
+}
 
 /** Generous: every node transpiles the backend on start, and a 3-replica JetStream takes a while to settle. */
 export const READY_TIMEOUT_MS = 120_000;
@@ -17,7 +25,11 @@ export class NotReadyError extends Error {
  * cluster is ready, and stops being ready for a moment when the next one joins and shards move to it.
  * Rejects naming the first node that exited or is still not ready at the deadline, with its last lines; or on abort.
  */
-export async function waitAllReady(nodes: readonly RunningNode[], abort: AbortSignal, timeoutMs = READY_TIMEOUT_MS) {
+export async function waitAllReady(
+  nodes: readonly ReadyTarget[],
+  abort: AbortSignal = new AbortController().signal,
+  timeoutMs = READY_TIMEOUT_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const answers = await Promise.all(nodes.map((node) => probe(`${node.url}/ready`, abort)));
@@ -32,7 +44,7 @@ export async function waitAllReady(nodes: readonly RunningNode[], abort: AbortSi
   }
 }
 
-async function failIfExited(nodes: readonly RunningNode[]): Promise<void> {
+async function failIfExited(nodes: readonly ReadyTarget[]): Promise<void> {
   const gone = nodes.find((node) => !node.child.running);
   if (!gone) return;
   await gone.child.exited; // with its last lines
@@ -51,7 +63,7 @@ async function probe(url: string, abort: AbortSignal): Promise<string> {
   }
 }
 
-function notReady(node: RunningNode, what: string): NotReadyError {
+function notReady(node: ReadyTarget, what: string): NotReadyError {
   const lines = node.child.lastLines();
   const tail = lines.length ? lines.join('\n') : '(it wrote nothing)';
   return new NotReadyError(`${node.name} (${node.url}) ${what}\n--- last lines of ${node.name} ---\n${tail}`);

@@ -1,5 +1,5 @@
-// Preloaded (`--import`) into every node a parent supervises (the cluster runner, test harnesses). The parent
-// holds our stdin open; when it ends, the parent died without stopping us (kill -9, a crash), so stop the way
+// Preloaded (`--import`, see nodeScriptArgs in child.ts) into every node a parent supervises (the cluster runner,
+// test harnesses, benchmarks). The parent holds our stdin open; when it ends, the parent died without stopping us (kill -9, a crash), so stop the way
 // SIGTERM would instead of lingering on the port. The node handles SIGTERM itself (drain, then exit).
 
 const EXIT_ANYWAY_MS = 10_000;

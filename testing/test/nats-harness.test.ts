@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { type NatsCluster, type NatsServerHandle, startNats, startNatsCluster } from '../testing/index.ts';
+import { type NatsCluster, type NatsServerHandle, startNats, startNatsCluster } from '../index.ts';
 
 const text = new TextEncoder();
 

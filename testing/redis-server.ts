@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { forgetDir, freePort, removeOnExit, track } from '@resident/infra/process';
 
 const INSTALL = 'sudo apt-get install -y redis-server';
 const READY_TIMEOUT_MS = 10_000;
@@ -21,16 +22,17 @@ export async function startRedis(): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'rsd-redis-'));
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  removeOnExit(dir);
   const child = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  const killOnExit = () => child.kill('SIGKILL');
-  process.on('exit', killOnExit);
+  child.on('error', () => {}); // a failed spawn shows as an exit code in waitForPong
+  track(child);
   let output = '';
   child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
   const close = async () => {
-    process.off('exit', killOnExit);
     await stop(child);
     rmSync(dir, { recursive: true, force: true });
+    forgetDir(dir);
   };
   try {
     await waitForPong(port, child);
@@ -60,16 +62,6 @@ function isExecutable(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
-  return address.port;
 }
 
 async function waitForPong(port: number, child: ChildProcess): Promise<void> {

@@ -1,0 +1,5 @@
+// A local cluster (NATS with generated nkeys, backend nodes) for commands other than `npm run cluster`.
+export type { ClusterOptions } from './cli.ts';
+export { LocalCluster } from './cluster.ts';
+export { clusterSecret, type RunningNode } from './nodes.ts';
+export { Printer } from './output.ts';
