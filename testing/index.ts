@@ -1,5 +1,14 @@
 // What tests and benchmarks start. The process pieces (kill registry, free ports, `/ready` poller, nats-servers)
 // are infra's, which the cluster runner uses too: this package reuses them, it holds no copy.
+
+export {
+  findNatsServer,
+  type NatsCluster,
+  type NatsSecurityOptions,
+  type NatsServerHandle,
+  startNats,
+  startNatsCluster,
+} from '@resident/infra/nats';
 export {
   Child,
   freePort,
@@ -10,14 +19,6 @@ export {
   type ReadyTarget,
   waitAllReady,
 } from '@resident/infra/process';
-export {
-  findNatsServer,
-  type NatsCluster,
-  type NatsSecurityOptions,
-  type NatsServerHandle,
-  startNats,
-  startNatsCluster,
-} from '@resident/infra/nats';
 export { credsFile } from './creds-file.ts';
 export { type RedisServer, startRedis } from './redis-server.ts';
 export { cleanup, type Setup, type SetupOptions, setup } from './setup.ts';

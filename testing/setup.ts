@@ -1,7 +1,7 @@
 // setup() and cleanup(), as nats.js's test_helpers has them: a fresh NATS (one server or a cluster) and client
 // connections to it, then everything closed again, connections first.
 
-import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
+import { type ConnectionOptions, connect, type NatsConnection } from '@nats-io/transport-node';
 import { type NatsCluster, type NatsSecurityOptions, startNats, startNatsCluster } from '@resident/infra/nats';
 
 export interface SetupOptions extends NatsSecurityOptions {

@@ -92,7 +92,8 @@ export class NodeProcess {
     timer.abort();
     if (outcome === 'ready') return;
     const tail = child.lastLines().join('\n');
-    if (outcome === 'exited') throw new Error(`node ${this.id} exited (${child.describeExit()}) before ready:\n${tail}`);
+    if (outcome === 'exited')
+      throw new Error(`node ${this.id} exited (${child.describeExit()}) before ready:\n${tail}`);
     throw new Error(`node ${this.id} not ready in ${START_TIMEOUT_MS / 1000} s:\n${tail}`);
   }
 

@@ -1,17 +1,23 @@
 // One local cluster's lifecycle: ports, NATS, nodes, readiness; then an ordered stop (nodes drain, then NATS).
 
 import type { Role } from '@resident/shared/nats';
+import type { Child } from '../process/child.ts';
+import { holdPorts } from '../process/ports.ts';
+import { waitAllReady } from '../process/readiness.ts';
 import type { ClusterOptions } from './cli.ts';
-import { NatsServers } from './nats.ts';
+import { NatsServers, SUPERVISOR_NAME, serverName } from './nats.ts';
 import type { ServerInfo } from './nats-messages.ts';
 import { clusterSecret, nodeFlags, planNodes, type RunningNode, startNode, stopNode } from './nodes.ts';
-import type { Printer } from './output.ts';
-import { holdPorts } from '../process/ports.ts';
-import type { Child } from '../process/child.ts';
-import { waitAllReady } from '../process/readiness.ts';
+import { Printer, type Stream } from './output.ts';
 
 const KILL_WAIT_MS = 3_000;
 const NO_NATS_STOP_MS = 3_000;
+
+/** A printer that knows every process of this cluster (for colors and aligned prefixes). */
+export function printerFor(options: ClusterOptions, out?: Stream, err?: Stream): Printer {
+  const servers = Array.from({ length: options.nats }, (_, i) => serverName(i));
+  return new Printer([SUPERVISOR_NAME, ...servers, ...planNodes(options).map((n) => n.name)], out, err);
+}
 
 export class LocalCluster {
   readonly nodes: RunningNode[] = [];

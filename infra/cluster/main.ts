@@ -2,10 +2,8 @@
 // every process's output prefixed with its name; Ctrl-C stops everything in order.
 
 import { type ClusterOptions, parseCli, USAGE, UsageError } from './cli.ts';
-import { LocalCluster } from './cluster.ts';
-import { SUPERVISOR_NAME, serverName } from './nats.ts';
-import { planNodes } from './nodes.ts';
-import { Printer } from './output.ts';
+import { LocalCluster, printerFor } from './cluster.ts';
+import type { Printer } from './output.ts';
 import { renderSummary } from './summary.ts';
 
 /** Like a shell, for a run ended by a second Ctrl-C. */
@@ -22,11 +20,6 @@ function readOptions(argv: readonly string[]): ClusterOptions {
     console.error(`cluster: ${err.message} (see --help)`);
     process.exit(2);
   }
-}
-
-function printerFor(options: ClusterOptions): Printer {
-  const servers = Array.from({ length: options.nats }, (_, i) => serverName(i));
-  return new Printer([SUPERVISOR_NAME, ...servers, ...planNodes(options).map((n) => n.name)]);
 }
 
 /** First signal: stop in order. Any further one: kill everything now. */

@@ -2,9 +2,9 @@
 
 import { fileURLToPath } from 'node:url';
 import type { Role } from '@resident/shared/nats';
+import { Child } from '../process/child.ts';
 import { decode, type NatsMessage, type ServerInfo } from './nats-messages.ts';
 import type { Printer } from './output.ts';
-import { Child } from '../process/child.ts';
 
 const SUPERVISOR = fileURLToPath(new URL('./nats-supervisor.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

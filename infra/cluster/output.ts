@@ -8,7 +8,7 @@ export const SELF = 'cluster';
 // 256-color codes far apart in hue, so 16 nodes, 3 servers and the runner all get a different one.
 const PALETTE = [39, 208, 76, 170, 220, 45, 203, 141, 118, 214, 81, 213, 190, 33, 166, 49, 177, 228, 69, 209];
 
-type Stream = Writable & { isTTY?: boolean };
+export type Stream = Writable & { isTTY?: boolean };
 
 export class Printer {
   readonly #prefixes = new Map<string, { plain: string; colored: string }>();

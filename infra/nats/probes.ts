@@ -22,10 +22,7 @@ export interface ProbeTarget {
 }
 
 /** Undefined once ready; else what is missing. */
-export async function notReadyReason(
-  server: ProbeTarget,
-  goal: () => ReadinessGoal,
-): Promise<string | undefined> {
+export async function notReadyReason(server: ProbeTarget, goal: () => ReadinessGoal): Promise<string | undefined> {
   try {
     const varz = await monitorJson(server, '/varz');
     // Guards against a port race where some other server answers on "our" monitor port.

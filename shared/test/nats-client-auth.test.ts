@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createUser } from '@nats-io/nkeys';
 import type { Authenticator } from '@nats-io/transport-node';
-import { loadNatsClientAuth, type NatsClientSettings, NatsSettingError, natsClientSettings } from '../nats/index.ts';
 import { credsFile } from '@resident/testing';
+import { loadNatsClientAuth, type NatsClientSettings, NatsSettingError, natsClientSettings } from '../nats/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'resident-client-auth-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { PLACEHOLDER_USERS, renderAuthorization, renderNscCommands } from '../nats/index.ts';
 import { findNatsServer } from '@resident/testing';
+import { PLACEHOLDER_USERS, renderAuthorization, renderNscCommands } from '../nats/index.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCRIPT = join(ROOT, 'shared/nats/print-config.ts');

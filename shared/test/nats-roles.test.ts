@@ -10,6 +10,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import { createUser } from '@nats-io/nkeys';
 import { type ConnectionOptions, connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { credsFile, type NatsCluster, startNats, startNatsCluster } from '@resident/testing';
 import {
   BUCKETS,
   bucketName,
@@ -21,7 +22,6 @@ import {
   statsSubject,
   streamOf,
 } from '../nats/index.ts';
-import { credsFile, type NatsCluster, startNats, startNatsCluster } from '@resident/testing';
 
 const C = 'c1';
 const PASSWORD = 'correct horse battery staple';

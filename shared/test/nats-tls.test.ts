@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
-import { explainConnectFailure, loadNatsClientAuth, type NatsClientSettings, NatsSettingError } from '../nats/index.ts';
 import { createTestCertificates, type NatsCluster, startNats, type TestCertificates } from '@resident/testing';
+import { explainConnectFailure, loadNatsClientAuth, type NatsClientSettings, NatsSettingError } from '../nats/index.ts';
 
 let certs: TestCertificates;
 let nats: NatsCluster;

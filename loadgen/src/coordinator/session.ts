@@ -39,6 +39,7 @@ export async function runSession(opts: RunOptions, hooks: SessionHooks): Promise
     if (opts.local) {
       log(`starting a local cluster: NATS + ${opts.local} backend node(s)…`);
       cluster = await startLocalCluster(opts.local);
+      for (const line of cluster.settings) log(line);
       log(
         `local cluster ready: ${cluster.nodes.join(', ')} (NATS ${cluster.natsUrls.join(',')}, cluster ${cluster.cluster})`,
       );

@@ -1,11 +1,17 @@
-// --local N: a cluster of N real backend nodes (the game's rooms) on a fresh nats-server for the run, stopped after.
+// --local N: a cluster of N real backend nodes (the game's rooms) on a fresh nats-server for the run, started by
+// infra's cluster runner as `npm run cluster` starts one: NATS with authentication and generated nkeys, a guest-token
+// secret generated for the run (or RESIDENT_AUTH_SECRET), the nodes' default limits except the per-address ones
+// below. Their output goes to a log file, not into the live progress.
 
-// NATS runs with authentication and the roles' permissions; the node role's nkey is in the run's temp folder.
-
+import { createWriteStream, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { type GameNodes, startGameNodes } from '@resident/backend/testing/game-nodes';
+import { type ClusterOptions, LocalCluster as InfraCluster, printerFor } from '@resident/infra/cluster';
+import { freePorts } from '@resident/infra/process';
 import { loadNatsClientAuth, type NatsClientSettings } from '@resident/shared/nats';
+import { BOTS_PER_SOURCE } from '../workers/plan.ts';
 
 export interface LocalCluster {
   nodes: string[];
@@ -13,24 +19,70 @@ export interface LocalCluster {
   cluster: string;
   /** The node role's credentials, for the objects scenario's runtime clients. */
   natsAuth: NatsClientSettings;
+  /** What the cluster runs with, for the run's output: secret, raised limits, where the node logs are. */
+  settings: string[];
   stop(): Promise<void>;
 }
 
+/**
+ * Every bot comes from a 127.x.y.z address shared by up to BOTS_PER_SOURCE bots, where the defaults expect one player
+ * per address (5 logins/s, 64 seats, 60 new rooms a minute): per address, allow each of those bots one login at once
+ * (the burst is 10x the rate), one seat and one more while it changes rooms, and one new room a minute.
+ */
+export const LOCAL_LIMITS = {
+  'login-rate': Math.ceil(BOTS_PER_SOURCE / 10),
+  'seats-per-address': 2 * BOTS_PER_SOURCE,
+  'rooms-per-address': BOTS_PER_SOURCE,
+} as const;
+
+const CLUSTER_NAME = 'loadgen';
+
 export async function startLocalCluster(count: number): Promise<LocalCluster> {
-  const game: GameNodes = await startGameNodes({
+  const logFile = join(mkdtempSync(join(tmpdir(), 'resident-loadgen-')), 'cluster.log');
+  const log = createWriteStream(logFile);
+  const ports = await freePorts(count);
+  const options: ClusterOptions = {
     nodes: count,
-    cluster: true,
-    secure: true,
-    env: { TEST_LOG_LEVEL: 'error' },
-  });
-  const seed = game.credentials!.seedFiles.node;
-  return {
-    nodes: game.urls,
-    natsUrls: [game.natsUrl!],
-    cluster: game.cluster!,
-    natsAuth: { 'nats-nkey': { value: seed, name: 'the local cluster node nkey' } },
-    stop: () => game.stop(),
+    nats: 1,
+    basePort: ports[0]!,
+    ports,
+    cluster: CLUSTER_NAME,
+    nodeArgs: Object.entries(LOCAL_LIMITS).flatMap(([flag, value]) => [`--${flag}`, String(value)]),
   };
+  // Node output to the file; what goes to stderr (the runner's alerts: a node that died) must not go unseen.
+  const cluster = new InfraCluster(options, printerFor(options, log, process.stderr));
+  try {
+    await cluster.start();
+  } catch (err) {
+    await cluster.kill();
+    log.end();
+    throw err;
+  }
+  const seed = cluster.seedFiles!.node;
+  return {
+    nodes: cluster.nodes.map((n) => n.url),
+    natsUrls: cluster.servers.map((s) => s.url),
+    cluster: CLUSTER_NAME,
+    natsAuth: { 'nats-nkey': { value: seed, name: 'the local cluster node nkey' } },
+    settings: describe(logFile),
+    // Killed, not drained: the cluster's state is thrown away with its NATS data at the end of the run anyway.
+    stop: async () => {
+      await cluster.kill();
+      log.end();
+    },
+  };
+}
+
+function describe(logFile: string): string[] {
+  const secret = process.env.RESIDENT_AUTH_SECRET ? 'from RESIDENT_AUTH_SECRET' : 'generated for this run';
+  const l = LOCAL_LIMITS;
+  return [
+    `local cluster: NATS with authentication (generated nkeys); guest-token secret ${secret}`,
+    `local cluster limits raised because every bot comes from a 127.x address shared by up to ${BOTS_PER_SOURCE} bots: ` +
+      `per address ${l['login-rate']} logins/s (burst ${10 * l['login-rate']}), ${l['seats-per-address']} seats, ` +
+      `${l['rooms-per-address']} new rooms a minute; every other limit at the node's default`,
+    `local cluster node logs: ${logFile}`,
+  ];
 }
 
 /**

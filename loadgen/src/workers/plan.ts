@@ -35,9 +35,13 @@ export function rampTarget(plan: Pick<WorkerPlan, 't0' | 'rampMs' | 'users'>, no
   return Math.floor((plan.users * (now - plan.t0)) / plan.rampMs);
 }
 
+const SOURCE_BITS = 12;
+/** Bots that share one source address, at most (the node limits of `--local` are sized by it). */
+export const BOTS_PER_SOURCE = 1 << SOURCE_BITS;
+
 /** A distinct loopback source address per worker and per 4,096 bots: each gets its own ephemeral port range. */
 export function sourceAddress(workerIndex: number, i: number): string {
-  return `127.${1 + (workerIndex % 250)}.${(i >> 12) & 255}.${1 + ((i >> 20) & 127)}`;
+  return `127.${1 + (workerIndex % 250)}.${(i >> SOURCE_BITS) & 255}.${1 + ((i >> (SOURCE_BITS + 8)) & 127)}`;
 }
 
 export interface Fleet {

@@ -6,12 +6,11 @@ import type { Presence, Room } from '@colyseus/core';
 import { createScopedPresence } from '@colyseus/core/presence/Presence';
 import { RedisPresence } from '@colyseus/redis-presence';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { type NatsCluster, startNats } from '@resident/testing';
+import { type NatsCluster, type RedisServer, startNats, startRedis } from '@resident/testing';
 import pino from 'pino';
 import { NatsPresence, PresenceShard } from '../../../src/colyseus/presence/index.ts';
 import { ObjectRuntime } from '../../../src/objects/index.ts';
 import { connectNats } from '../../../src/objects/transport/connect.ts';
-import { type RedisServer, startRedis } from '@resident/testing';
 import { TEST_MEMBERSHIP_KEY } from '../../../testing/support.ts';
 import { Inbox, sleep, sorted, waitFor } from './support.ts';
 

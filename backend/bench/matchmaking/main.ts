@@ -1,29 +1,25 @@
-// npm run bench:matchmaking -- [--json FILE] [--clients N] [--concurrency N] [--cpu-prof DIR]
+// npm run bench:matchmaking -- [--json FILE] [--clients N] [--concurrency N]
 // Colyseus joinOrCreate through 3 backend node processes, first on NATS (NatsPresence + NatsDriver, one nats-server),
 // then on Redis (RedisPresence + RedisDriver, one redis-server); the Redis run is the baseline. Every process,
 // brokers and the clients included, shares this machine.
 import uWS from 'uWebSockets.js';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { type BenchResult, machineInfo, natsServerVersion, percentile, report, round } from '@resident/shared/bench';
-import { explainUnanswered, replicaLags } from './ipc-analysis.ts';
-import { checkRooms, type RoomCheck } from './matchmaking-checks.ts';
-import { type Backend, MatchmakingCluster, profileWritten } from './matchmaking-cluster.ts';
-import { type JoinRun, joinAll, leaveAll, roomSizes } from './matchmaking-load.ts';
-import { detailsOf, figures, lagLine, type Measured, printDetails, spreadOf } from './matchmaking-report.ts';
-import { BENCH_ROOM, BENCH_ROOM_SIZE } from './matchmaking-room.ts';
-import type { Tally } from './matchmaking-tally.ts';
+import { checkRooms, type RoomCheck } from './checks.ts';
+import { type Backend, MatchmakingCluster } from './cluster.ts';
+import { type JoinRun, joinAll, leaveAll, roomSizes } from './load.ts';
 import { cpuDelta, cpuSnapshot } from './proc-cpu.ts';
+import { detailsOf, figures, type Measured, printDetails, spreadOf } from './report.ts';
+import { BENCH_ROOM, BENCH_ROOM_SIZE } from './room.ts';
+import type { Tally } from './tally.ts';
 
 const { values: flags } = parseArgs({
   options: {
     json: { type: 'string' },
     clients: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '100' },
-    'cpu-prof': { type: 'string' },
   },
   strict: true,
 });
@@ -32,7 +28,6 @@ const CONCURRENCY = positive('concurrency');
 const NODES = 3;
 const WARMUP = 50;
 const JOIN_TIMEOUT_MS = 30_000;
-const profileDir = flags['cpu-prof'] && resolve(process.env.INIT_CWD ?? process.cwd(), flags['cpu-prof']);
 const progress = (what: string) => process.stderr.write(`… ${what}\n`);
 
 function positive(name: 'clients' | 'concurrency'): number {
@@ -43,14 +38,12 @@ function positive(name: 'clients' | 'concurrency'): number {
 
 async function measure(backend: Backend): Promise<Measured> {
   progress(`${backend}: starting the broker and ${NODES} node processes`);
-  const profile = profileDir ? { dir: join(profileDir, backend), nodes: [`${backend}1`] } : undefined;
-  if (profile) mkdirSync(profile.dir, { recursive: true });
   const t0 = performance.now();
-  const cluster = await MatchmakingCluster.start({ backend, nodes: NODES, ...(profile ? { profile } : {}) });
+  const cluster = await MatchmakingCluster.start({ backend, nodes: NODES });
   progress(`${backend}: ${NODES} nodes ready in ${round((performance.now() - t0) / 1000, 1)} s`);
   try {
     await warmUp(cluster);
-    const phase = await joinPhase(cluster, profile?.dir);
+    const phase = await joinPhase(cluster);
     return { ...phase, ...(await verify(cluster, phase.run)) };
   } finally {
     await cluster.close();
@@ -58,14 +51,12 @@ async function measure(backend: Backend): Promise<Measured> {
 }
 
 /** The measured joins, with what the processes and the matchmakers did meanwhile. */
-async function joinPhase(cluster: MatchmakingCluster, profileDir: string | undefined) {
+async function joinPhase(cluster: MatchmakingCluster) {
   const { backend } = cluster;
   const tallyBefore = await cluster.tally();
   const pids = cluster.pids().set('bench (clients)', process.pid);
-  if (profileDir) cluster.toggleProfile(`${backend}1`);
   progress(`${backend}: ${CLIENTS} joinOrCreate, ${CONCURRENCY} in flight, round-robin over ${NODES} nodes`);
   const cpuBefore = cpuSnapshot(pids);
-  const since = Date.now();
   const run = await joinAll({
     endpoints: cluster.endpoints,
     room: BENCH_ROOM,
@@ -75,9 +66,6 @@ async function joinPhase(cluster: MatchmakingCluster, profileDir: string | undef
     progress: (done) => progress(`${backend}: ${done}/${CLIENTS} joins settled`),
   });
   const cpu = cpuDelta(cpuBefore, cpuSnapshot(pids));
-  const profile = profileDir ? await stopProfile(cluster, join(profileDir, `${backend}1-1.cpuprofile`)) : undefined;
-  const events = await cluster.ipcEvents();
-  const lags = replicaLags(events, since);
   return {
     run,
     backend,
@@ -92,9 +80,6 @@ async function joinPhase(cluster: MatchmakingCluster, profileDir: string | undef
     errors: run.errors,
     cpu,
     tally: diffTally(tallyBefore, await cluster.tally()),
-    ipc: explainUnanswered(events, since),
-    replicaLag: lags.length === 0 ? undefined : lagLine(lags),
-    ...(profile ? { profile } : {}),
   };
 }
 
@@ -128,11 +113,6 @@ function diffTally(before: Tally, after: Tally): Tally {
   const out: Tally = {};
   for (const [kind, n] of Object.entries(after)) if (n !== (before[kind] ?? 0)) out[kind] = n - (before[kind] ?? 0);
   return out;
-}
-
-async function stopProfile(cluster: MatchmakingCluster, file: string): Promise<string | undefined> {
-  cluster.toggleProfile(`${cluster.backend}1`);
-  return (await profileWritten(file)) ? file : undefined;
 }
 
 /** Listings are written before a seat is granted, so they should agree at once; give them up to 3 s anyway. */

@@ -1,7 +1,7 @@
 // Run with --expose-gc: heap bytes per idle activation, beyond its state, over N objects.
 import pino from 'pino';
-import { ObjectRuntime } from '../src/objects/index.ts';
-import { ALL, Echo } from '../testing/fixtures.ts';
+import { ObjectRuntime } from '../../src/objects/index.ts';
+import { ALL, Echo } from '../../testing/fixtures.ts';
 
 const N = Number(process.argv[2] ?? 100_000);
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -20,11 +20,11 @@ import {
   withBaseline,
 } from '@resident/shared/bench';
 import { TICK_HZ } from '@resident/shared/game';
+import { freePort } from '@resident/testing';
 import { pino } from 'pino';
-import { ArenaRoom, DEFAULT_ARENA, gameRooms } from '../src/game/index.ts';
-import { readConfig } from '../src/node/config.ts';
-import { startNode } from '../src/node/node.ts';
-import { freePort } from '../testing/support.ts';
+import { ArenaRoom, DEFAULT_ARENA, gameRooms } from '../../src/game/index.ts';
+import { readConfig } from '../../src/node/config.ts';
+import { startNode } from '../../src/node/node.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -57,7 +57,7 @@ interface Phase {
 }
 
 async function runPhase(url: string, roomName: string, bots = BOTS): Promise<Phase> {
-  const script = fileURLToPath(new URL('./room-bots.ts', import.meta.url));
+  const script = fileURLToPath(new URL('./bots.ts', import.meta.url));
   const args = [
     '--import',
     'tsx',

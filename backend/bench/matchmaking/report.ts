@@ -1,11 +1,10 @@
 // What the matchmaking benchmark prints and writes: the figures, and per backend the evidence behind them.
-import { type Figure, percentile, round, withBaseline } from '@resident/shared/bench';
-import type { IpcVerdicts } from './ipc-analysis.ts';
-import type { RoomCheck } from './matchmaking-checks.ts';
-import type { Backend } from './matchmaking-cluster.ts';
-import { BENCH_ROOM_SIZE } from './matchmaking-room.ts';
-import type { Tally } from './matchmaking-tally.ts';
+import { type Figure, round, withBaseline } from '@resident/shared/bench';
+import type { RoomCheck } from './checks.ts';
+import type { Backend } from './cluster.ts';
 import { MACHINE } from './proc-cpu.ts';
+import { BENCH_ROOM_SIZE } from './room.ts';
+import type { Tally } from './tally.ts';
 
 export interface Measured {
   readonly backend: Backend;
@@ -23,10 +22,6 @@ export interface Measured {
   readonly cpu: ReadonlyMap<string, number>;
   /** What the nodes' matchmakers did during the join phase, summed. */
   readonly tally: Tally;
-  /** Why IPC requests sent during the join phase went unanswered. */
-  readonly ipc: IpcVerdicts;
-  /** How far behind the creating node the other nodes' driver replicas saw new rooms (NATS only). */
-  readonly replicaLag: string | undefined;
   readonly errorCount: number;
   readonly errors: ReadonlyMap<string, number>;
   readonly check: RoomCheck;
@@ -35,7 +30,6 @@ export interface Measured {
   readonly leaveFailures: number;
   readonly nodeLogLines: number;
   readonly nodeLogs: ReadonlyMap<string, { count: number; sample: string }>;
-  readonly profile?: string;
 }
 
 const BUCKETS_MS = [50, 100, 250, 500, 1000, 2000, Number.POSITIVE_INFINITY];
@@ -46,11 +40,6 @@ export function spreadOf(latencies: readonly number[]): string {
   const mean = latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length);
   const label = (i: number) => (i === BUCKETS_MS.length - 1 ? `>=${BUCKETS_MS[i - 1]}` : `<${BUCKETS_MS[i]}`);
   return `mean ${round(mean)} ms; ${counts.map((n, i) => `${label(i)} ms: ${n}`).join(', ')}`;
-}
-
-export function lagLine(lags: readonly number[]): string {
-  const at = (p: number) => round(percentile([...lags], p));
-  return `p50 ${at(50)} ms, p90 ${at(90)} ms, max ${round(Math.max(...lags))} ms (${lags.length} room×node)`;
 }
 
 export function figures(nats: Measured, redis: Measured): Figure[] {
@@ -94,14 +83,8 @@ export function printDetails(m: Measured): void {
     ...[...m.errors].slice(0, 5).map(([message, n]) => `  error ×${n}: ${message}`),
     `  CPU during the join phase (s of ${round(m.seconds, 1)} s wall; 2 cores = ${round(2 * m.seconds, 1)} s): ${cpuLine(m.cpu)}`,
     `  matchmaker, all nodes, join phase: ${tallyLine(m.tally)}`,
-    `  unanswered IPC requests (ipc_timeout), by cause: ${m.ipc.causes.size === 0 ? 'none' : ''}`,
-    ...[...m.ipc.causes].map(([cause, n]) => `    ${n} ${cause}\n      e.g. ${m.ipc.samples.get(cause)}`),
-    ...(m.replicaLag
-      ? [`  new rooms reached the other nodes' listing replicas ${m.replicaLag} after the insert returned`]
-      : []),
     `  node warnings/errors logged: ${m.nodeLogLines}`,
     ...[...m.nodeLogs].slice(0, 6).map(([message, { count, sample }]) => `    ×${count} ${message}\n      ${sample}`),
-    ...(m.profile ? [`  CPU profile of ${m.backend}1 during the join phase: ${m.profile}`] : []),
   ];
   console.log(lines.join('\n'));
 }
@@ -116,22 +99,12 @@ function cpuLine(cpu: ReadonlyMap<string, number>): string {
   return `${ours.map(([name, s]) => `${name} ${round(s, 1)}`).join(', ')}; ours ${round(total, 1)}${others}`;
 }
 
-/** Events by count, then timed calls as "op: n calls, mean ms, k over 100 ms". */
+/** Events by count, most first. */
 function tallyLine(tally: Tally): string {
   const events = Object.entries(tally)
-    .filter(([kind]) => !/^(n|ms|slow):/.test(kind))
     .sort((a, b) => b[1] - a[1])
     .map(([kind, n]) => `\n    ${n} ${kind}`);
-  const calls = Object.keys(tally)
-    .filter((kind) => kind.startsWith('n:'))
-    .map((kind) => kind.slice(2))
-    .sort()
-    .map((op) => {
-      const n = tally[`n:${op}`]!;
-      const mean = (tally[`ms:${op}`] ?? 0) / n;
-      return `\n    ${op}: ${n} calls, mean ${round(mean, 1)} ms, ${tally[`slow:${op}`] ?? 0} over 100 ms`;
-    });
-  return [...events, ...calls].join('') || 'nothing counted';
+  return events.join('') || 'nothing counted';
 }
 
 /** The evidence behind the figures, for the JSON. */
@@ -148,8 +121,6 @@ export function detailsOf(m: Measured): Record<string, unknown> {
     listingsLeftAfterLeave: m.staleListings,
     cpuSeconds: Object.fromEntries([...m.cpu].map(([name, s]) => [name, round(s, 2)])),
     matchmaker: Object.fromEntries(Object.entries(m.tally).map(([kind, n]) => [kind, round(n, 1)])),
-    unansweredIpc: Object.fromEntries(m.ipc.causes),
-    ...(m.replicaLag ? { replicaLag: m.replicaLag } : {}),
     nodeLogLines: m.nodeLogLines,
   };
 }

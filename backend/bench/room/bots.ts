@@ -1,7 +1,7 @@
 // Child process of bench:room: N bots in one arena room, each steering with protobuf inputs at a steady rate and
 // counting the bytes its WebSocket receives. Prints one JSON line per phase on stdout.
 import { encodeInput } from '@resident/shared/game';
-import { guestLogin, sdkClient } from '../testing/game-client.ts';
+import { guestLogin, sdkClient } from '../../testing/game-client.ts';
 
 const [url, roomName, botsRaw, hzRaw, warmRaw, measureRaw] = process.argv.slice(2);
 const BOTS = Number(botsRaw);

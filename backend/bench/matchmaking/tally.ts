@@ -1,6 +1,6 @@
 // Counts what Colyseus's matchmaker does in this process (retries, waits on the create lock, rooms created, seat
-// reservations), from its own `colyseus:matchmaking` debug lines plus whatever `note()` is told, and keeps the counts
-// in a JSON file for the benchmark to read. Explains where join latency goes without changing Colyseus.
+// reservations), from its own `colyseus:matchmaking` debug lines, and keeps the counts in a JSON file for the
+// benchmark to read. Explains where join latency goes without changing Colyseus.
 import { writeFileSync } from 'node:fs';
 import { format } from 'node:util';
 import { debugMatchMaking } from '@colyseus/core';
@@ -20,17 +20,8 @@ const KINDS: readonly (readonly [RegExp, (m: RegExpExecArray) => string])[] = [
 const tally: Tally = {};
 let dirty = true;
 
-/** Counts one event of this kind. */
-export function note(kind: string): void {
+function note(kind: string): void {
   tally[kind] = (tally[kind] ?? 0) + 1;
-  dirty = true;
-}
-
-/** Adds one timed call: `n:<op>` counts calls, `ms:<op>` sums their ms, `slow:<op>` counts those over 100 ms. */
-export function time(op: string, ms: number): void {
-  tally[`n:${op}`] = (tally[`n:${op}`] ?? 0) + 1;
-  tally[`ms:${op}`] = (tally[`ms:${op}`] ?? 0) + ms;
-  if (ms > 100) tally[`slow:${op}`] = (tally[`slow:${op}`] ?? 0) + 1;
   dirty = true;
 }
 

@@ -20,12 +20,12 @@ import {
   withBaseline,
 } from '@resident/shared/bench';
 import pino from 'pino';
-import { ErrorCode, ObjectRuntime, ResidentError } from '../src/objects/index.ts';
-import { LmdbStateStore } from '../src/objects/storage/lmdb-store.ts';
-import { connectNats } from '../src/objects/transport/connect.ts';
-import { ALL, Counter, Echo } from '../testing/fixtures.ts';
-import { type RuntimeCluster, startRuntimeCluster } from '../testing/runtime-cluster.ts';
-import { keysOn, pool } from '../testing/support.ts';
+import { ErrorCode, ObjectRuntime, ResidentError } from '../../src/objects/index.ts';
+import { LmdbStateStore } from '../../src/objects/storage/lmdb-store.ts';
+import { connectNats } from '../../src/objects/transport/connect.ts';
+import { ALL, Counter, Echo } from '../../testing/fixtures.ts';
+import { type RuntimeCluster, startRuntimeCluster } from '../../testing/runtime-cluster.ts';
+import { keysOn, pool } from '../../testing/support.ts';
 import { closedLoop, openLoop } from './load.ts';
 
 const { values: flags } = parseArgs({

@@ -1,5 +1,5 @@
-// The backend under test: a broker (one nats-server or one redis-server) and N node processes on it, with a way to
-// read the room listings the nodes wrote, from outside them.
+// The backend under test: a broker (one nats-server with the roles' nkeys, or one redis-server) and N node processes
+// on it sharing a generated guest-token secret, with a way to read the room listings the nodes wrote, from outside.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,20 +8,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { IRoomCache } from '@colyseus/core';
 import { RedisDriver } from '@colyseus/redis-driver';
-import { startNats } from '@resident/testing';
-import { NatsDriver } from '../src/colyseus/driver/index.ts';
-import { connectNats } from '../src/objects/transport/connect.ts';
-import { startRedis } from '../testing/redis-server.ts';
-import { NodeProcess } from '../testing/runtime-cluster.ts';
-import { freePort } from '../testing/support.ts';
-import type { IpcEvent } from './ipc-trace.ts';
-import { BENCH_ROOM } from './matchmaking-room.ts';
-import type { Tally } from './matchmaking-tally.ts';
+import { loadNatsClientAuth } from '@resident/shared/nats';
+import { freePort, startNats, startRedis, waitAllReady } from '@resident/testing';
+import { NatsDriver } from '../../src/colyseus/driver/index.ts';
+import { connectNats } from '../../src/objects/transport/connect.ts';
+import { NodeProcess } from '../../testing/runtime-cluster.ts';
+import { BENCH_ROOM } from './room.ts';
+import type { Tally } from './tally.ts';
 
 /** Longer than the nodes' tally flush interval. */
 const TALLY_SETTLE_MS = 400;
 const READY_TIMEOUT_MS = 45_000;
-const NODE_SCRIPT = fileURLToPath(new URL('./matchmaking-node.ts', import.meta.url));
+const NODE_SCRIPT = fileURLToPath(new URL('./node.ts', import.meta.url));
 
 export type Backend = 'nats' | 'redis';
 
@@ -31,14 +29,11 @@ export interface BenchNode {
   readonly process: NodeProcess;
   readonly logFile: string;
   readonly tallyFile: string;
-  readonly traceFile: string;
 }
 
 export interface ClusterOptions {
   readonly backend: Backend;
   readonly nodes: number;
-  /** Node ids whose process may be CPU-profiled (SIGUSR2 toggles; see cpu-profile.ts), into this folder. */
-  readonly profile?: { readonly dir: string; readonly nodes: readonly string[] };
 }
 
 interface Broker {
@@ -55,16 +50,20 @@ export class MatchmakingCluster {
     readonly nodes: BenchNode[],
     private readonly broker: Broker,
     private readonly dir: string,
+    /** The guest-token secret every node verifies tokens with. */
+    private readonly secret: string,
   ) {}
 
   static async start(opts: ClusterOptions): Promise<MatchmakingCluster> {
     const broker = opts.backend === 'nats' ? await natsBroker() : await redisBroker();
     const dir = mkdtempSync(join(tmpdir(), `rsd-mm-${opts.backend}-`));
-    const cluster = new MatchmakingCluster(opts.backend, [], broker, dir);
+    const cluster = new MatchmakingCluster(opts.backend, [], broker, dir, randomBytes(32).toString('base64url'));
     try {
       const ids = Array.from({ length: opts.nodes }, (_, i) => `${opts.backend}${i + 1}`);
-      cluster.nodes.push(...(await Promise.all(ids.map((id) => cluster.launch(id, opts.profile)))));
-      await Promise.all(cluster.nodes.map((n) => waitReady(n, READY_TIMEOUT_MS)));
+      cluster.nodes.push(...(await Promise.all(ids.map((id) => cluster.launch(id)))));
+      // A NATS node is ready once the object runtime's shard placement has settled (its /ready says so).
+      const targets = cluster.nodes.map((n) => n.process.readyTarget(n.endpoint));
+      await waitAllReady(targets, undefined, READY_TIMEOUT_MS);
     } catch (err) {
       await cluster.close();
       throw err;
@@ -118,63 +117,22 @@ export class MatchmakingCluster {
     return sum;
   }
 
-  /** Every node's IPC trace (see ipc-trace.ts), read after the nodes flushed it. */
-  async ipcEvents(): Promise<IpcEvent[]> {
-    await sleep(TALLY_SETTLE_MS);
-    const events: IpcEvent[] = [];
-    for (const node of this.nodes) {
-      if (!existsSync(node.traceFile)) continue;
-      for (const line of readFileSync(node.traceFile, 'utf8').split('\n'))
-        if (line !== '') events.push(JSON.parse(line) as IpcEvent);
-    }
-    return events;
-  }
-
-  /** Sends SIGUSR2 to a profiled node: the first starts its CPU profile, the second writes it. */
-  toggleProfile(id: string): void {
-    const pid = this.nodes.find((n) => n.id === id)?.process.pid;
-    if (pid !== undefined) process.kill(pid, 'SIGUSR2');
-  }
-
   async close(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.process.kill()));
     await this.broker.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private async launch(id: string, profile: ClusterOptions['profile']): Promise<BenchNode> {
+  private async launch(id: string): Promise<BenchNode> {
     const port = await freePort();
     const logFile = join(this.dir, `${id}.log`);
     const tallyFile = join(this.dir, `${id}.tally.json`);
     const args = [this.backend, '--node-id', id, '--port', String(port), '--public-address', `127.0.0.1:${port}`];
-    const traceFile = join(this.dir, `${id}.ipc.jsonl`);
-    const env: NodeJS.ProcessEnv = {
-      BENCH_LOG_FILE: logFile,
-      BENCH_TALLY_FILE: tallyFile,
-      BENCH_TRACE_FILE: traceFile,
-    };
-    if (profile?.nodes.includes(id)) env.BENCH_CPU_PROF = join(profile.dir, id);
+    const env = { BENCH_LOG_FILE: logFile, BENCH_TALLY_FILE: tallyFile, RESIDENT_AUTH_SECRET: this.secret };
     const proc = new NodeProcess(id, env, NODE_SCRIPT, [...args, ...this.broker.args]);
     await proc.start();
-    return { id, endpoint: `http://127.0.0.1:${port}`, process: proc, logFile, tallyFile, traceFile };
+    return { id, endpoint: `http://127.0.0.1:${port}`, process: proc, logFile, tallyFile };
   }
-}
-
-/** A NATS node is ready once the object runtime's shard placement has settled (its /ready says so). */
-async function waitReady(node: BenchNode, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  let last = '';
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${node.endpoint}/ready`);
-      if (res.ok) return;
-      last = `${res.status} ${await res.text()}`;
-    } catch (err) {
-      last = String(err);
-    }
-    await sleep(100);
-  }
-  throw new Error(`${node.id} not ready in ${ms} ms (last /ready: ${last}; process running: ${node.process.running})`);
 }
 
 function logMessage(line: string): string {
@@ -186,14 +144,17 @@ function logMessage(line: string): string {
   }
 }
 
+/** NATS as the cluster runner runs it: authentication on, each node with the node role's nkey. */
 async function natsBroker(): Promise<Broker> {
-  const nats = await startNats();
   const cluster = `mm${randomBytes(3).toString('hex')}`;
+  const nats = await startNats({ auth: { cluster } });
+  const nodeSeed = nats.credentials!.seedFiles.node;
+  const auth = loadNatsClientAuth({ 'nats-nkey': { value: nodeSeed, name: 'the node nkey' } });
   return {
-    args: ['--nats', nats.urls.join(','), '--cluster', cluster, '--store', 'kv'],
+    args: ['--nats', nats.urls.join(','), '--nats-nkey', nodeSeed, '--cluster', cluster, '--store', 'kv'],
     pid: nats.servers[0]?.pid,
     listings: async () => {
-      const nc = await connectNats(nats.urls, 'bench-observer');
+      const nc = await connectNats(nats.urls, 'bench-observer', auth.options);
       try {
         const driver = await NatsDriver.open(nc, { cluster });
         const rooms = await driver.query({ name: BENCH_ROOM });
@@ -222,14 +183,4 @@ async function redisBroker(): Promise<Broker> {
     },
     close: () => redis.close(),
   };
-}
-
-/** Waits until a profiled node has written its profile. */
-export async function profileWritten(file: string, ms = 10_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (existsSync(file)) return true;
-    await sleep(100);
-  }
-  return false;
 }

@@ -1,6 +1,6 @@
 // One backend node for the matchmaking benchmark, as its own process, with the `bench` room registered.
-//   matchmaking-node.ts nats  --nats URL --cluster NAME --store kv --node-id ID --port N --public-address H:P
-//   matchmaking-node.ts redis --redis HOST:PORT --node-id ID --port N --public-address H:P
+//   node.ts nats  --nats URL --nats-nkey FILE --cluster NAME --store kv --node-id ID --port N --public-address H:P
+//   node.ts redis --redis HOST:PORT --node-id ID --port N --public-address H:P
 // `nats` is the real node (object runtime, NatsPresence, NatsDriver); `redis` is the same Colyseus server with
 // Colyseus's RedisPresence and RedisDriver instead. Prints READY <port> when listening; SIGTERM stops it gracefully.
 import { hostname } from 'node:os';
@@ -8,16 +8,12 @@ import { defineRoom } from '@colyseus/core';
 import { RedisDriver } from '@colyseus/redis-driver';
 import { RedisPresence } from '@colyseus/redis-presence';
 import { type Logger, pino } from 'pino';
-import { type NodeConfig, readConfig } from '../src/node/config.ts';
-import { installCrashGuards } from '../src/node/crash-guards.ts';
-import { startNode } from '../src/node/node.ts';
-import { startServer } from '../src/node/server.ts';
-import { profileOnSignal } from './cpu-profile.ts';
-import { traceIpc } from './ipc-trace.ts';
-import { probeMatchmaking } from './matchmaking-probe.ts';
-import { BENCH_ROOM, BenchRoom } from './matchmaking-room.ts';
-import { tallyMatchmaking } from './matchmaking-tally.ts';
-import { traceReplica } from './replica-trace.ts';
+import { type NodeConfig, readConfig } from '../../src/node/config.ts';
+import { installCrashGuards } from '../../src/node/crash-guards.ts';
+import { startNode } from '../../src/node/node.ts';
+import { startServer } from '../../src/node/server.ts';
+import { BENCH_ROOM, BenchRoom } from './room.ts';
+import { tallyMatchmaking } from './tally.ts';
 
 type Backend = 'nats' | 'redis';
 
@@ -73,12 +69,8 @@ const logFile = process.env.BENCH_LOG_FILE;
 const destination = pino.destination(logFile ? { dest: logFile, sync: true } : 2);
 const logger = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'warn', base: { node: config.nodeId } }, destination);
 installCrashGuards(logger);
-if (process.env.BENCH_CPU_PROF) profileOnSignal(process.env.BENCH_CPU_PROF);
 if (process.env.BENCH_TALLY_FILE) tallyMatchmaking(process.env.BENCH_TALLY_FILE);
 const node = backend === 'redis' && redis ? await startRedis(config, redis, logger) : await startNats(config, logger);
-if (process.env.BENCH_TALLY_FILE) probeMatchmaking();
-if (process.env.BENCH_TRACE_FILE) traceIpc(process.env.BENCH_TRACE_FILE);
-if (process.env.BENCH_TRACE_FILE && backend === 'nats') traceReplica(config.nodeId);
 process.stdout.write(`READY ${node.port}\n`);
 process.on('SIGTERM', () => {
   void node.stop().then(() => process.exit(0));
