@@ -1,0 +1,2 @@
+// A child that does nothing until it is stopped.
+setInterval(() => {}, 1_000);
