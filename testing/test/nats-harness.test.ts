@@ -6,6 +6,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { type NatsCluster, type NatsServerHandle, startNats, startNatsCluster } from '../index.ts';
+import { isAlive } from './pids.ts';
 
 const text = new TextEncoder();
 
@@ -47,15 +48,6 @@ async function nextMessage(nc: NatsConnection, subject: string, publish: () => v
     clearInterval(again);
   }
   throw new Error(`subscription on ${subject} ended without a message`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('single server', () => {

@@ -6,17 +6,9 @@ import { existsSync, rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { isAlive } from './pids.ts';
 
 const SCRIPT = fileURLToPath(new URL('./registry-child.ts', import.meta.url));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Starts the test process; resolves with what it started once it says so. */
 async function start(arg?: string) {
@@ -31,7 +23,7 @@ async function start(arg?: string) {
 async function allGone(pids: readonly number[], ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
-    if (!pids.some(alive)) return true;
+    if (!pids.some(isAlive)) return true;
     await sleep(50);
   }
   return false;
@@ -40,7 +32,7 @@ async function allGone(pids: readonly number[], ms: number): Promise<boolean> {
 test('a test process that exits without stopping anything leaves no process and no temp dir', async () => {
   const { child, pids, dir } = await start('exit');
   await once(child, 'exit');
-  assert.equal(await allGone(pids, 5_000), true, `still running: ${pids.filter(alive)}`);
+  assert.equal(await allGone(pids, 5_000), true, `still running: ${pids.filter(isAlive)}`);
   assert.equal(existsSync(dir), false);
 });
 
@@ -50,7 +42,7 @@ test('SIGTERM to a test process kills what it started', async () => {
   child.kill('SIGTERM');
   const [, signal] = await exited;
   assert.equal(signal, 'SIGTERM', 'it still ends as the signal would');
-  assert.equal(await allGone(pids, 5_000), true, `still running: ${pids.filter(alive)}`);
+  assert.equal(await allGone(pids, 5_000), true, `still running: ${pids.filter(isAlive)}`);
   assert.equal(existsSync(dir), false);
 });
 
@@ -61,6 +53,6 @@ test('a supervised Node child stops by itself when its parent is SIGKILLed', asy
   await once(child, 'exit');
   // No exit hook runs on SIGKILL; the orphan guard sees stdin close. (The servers are left to the OS here.)
   assert.equal(await allGone([sleeper], 10_000), true, 'the orphaned child is still running');
-  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });

@@ -6,7 +6,12 @@ import { cleanup, setup } from '../index.ts';
 
 test('setup() connects a client to a fresh NATS; cleanup() closes it and stops the servers', async () => {
   const { nats, nc } = await setup();
-  const sub = nc.subscribe('hello', { max: 1, callback: (_err, msg) => msg.respond('world') });
+  const sub = nc.subscribe('hello', {
+    max: 1,
+    callback: (_err, msg) => {
+      msg.respond('world');
+    },
+  });
   const reply = await nc.request('hello', 'x', { timeout: 2_000 });
   assert.equal(reply.string(), 'world');
   await cleanup(nats, nc);
