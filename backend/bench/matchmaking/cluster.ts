@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { IRoomCache } from '@colyseus/core';
 import { RedisDriver } from '@colyseus/redis-driver';
-import { loadNatsClientAuth } from '@resident/shared/nats';
+import { loadNatsClientAuth, nodeConnectOptions } from '@resident/shared/nats';
 import { freePort, startNats, startRedis, waitAllReady } from '@resident/testing';
 import { NatsDriver } from '../../src/colyseus/driver/index.ts';
 import { connectNats } from '../../src/objects/transport/connect.ts';
@@ -154,7 +154,7 @@ async function natsBroker(): Promise<Broker> {
     args: ['--nats', nats.urls.join(','), '--nats-nkey', nodeSeed, '--cluster', cluster, '--store', 'kv'],
     pid: nats.servers[0]?.pid,
     listings: async () => {
-      const nc = await connectNats(nats.urls, 'bench-observer', auth.options);
+      const nc = await connectNats(nats.urls, 'bench-observer', nodeConnectOptions(cluster, auth));
       try {
         const driver = await NatsDriver.open(nc, { cluster });
         const rooms = await driver.query({ name: BENCH_ROOM });
