@@ -1,6 +1,16 @@
-import { Resident } from '../src/objects/index.ts';
+import { z } from 'zod';
+import { Resident, type ResidentClass } from '../src/objects/index.ts';
+
+/** Test payloads: any plain data (the runtime's own copy checks still apply). */
+const data = z.unknown();
 
 export class Counter extends Resident<{ n: number; activations: number; deactivations: number }> {
+  static readonly expose = {
+    add: z.tuple([z.number()]),
+    get: z.tuple([]),
+    snapshot: z.tuple([]),
+    fail: z.tuple([z.string()]),
+  };
   static initial() {
     return { n: 0, activations: 0, deactivations: 0 };
   }
@@ -11,8 +21,7 @@ export class Counter extends Resident<{ n: number; activations: number; deactiva
     this.state.deactivations++;
   }
   add(by: number) {
-    this.state.n += by;
-    return this.state.n;
+    return this.bump(by);
   }
   get() {
     return this.state.n;
@@ -27,11 +36,17 @@ export class Counter extends Resident<{ n: number; activations: number; deactiva
   _secret() {
     return 'never callable';
   }
+  /** TypeScript-private and not in `expose`: callable from nowhere but this class. */
+  private bump(by: number) {
+    this.state.n += by;
+    return this.state.n;
+  }
 }
 
 /** Records overlapping turns, to prove one call runs at a time. */
 export class Turnstile extends Resident<{ inside: number; maxInside: number; done: number }> {
   static override durable = false;
+  static readonly expose = { enter: z.tuple([z.number().min(0)]), stats: z.tuple([]), hang: z.tuple([]) };
   static initial() {
     return { inside: 0, maxInside: 0, done: 0 };
   }
@@ -54,6 +69,7 @@ export class Turnstile extends Resident<{ inside: number; maxInside: number; don
 /** A→B→A and A→B→C→A: each hop calls the next; the last calls back into the first. */
 export class Hop extends Resident<{ visits: number }> {
   static override durable = false;
+  static readonly expose = { ring: z.tuple([z.array(z.string()), z.string()]), touch: z.tuple([]) };
   static initial() {
     return { visits: 0 };
   }
@@ -71,6 +87,7 @@ export class Hop extends Resident<{ visits: number }> {
 
 export class Ticker extends Resident<{ ticks: number; reminders: string[] }> {
   static override durable = false;
+  static readonly expose = { start: z.tuple([z.number().min(0)]), ticks: z.tuple([]) };
   static initial() {
     return { ticks: 0, reminders: [] };
   }
@@ -92,6 +109,12 @@ export class Ticker extends Resident<{ ticks: number; reminders: string[] }> {
 }
 
 export class Alarm extends Resident<{ fired: string[]; firedOn: string[] }> {
+  static readonly expose = {
+    arm: z.tuple([z.string(), z.number().min(0), z.number().min(0).optional()]),
+    disarm: z.tuple([z.string()]),
+    fired: z.tuple([]),
+    firedOn: z.tuple([]),
+  };
   static initial() {
     return { fired: [], firedOn: [] };
   }
@@ -115,6 +138,13 @@ export class Alarm extends Resident<{ fired: string[]; firedOn: string[] }> {
 
 export class Echo extends Resident<{ last: unknown }> {
   static override durable = false;
+  static readonly expose = {
+    keep: z.tuple([data]),
+    last: z.tuple([]),
+    ping: z.tuple([z.number()]),
+    big: z.tuple([z.int().min(0)]),
+    where: z.tuple([]),
+  };
   static initial() {
     return { last: null };
   }
@@ -137,3 +167,20 @@ export class Echo extends Resident<{ last: unknown }> {
 }
 
 export const ALL = [Counter, Turnstile, Hop, Ticker, Alarm, Echo];
+
+/**
+ * A caller-side stand-in for the class named `typeName`: it "exposes" whatever it is asked to, with any arguments,
+ * as a peer running another version of the class would, or anyone who writes call frames. Registered on a caller
+ * only; the receiving node's own class decides what runs.
+ */
+export function probe(typeName: string, methods: readonly string[]): ResidentClass {
+  const cls = class extends Resident {
+    static readonly typeName = typeName;
+    static readonly expose = Object.fromEntries(methods.map((m) => [m, z.tuple([z.unknown()], z.unknown())]));
+    static initial() {
+      return {};
+    }
+  };
+  for (const m of methods) Object.defineProperty(cls.prototype, m, { value() {} });
+  return cls;
+}

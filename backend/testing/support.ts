@@ -1,6 +1,7 @@
+import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import pino, { type Logger } from 'pino';
-import type { AnyResident, ObjectRuntime, ResidentClass } from '../src/objects/index.ts';
+import { type AnyResident, type ObjectRuntime, type ResidentClass, ResidentError } from '../src/objects/index.ts';
 
 /** The membership key of test clusters whose runtimes run without a backend node (which derives its own). */
 export const TEST_MEMBERSHIP_KEY: Uint8Array = new Uint8Array(
@@ -9,6 +10,21 @@ export const TEST_MEMBERSHIP_KEY: Uint8Array = new Uint8Array(
 
 export function quietLog(): Logger {
   return pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+}
+
+/** The ResidentError a call failed with (the test fails if it succeeded or threw anything else). */
+export async function rejection(p: Promise<unknown>): Promise<ResidentError> {
+  const err = await p.then(
+    () => assert.fail('expected the call to fail'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof ResidentError, `expected a ResidentError, got ${String(err)}`);
+  return err;
+}
+
+/** Calls `method` by name, as a call frame names it: what a typed reference cannot express. */
+export function callByName(rt: ObjectRuntime, cls: ResidentClass, key: string, method: string, ...args: unknown[]) {
+  return rt.invoke(rt.registry.ofClass(cls), key, method, args, undefined, 10_000);
 }
 
 /** `resident_inbox_garbage_total` of one kind in a node's Prometheus text: malformed input it dropped. */

@@ -3,6 +3,8 @@ export const ErrorCode = {
   Application: 'Application',
   UnknownClass: 'UnknownClass',
   UnknownMethod: 'UnknownMethod',
+  /** The receiving class refused the arguments (its `static expose` schema): the call did not run; not retried. */
+  BadArguments: 'BadArguments',
   Timeout: 'Timeout',
   Overloaded: 'Overloaded',
   NotOwner: 'NotOwner',

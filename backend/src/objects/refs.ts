@@ -1,16 +1,17 @@
+import type { ExposableKey, ExposeCheck } from './exposure.ts';
 import type { ClassEntry, ClassRegistry } from './registry.ts';
-import type { AnyResident, Resident, ResidentClass } from './resident.ts';
+import type { ResidentClass } from './resident.ts';
 
-// biome-ignore lint/suspicious/noExplicitAny: matches any method signature
-type AnyFn = (...args: any[]) => any;
-
-/** A typed reference: every public method of the class, returning a promise. */
-export type Ref<T extends AnyResident> = {
-  [K in Exclude<keyof T, keyof Resident> as T[K] extends AnyFn
-    ? K extends `_${string}`
-      ? never
-      : K
-    : never]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+/**
+ * A typed reference to an object of class C: exactly the methods in `C.expose`, with the argument types of the
+ * class's own signatures, each returning a promise.
+ */
+export type Ref<C extends ResidentClass> = {
+  readonly [K in keyof C['expose'] & ExposableKey<InstanceType<C>>]: InstanceType<C>[K] extends (
+    ...args: infer A
+  ) => infer R
+    ? (...args: A) => Promise<Awaited<R>>
+    : never;
 };
 
 export interface CallOptions {
@@ -30,14 +31,21 @@ export interface Invoker {
 }
 
 export interface Refs {
-  get<T extends AnyResident>(cls: ResidentClass<T>, key: string, opts?: CallOptions): Ref<T>;
+  /** Does not compile for a class whose `static expose` lists a non-public method or mismatched schemas. */
+  get<C extends ResidentClass>(cls: C & ExposeCheck<C>, key: string, opts?: CallOptions): Ref<C>;
 }
 
+// A reference's own fields live under symbols, so that no exposed method name (`entry`, `refs`...) is shadowed.
+const ENTRY = Symbol('entry');
+const KEY = Symbol('key');
+const REFS = Symbol('refs');
+const TIMEOUT = Symbol('timeoutMs');
+
 interface Stub {
-  readonly entry: ClassEntry;
-  readonly key: string;
-  readonly refs: RefsImpl;
-  readonly timeoutMs: number;
+  [ENTRY]: ClassEntry;
+  [KEY]: string;
+  [REFS]: RefsImpl;
+  [TIMEOUT]: number;
 }
 
 const stubPrototypes = new WeakMap<ClassEntry, object>();
@@ -47,10 +55,11 @@ function stubPrototype(entry: ClassEntry): object {
   let proto = stubPrototypes.get(entry);
   if (proto) return proto;
   proto = {};
-  for (const method of entry.methods) {
+  for (const method of entry.methods.keys()) {
     Object.defineProperty(proto, method, {
       value(this: Stub, ...args: unknown[]) {
-        return this.refs.invoker.invoke(this.entry, this.key, method, args, this.refs.chain(), this.timeoutMs);
+        const refs = this[REFS];
+        return refs.invoker.invoke(this[ENTRY], this[KEY], method, args, refs.chain(), this[TIMEOUT]);
       },
     });
   }
@@ -67,11 +76,14 @@ export class RefsImpl implements Refs {
     private readonly defaultTimeoutMs: number,
   ) {}
 
-  get<T extends AnyResident>(cls: ResidentClass<T>, key: string, opts: CallOptions = {}): Ref<T> {
+  get<C extends ResidentClass>(cls: C & ExposeCheck<C>, key: string, opts: CallOptions = {}): Ref<C> {
     if (typeof key !== 'string') throw new TypeError(`object key must be a string, got ${typeof key}`);
     const entry = this.registry.ofClass(cls);
-    const stub = Object.create(stubPrototype(entry)) as Stub & Ref<T>;
-    Object.assign(stub, { entry, key, refs: this, timeoutMs: opts.timeoutMs ?? this.defaultTimeoutMs });
+    const stub = Object.create(stubPrototype(entry)) as Stub & Ref<C>;
+    stub[ENTRY] = entry;
+    stub[KEY] = key;
+    stub[REFS] = this;
+    stub[TIMEOUT] = opts.timeoutMs ?? this.defaultTimeoutMs;
     return stub;
   }
 }

@@ -1,10 +1,12 @@
 import { ErrorCode, ResidentError } from './errors.ts';
-import { type AnyResident, RESERVED_METHODS, Resident, type ResidentClass } from './resident.ts';
+import { type ArgsCheck, exposedMethods } from './exposure.ts';
+import { type AnyResident, Resident, type ResidentClass } from './resident.ts';
 
 export interface ClassEntry {
   readonly name: string;
   readonly ctor: ResidentClass;
-  readonly methods: ReadonlySet<string>;
+  /** Exactly the methods in the class's `static expose`, each with its compiled argument check. */
+  readonly methods: ReadonlyMap<string, ArgsCheck>;
   readonly durable: boolean;
   readonly idleMs: number | undefined;
 }
@@ -20,9 +22,10 @@ export class ClassRegistry {
 
   private add(ctor: ResidentClass): void {
     const name = ctor.typeName ?? ctor.name;
+    if (!(ctor.prototype instanceof Resident)) throw new Error(`${name} must extend Resident`);
     if (typeof ctor.initial !== 'function') throw new Error(`${name} needs a static initial(key) method`);
     if (this.byName.has(name)) throw new Error(`two object classes are named ${name}; set static typeName`);
-    const entry = { name, ctor, methods: exposedMethods(ctor), durable: ctor.durable, idleMs: ctor.idleMs };
+    const entry = { name, ctor, methods: exposedMethods(ctor, name), durable: ctor.durable, idleMs: ctor.idleMs };
     this.byName.set(name, entry);
     this.byCtor.set(ctor, entry);
   }
@@ -44,27 +47,13 @@ export class ClassRegistry {
   }
 }
 
-export function checkMethod(entry: ClassEntry, method: string): void {
-  if (!entry.methods.has(method)) {
+/** The method's argument check; throws UnknownMethod for a name the class does not expose. */
+export function checkMethod(entry: ClassEntry, method: string): ArgsCheck {
+  const check = entry.methods.get(method);
+  if (!check) {
     throw new ResidentError(ErrorCode.UnknownMethod, `${entry.name} has no callable method ${JSON.stringify(method)}`);
   }
-}
-
-/** Public prototype methods up to Resident; names starting with _ stay private. */
-function exposedMethods(ctor: ResidentClass): Set<string> {
-  const methods = new Set<string>();
-  for (
-    let proto = ctor.prototype as object;
-    proto && proto !== Resident.prototype;
-    proto = Object.getPrototypeOf(proto)
-  ) {
-    for (const name of Object.getOwnPropertyNames(proto)) {
-      const desc = Object.getOwnPropertyDescriptor(proto, name);
-      if (typeof desc?.value !== 'function' || RESERVED_METHODS.has(name) || name.startsWith('_')) continue;
-      methods.add(name);
-    }
-  }
-  return methods;
+  return check;
 }
 
 export type { AnyResident };

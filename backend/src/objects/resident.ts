@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { Refs } from './refs.ts';
 
 /** What the runtime gives each activation; hidden behind a symbol so subclasses keep a clean namespace. */
@@ -17,7 +18,10 @@ export const CONTEXT = Symbol('resident.context');
 
 /**
  * Base class of every stateful object. `state` is plain data; it is stored (for durable classes) before any call
- * that changed it is acknowledged. Subclasses add a `static initial(key)` that returns the state of a new object.
+ * that changed it is acknowledged. Subclasses add a `static initial(key)` that returns the state of a new object,
+ * and a `static expose` that lists the methods callers may call, each with the schema of its arguments:
+ *
+ *     static readonly expose = { grant: z.tuple([z.int().min(0).max(1000)]), profile: z.tuple([]) };
  */
 export abstract class Resident<S = unknown> {
   /** Durable objects persist state before replying; volatile ones live only in memory. */
@@ -60,24 +64,17 @@ export abstract class Resident<S = unknown> {
 // biome-ignore lint/suspicious/noExplicitAny: a class of any Resident, whatever its state type
 export type AnyResident = Resident<any>;
 
+/** Method name → `z.tuple([...])` of its arguments, one schema per parameter. */
+export type ExposeList = { readonly [method: string]: z.core.$ZodTuple };
+
 export interface ResidentClass<T extends AnyResident = AnyResident> {
   new (): T;
   readonly name: string;
   /** Overrides the class name as the wire name, e.g. to survive minification or renames. */
   readonly typeName?: string;
+  /** Exactly the methods callers may call, from this node or any other; see exposure.ts. */
+  readonly expose: ExposeList;
   readonly durable: boolean;
   readonly idleMs: number | undefined;
   initial(key: string): T['state'];
 }
-
-/** Methods that lifecycle or plumbing owns, never callable through a reference. */
-export const RESERVED_METHODS = new Set([
-  'constructor',
-  'onActivate',
-  'onDeactivate',
-  'onReminder',
-  'setTimer',
-  'clearTimer',
-  'setReminder',
-  'clearReminder',
-]);

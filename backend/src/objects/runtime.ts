@@ -6,6 +6,7 @@ import type { ObjectTurn } from './catalog/activation.ts';
 import { Catalog } from './catalog/catalog.ts';
 import type { ActivationHost } from './catalog/host.ts';
 import { ErrorCode, ResidentError } from './errors.ts';
+import type { ExposeCheck } from './exposure.ts';
 import type { MemberInfo, MemberRole, Membership } from './membership/member.ts';
 import { CallTracker, timeoutError } from './messaging/call-tracker.ts';
 import type { CallFrame, ReplyFrame } from './messaging/envelope.ts';
@@ -161,8 +162,8 @@ export class ObjectRuntime implements Invoker, ReminderFirer, LocalTurnHost, Inb
     return this.catalog.size;
   }
 
-  get<T extends AnyResident>(cls: ResidentClass<T>, key: string, opts?: CallOptions): Ref<T> {
-    return this.refs.get(cls, key, opts);
+  get<C extends ResidentClass>(cls: C & ExposeCheck<C>, key: string, opts?: CallOptions): Ref<C> {
+    return this.refs.get<C>(cls, key, opts);
   }
 
   /** The node currently serving the object (or about to): what a HUD shows as "hosted on". */

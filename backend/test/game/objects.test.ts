@@ -1,14 +1,15 @@
 // Player and Leaderboard objects through a real (embedded) object runtime.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { CHECKPOINT_LIMITS, RoomCheckpoint } from '../../src/colyseus/rooms/room-checkpoint.ts';
 import { GAME_CLASSES, LeaderboardShard, Player, readTop, submitScore } from '../../src/game/index.ts';
 import { SHARDS, shardFor, TOP_N } from '../../src/game/objects/leaderboard.ts';
-import { ObjectRuntime } from '../../src/objects/index.ts';
-import { quietLog } from '../../testing/support.ts';
+import { ErrorCode, ObjectRuntime } from '../../src/objects/index.ts';
+import { quietLog, rejection } from '../../testing/support.ts';
 
 let rt: ObjectRuntime;
 before(async () => {
-  rt = await ObjectRuntime.start({ classes: GAME_CLASSES, log: quietLog() });
+  rt = await ObjectRuntime.start({ classes: [...GAME_CLASSES, RoomCheckpoint], log: quietLog() });
 });
 after(() => rt.stop());
 
@@ -17,7 +18,13 @@ test('a player accumulates XP and eats, levels up, and records games with its be
   await p.enter('Ann');
   await p.grant(60, 3);
   await p.grant(50, 2);
-  await p.grant(Number.NaN, -5); // garbage from a buggy caller changes nothing
+  for (const [xp, eats] of [
+    [Number.NaN, -5],
+    [1e308, 0],
+  ] as const) {
+    const err = await rejection(p.grant(xp, eats)); // garbage from a buggy caller changes nothing
+    assert.equal(err.code, ErrorCode.BadArguments);
+  }
   const after1 = await p.recordGame({ mass: 42.6, eats: 1, xp: 0 });
   assert.equal(after1.xp, 110);
   assert.equal(after1.level, 2);
@@ -46,4 +53,23 @@ test('the leaderboard keeps the top 100 across its shards, one entry per player,
   assert.ok(used.size > SHARDS / 2, `writes spread over ${used.size} of ${SHARDS} shards`);
   const one = await rt.get(LeaderboardShard, shardFor('lb-0')).top();
   assert.ok(one.length <= TOP_N);
+});
+
+test('a call on the same node is checked as a call from another: an oversized checkpoint is refused', async () => {
+  const snapshot = {
+    roomName: 'arena',
+    roomId: 'big',
+    options: {},
+    state: new Uint8Array(CHECKPOINT_LIMITS.stateBytes + 1),
+    cache: undefined,
+    clients: [],
+    takenAt: Date.now(),
+  };
+  const cp = rt.get(RoomCheckpoint, 'big');
+  const err = await rejection(cp.save(snapshot));
+  assert.equal(err.code, ErrorCode.BadArguments);
+  assert.match(err.message, /RoomCheckpoint\.save refused its arguments: args\[0\]\.state: state over 1048576 bytes/);
+  assert.equal(await cp.load(), null);
+  await cp.save({ ...snapshot, state: new Uint8Array(CHECKPOINT_LIMITS.stateBytes) });
+  assert.equal((await cp.load())?.state?.byteLength, CHECKPOINT_LIMITS.stateBytes);
 });

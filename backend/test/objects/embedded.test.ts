@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { ErrorCode, ObjectRuntime, ResidentError, type RuntimeOptions } from '../../src/objects/index.ts';
+import { ErrorCode, ObjectRuntime, type RuntimeOptions } from '../../src/objects/index.ts';
 import { MemoryStateStore } from '../../src/objects/storage/memory-store.ts';
 import { ALL, Alarm, Counter, Echo, Hop, Ticker, Turnstile } from '../../testing/fixtures.ts';
-import { quietLog, waitFor } from '../../testing/support.ts';
+import { quietLog, rejection, waitFor } from '../../testing/support.ts';
 
 const runtimes: ObjectRuntime[] = [];
 after(async () => {
@@ -14,15 +14,6 @@ async function embedded(opts: Partial<RuntimeOptions> = {}): Promise<ObjectRunti
   const rt = await ObjectRuntime.start({ classes: ALL, log: quietLog(), ...opts });
   runtimes.push(rt);
   return rt;
-}
-
-async function rejection(p: Promise<unknown>): Promise<ResidentError> {
-  const err = await p.then(
-    () => assert.fail('expected the call to fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof ResidentError, `expected a ResidentError, got ${String(err)}`);
-  return err;
 }
 
 describe('embedded runtime: programming model', () => {

@@ -241,7 +241,7 @@ export class NatsPresence implements Presence {
     this.directory.close();
   }
 
-  private shard(key: string): Ref<PresenceShard> {
+  private shard(key: string): Ref<typeof PresenceShard> {
     return this.router.of(key);
   }
 

@@ -1,8 +1,16 @@
+import { z } from 'zod';
 import { Resident } from '../../objects/index.ts';
 import { emptyKeyspace, Keyspace, type KeyspaceState, PresenceError, slot, unslot } from './keyspace.ts';
 
 /** How often an active shard removes expired keys nobody reads (reads already treat them as absent). */
 const SWEEP_MS = 1000;
+
+// Shapes only: integers, TTLs and types are checked by the commands themselves, with Redis's error messages.
+const key = z.string().max(1024);
+const value = z.string().max(512 * 1024);
+const values = z.array(value).max(10_000);
+const n = z.number();
+const none = z.tuple([]);
 
 /**
  * One shard of the presence keyspace: the authority for its keys. Each method is one Redis command and runs as one
@@ -12,6 +20,33 @@ const SWEEP_MS = 1000;
 export class PresenceShard extends Resident<KeyspaceState> {
   /** The wire and storage name: fixed, so a rename or a minifier cannot orphan stored shards. */
   static readonly typeName = 'PresenceShard';
+  static readonly expose = {
+    stats: none,
+    exists: z.tuple([key]),
+    del: z.tuple([key]),
+    expire: z.tuple([key, n]),
+    get: z.tuple([key]),
+    set: z.tuple([key, value]),
+    setex: z.tuple([key, value, n]),
+    incrby: z.tuple([key, n]),
+    hset: z.tuple([key, key, value]),
+    hincrby: z.tuple([key, key, n]),
+    hincrbyex: z.tuple([key, key, n, n]),
+    hget: z.tuple([key, key]),
+    hgetall: z.tuple([key]),
+    hdel: z.tuple([key, key]),
+    hlen: z.tuple([key]),
+    sadd: z.tuple([key, value]),
+    srem: z.tuple([key, value]),
+    smembers: z.tuple([key]),
+    sismember: z.tuple([key, value]),
+    scard: z.tuple([key]),
+    rpush: z.tuple([key, values]),
+    lpush: z.tuple([key, values]),
+    rpop: z.tuple([key]),
+    lpop: z.tuple([key]),
+    llen: z.tuple([key]),
+  };
 
   static initial(): KeyspaceState {
     return emptyKeyspace();

@@ -19,7 +19,7 @@ export class ShardRouter {
     return `p${hash32(key) % this.shards}`;
   }
 
-  of(key: string): Ref<PresenceShard> {
+  of(key: string): Ref<typeof PresenceShard> {
     return this.runtime.get(PresenceShard, this.shardKey(key));
   }
 }

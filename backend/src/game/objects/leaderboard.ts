@@ -1,7 +1,9 @@
 // The global top 100 by best mass. Writes go to one of SHARDS objects (by player id), so a busy leaderboard is not
 // one object's queue; reads merge the shards' tops.
 import type { LeaderboardEntry } from '@resident/shared/game';
-import { hash32, type Refs, Resident } from '../../objects/index.ts';
+import { z } from 'zod';
+import { badArguments, hash32, type Refs, Resident } from '../../objects/index.ts';
+import { MAX_MASS, playerId, playerName } from './player.ts';
 
 export const TOP_N = 100;
 export const SHARDS = 8;
@@ -10,13 +12,20 @@ interface ShardState {
   entries: LeaderboardEntry[];
 }
 
+const entrySchema = z.object({ id: playerId, name: playerName, bestMass: z.int().min(0).max(MAX_MASS) });
+
 export class LeaderboardShard extends Resident<ShardState> {
+  static readonly expose = { submit: z.tuple([entrySchema]), top: z.tuple([]) };
+
   static initial(): ShardState {
     return { entries: [] };
   }
 
   /** Records a player's best; a lower score than the one on the board changes nothing. */
   submit(entry: LeaderboardEntry): boolean {
+    if (shardFor(entry.id) !== this.key) {
+      throw badArguments('LeaderboardShard.submit', `args[0].id: belongs to shard ${shardFor(entry.id)}`);
+    }
     const entries = this.state.entries;
     const mine = entries.find((e) => e.id === entry.id);
     if (mine && mine.bestMass >= entry.bestMass) return false;

@@ -1,5 +1,6 @@
 // A player's profile: a durable object that lives on whichever node owns it, across sessions and node failures.
-import { levelFor, type Profile } from '@resident/shared/game';
+import { checkName, levelFor, type Profile } from '@resident/shared/game';
+import { z } from 'zod';
 import { hash32, Resident } from '../../objects/index.ts';
 import type { GuestClaims } from '../auth/guest-tokens.ts';
 import { game, hostNodeId } from '../context.ts';
@@ -19,8 +20,33 @@ export interface GameResult {
   xp: number;
 }
 
+// What a call may carry. A grant holds the XP and eats since the last one (every 2 s), or, after failed grants, all
+// of a game's; an eaten blob's XP is its mass, and decay above mass 100 keeps the biggest blob near 10^5. The bounds
+// are ten times that, so no real game reaches them, and a forged call cannot store an absurd number.
+export const MAX_MASS = 1_000_000;
+const xpAmount = z.int().min(0).max(1_000_000);
+const eatCount = z.int().min(0).max(100_000);
+const massValue = z.number().min(0).max(MAX_MASS);
+/** A guest's id (base64url, as GuestTokens issues them). */
+export const playerId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a player id');
+/** A display name exactly as `checkName` accepts it: the token's name was checked when it was issued. */
+export const playerName = z
+  .string()
+  .max(64)
+  .refine((name) => {
+    const checked = checkName(name);
+    return 'name' in checked && checked.name === name;
+  }, 'not a valid player name');
+
 export class Player extends Resident<PlayerState> {
   static override idleMs = 10 * 60_000;
+  static readonly expose = {
+    touch: z.tuple([]),
+    profile: z.tuple([]),
+    enter: z.tuple([playerName]),
+    grant: z.tuple([xpAmount, eatCount]),
+    recordGame: z.tuple([z.object({ mass: massValue, eats: eatCount, xp: xpAmount })]),
+  };
 
   static initial(key: string): PlayerState {
     return { name: '', color: colorFor(key), xp: 0, gamesPlayed: 0, bestMass: 0, totalEats: 0 };
@@ -44,15 +70,15 @@ export class Player extends Resident<PlayerState> {
 
   /** XP and eats earned during a game, granted in batches by the room. */
   grant(xp: number, eats: number): void {
-    this.state.xp += nonNegative(xp);
-    this.state.totalEats += nonNegative(eats);
+    this.state.xp += xp;
+    this.state.totalEats += eats;
   }
 
   /** The game ended for this player: remaining XP plus the game's stats. */
   recordGame(result: GameResult): Profile {
     this.grant(result.xp, result.eats);
     this.state.gamesPlayed += 1;
-    this.state.bestMass = Math.max(this.state.bestMass, Math.round(nonNegative(result.mass)));
+    this.state.bestMass = Math.max(this.state.bestMass, Math.round(result.mass));
     return this.profile();
   }
 }
@@ -63,10 +89,6 @@ const JOIN_CALL_MS = 12_000;
 /** A session starts in a room: activate the player's object (created on first join) under the token's name. */
 export function enterPlayer(auth: GuestClaims): Promise<Profile> {
   return game().objects.get(Player, auth.sub, { timeoutMs: JOIN_CALL_MS }).enter(auth.name);
-}
-
-function nonNegative(n: number): number {
-  return Number.isFinite(n) && n > 0 ? n : 0;
 }
 
 /** A stable, saturated colour per player id. */

@@ -12,6 +12,9 @@ export interface ObjectTurn extends Turn {
   readonly deadline: number;
   /** Timer turns: they do not count as use, so a timer alone never keeps an object active. */
   readonly internal?: boolean;
+  /** A caller's call: the method, and its arguments (replaced by the checked ones as the call is admitted). */
+  readonly method?: string;
+  args?: unknown[];
   run(instance: AnyResident): unknown;
   settle(err: ResidentError | undefined, result?: unknown): void;
 }

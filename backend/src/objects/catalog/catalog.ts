@@ -1,5 +1,5 @@
 import { ErrorCode, ResidentError } from '../errors.ts';
-import type { ClassEntry } from '../registry.ts';
+import { type ClassEntry, checkMethod } from '../registry.ts';
 import { Activation, type ObjectTurn } from './activation.ts';
 import type { ActivationHost } from './host.ts';
 
@@ -24,6 +24,7 @@ export class Catalog {
       activation.parked.push(turn);
       return;
     }
+    if (!admit(entry, turn)) return;
     if (!activation) activation = this.activate(entry, key, id, shard);
     if (activation.mailbox.offer(turn) === 'full') {
       const depth = activation.mailbox.depth;
@@ -89,5 +90,20 @@ export class Catalog {
     const depths: number[] = [];
     for (const a of this.activations.values()) if (a.mailbox.depth > 0) depths.push(a.mailbox.depth);
     return depths;
+  }
+}
+
+/**
+ * The receiving class checks a caller's arguments once, just before the call is queued (a parked call is checked
+ * when it is delivered again), so a refused call never activates an object, takes a mailbox slot, or runs.
+ */
+function admit(entry: ClassEntry, turn: ObjectTurn): boolean {
+  if (turn.method === undefined) return true; // timers and reminders: the object's own turns
+  try {
+    turn.args = checkMethod(entry, turn.method)(turn.args ?? []);
+    return true;
+  } catch (err) {
+    turn.settle(err as ResidentError);
+    return false;
   }
 }

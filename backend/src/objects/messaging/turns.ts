@@ -17,19 +17,21 @@ export interface LocalTurnHost {
 export class LocalTurn implements ObjectTurn {
   readonly chain: string;
   readonly deadline: number;
+  readonly method: string;
 
   constructor(
     private readonly host: LocalTurnHost,
     readonly call: OutgoingCall,
     readonly trackId: number,
-    private readonly args: unknown[],
+    public args: unknown[],
   ) {
     this.chain = call.chain;
     this.deadline = call.deadline;
+    this.method = call.method;
   }
 
   run(instance: AnyResident): unknown {
-    return invoke(instance, this.call.method, this.args);
+    return invoke(instance, this.method, this.args);
   }
 
   settle(err: ResidentError | undefined, result?: unknown): void {
@@ -47,8 +49,8 @@ export class InboundTurn implements ObjectTurn {
     private readonly host: InboundTurnHost,
     private readonly from: string,
     private readonly id: number,
-    private readonly method: string,
-    private readonly args: unknown[],
+    readonly method: string,
+    public args: unknown[],
     readonly chain: string,
     readonly deadline: number,
   ) {}
