@@ -114,13 +114,18 @@ export class ObjectRuntime implements Invoker, ReminderFirer, LocalTurnHost, Inb
       status: 'active',
       ...(options.address ? { address: options.address } : {}),
     };
-    runtime.topology = await buildTopology(
-      options,
-      self,
-      runtime.placementEvents(),
-      runtime.inbound(),
-      runtime.metrics,
-    );
+    try {
+      runtime.topology = await buildTopology(
+        options,
+        self,
+        runtime.placementEvents(),
+        runtime.inbound(),
+        runtime.metrics,
+      );
+    } catch (err) {
+      runtime.tracker.stop(); // a start that fails leaves nothing running
+      throw err;
+    }
     runtime.reminders = new Reminders(runtime.topology.store, runtime.topology.placement, runtime, options.log);
     runtime.topology.membership.onChange(() => runtime.onMembershipChange());
     runtime.topology.open();
