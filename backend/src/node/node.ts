@@ -48,6 +48,8 @@ export interface RunningNode {
   readonly config: NodeConfig;
   readonly runtime: ObjectRuntime;
   readonly server: RunningServer;
+  /** What the node gives its rooms (`this.resident`): for in-process tests of the game. */
+  readonly context: GameContext;
   /** Graceful: closes rooms, hands objects to the other nodes, then disconnects. Idempotent. */
   stop(): Promise<void>;
 }
@@ -132,7 +134,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     await store?.close();
     await nc?.drain();
   });
-  return { config, runtime, server, stop };
+  return { config, runtime, server, context, stop };
 }
 
 async function settled(runtime: ObjectRuntime, timeoutMs: number): Promise<void> {

@@ -75,9 +75,10 @@ function bound(klass: RoomClass, binding: RoomBinding): RoomClass {
   Object.defineProperty(Bound, 'name', { value: klass.name });
   Bound[BINDING] = binding;
   Bound[UNBOUND] = klass;
-  if (klass.onAuth !== Room.onAuth) {
-    Bound.onAuth = (token: string, options: unknown, auth: AuthContext) =>
-      klass.onAuth.call(Bound, token, options, auth);
+  const { authenticate } = klass;
+  if (authenticate) {
+    Bound.onAuth = async (token: string, options: unknown, auth: AuthContext) =>
+      authenticate(binding.context, token, options, auth);
   }
   return Bound;
 }
