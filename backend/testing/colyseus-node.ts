@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import { defineRoom } from '@colyseus/core';
 import { pino } from 'pino';
+import { ScoreRoom } from '../src/examples/score-room.ts';
 import { readConfig } from '../src/node/config.ts';
 import { installCrashGuards } from '../src/node/crash-guards.ts';
 import { startNode } from '../src/node/node.ts';
@@ -17,7 +18,7 @@ const node = await startNode({
   logger,
   ...(process.env.RESIDENT_TEST_ROOMS === 'game'
     ? {}
-    : { rooms: { tally: defineRoom(TallyRoom), plain: defineRoom(PlainRoom) } }),
+    : { rooms: { tally: defineRoom(TallyRoom), plain: defineRoom(PlainRoom), score: defineRoom(ScoreRoom) } }),
   checkpointMs: Number(process.env.RESIDENT_CHECKPOINT_MS ?? 200),
 });
 process.stdout.write(`READY ${node.server.port}\n`);

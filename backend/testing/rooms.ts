@@ -21,31 +21,26 @@ export class TallyRoom extends ResidentRoom<{ state: TallyState }> {
       if (p) p.score += 1;
     },
     where: (client: { send(type: string, msg: unknown): void }) => {
-      client.send('where', process.env.RESIDENT_NODE_ID ?? 'local');
+      client.send('where', this.resident.nodeId);
     },
   };
 
-  override onCreate(options: unknown): void {
-    super.onCreate(options);
-    this.state.host = process.env.RESIDENT_NODE_ID ?? 'local';
+  /** New or restored: either way this node now hosts the room. */
+  override onCreate(): void {
+    this.state.host = this.resident.nodeId;
   }
 
   override onJoin(client: { sessionId: string }, options: { name?: string }): void {
     this.state.players.set(client.sessionId, new Player().assign({ name: options?.name ?? client.sessionId }));
   }
 
-  /** Dropped without consent: hold the seat for a while (a room move is not a drop). */
+  /** Dropped without consent: hold the seat for a while. */
   override onDrop(client: Client): void {
-    if (this.migrating) return;
     Promise.resolve(this.allowReconnection(client, 10)).catch(() => undefined); // not back in time: onLeave follows
   }
 
   override onLeave(client: Client): void {
-    if (!this.migrating) this.state.players.delete(client.sessionId);
-  }
-
-  override onRestoreRoom(): void {
-    this.state.host = process.env.RESIDENT_NODE_ID ?? 'local';
+    this.state.players.delete(client.sessionId);
   }
 }
 

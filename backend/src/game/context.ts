@@ -1,6 +1,6 @@
-// What the game's rooms need from the node they run on: references to objects, and the node's id for display.
-// Set once by the node at start-up, like Colyseus's own process-wide matchmaker.
-import type { Refs } from '../objects/index.ts';
+// What the game's rooms get from the node they run on, injected before onCreate as `this.resident` (see
+// colyseus/rooms/node-room.ts): the node's objects, id, clock and logger, and the game's own per-node parts.
+import type { ResidentContext } from '../objects/index.ts';
 import type { GuestTokens } from './auth/guest-tokens.ts';
 import type { SeatLedger } from './auth/seat-ledger.ts';
 
@@ -12,27 +12,9 @@ export interface RoomLimits {
   readonly seatReservationSeconds: number;
 }
 
-export interface GameContext {
-  readonly objects: Refs;
-  readonly nodeId: string;
+export interface GameContext extends ResidentContext {
   readonly tokens: GuestTokens;
   /** Seats and room creations per player and address on this node. */
   readonly seats: SeatLedger;
   readonly rooms: RoomLimits;
-}
-
-let current: GameContext | undefined;
-
-export function setGameContext(ctx: GameContext): void {
-  current = ctx;
-}
-
-export function game(): GameContext {
-  if (!current) throw new Error('game context not set: start the node with startNode() before creating rooms');
-  return current;
-}
-
-/** Node id for objects (they run outside any room); "local" before the node starts. */
-export function hostNodeId(): string {
-  return current?.nodeId ?? 'local';
 }

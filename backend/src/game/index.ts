@@ -11,7 +11,7 @@ export { ArenaRoom, type ArenaSettings, DEFAULT_ARENA } from './arena/arena-room
 export { AuthError, type GuestClaims, GuestTokens } from './auth/guest-tokens.ts';
 export { KeyedBuckets } from './auth/keyed-buckets.ts';
 export { SeatLedger } from './auth/seat-ledger.ts';
-export { type GameContext, setGameContext } from './context.ts';
+export type { GameContext, RoomLimits } from './context.ts';
 export { LOUNGE_ROOM, LoungeRoom } from './lounge-room.ts';
 export { cachedTop, LeaderboardShard, readTop, submitScore } from './objects/leaderboard.ts';
 export { Player } from './objects/player.ts';

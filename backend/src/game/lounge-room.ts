@@ -1,11 +1,12 @@
 // A low-activity room for idle players (and the load generator's idle users): an authenticated seat and an
 // active Player object, without a simulation.
-import { type AuthContext, type Client, Room, type RoomException } from '@colyseus/core';
+import type { AuthContext, Client, RoomException } from '@colyseus/core';
 import { type SchemaType, schema, t } from '@colyseus/schema';
 import { CloseCode as GameClose } from '@resident/shared/game';
+import { NodeRoom } from '../colyseus/rooms/node-room.ts';
 import type { GuestClaims } from './auth/guest-tokens.ts';
 import { admit, claims, type SeatClaims } from './auth/room-auth.ts';
-import { game } from './context.ts';
+import type { GameContext } from './context.ts';
 import { enterPlayer, Player } from './objects/player.ts';
 import { answerPing } from './ping.ts';
 import { logUncaught } from './room-errors.ts';
@@ -20,20 +21,20 @@ const KEEP_WARM_STEP_MS = 10_000;
 const LoungeState = schema({ node: t.string().default(''), online: t.uint16().default(0) }, 'LoungeState');
 type LoungeState = SchemaType<typeof LoungeState>;
 
-export class LoungeRoom extends Room<{ state: LoungeState }> {
+export class LoungeRoom extends NodeRoom<{ state: LoungeState }, GameContext> {
   override state = new LoungeState();
   override maxClients = 500;
   override patchRate = 1000;
 
-  static override async onAuth(token: string, _options: unknown, context: AuthContext): Promise<SeatClaims> {
-    return admit(token, context);
+  static override authenticate(game: GameContext, token: string, _options: unknown, auth: AuthContext): SeatClaims {
+    return admit(game, token, auth);
   }
 
   private cursor = 0;
 
   override onCreate(): void {
-    applyRoomLimits(this);
-    this.state.node = game().nodeId;
+    applyRoomLimits(this, this.resident.rooms);
+    this.state.node = this.resident.nodeId;
     this.clock.setInterval(() => this.keepWarm(), KEEP_WARM_STEP_MS);
     // Idle players measure their round trip too; nothing else is accepted here.
     const refuse = (client: Client) => client.leave(GameClose.abuse, 'ping is not a valid protobuf Ping');
@@ -48,13 +49,13 @@ export class LoungeRoom extends Room<{ state: LoungeState }> {
   }
 
   override async onJoin(client: Client<{ auth: GuestClaims }>): Promise<void> {
-    seatJoined(this, client);
-    await enterPlayer(claims(client));
+    seatJoined(this, this.resident.seats, client);
+    await enterPlayer(this.resident.objects, claims(client));
     this.state.online = this.clients.length;
   }
 
   override onLeave(client: Client): void {
-    seatLeft(client);
+    seatLeft(this.resident.seats, client);
     this.state.online = this.clients.length;
   }
 
@@ -69,8 +70,8 @@ export class LoungeRoom extends Room<{ state: LoungeState }> {
     for (let i = 0; i < batch && n > 0; i++) {
       const client = this.clients[(this.cursor + i) % n];
       if (client)
-        void game()
-          .objects.get(Player, claims(client).sub)
+        void this.resident.objects
+          .get(Player, claims(client).sub)
           .touch()
           .catch(() => undefined);
     }

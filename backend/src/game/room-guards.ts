@@ -4,11 +4,11 @@
 import { type Client, ClientState, type Room } from '@colyseus/core';
 import { CloseCode as GameClose } from '@resident/shared/game';
 import { holdSeat, releaseSeat } from './auth/room-auth.ts';
-import { game } from './context.ts';
+import type { SeatLedger } from './auth/seat-ledger.ts';
+import type { RoomLimits } from './context.ts';
 
-/** In onCreate: the node's per-client limits for this room. */
-export function applyRoomLimits(room: Room): void {
-  const limits = game().rooms;
+/** In onCreate: the node's per-client limits for this room (seatJoined reads the reservation time back). */
+export function applyRoomLimits(room: Room, limits: RoomLimits): void {
   room.maxMessagesPerSecond = limits.messagesPerSecond;
   room.seatReservationTimeout = limits.seatReservationSeconds;
 }
@@ -17,21 +17,21 @@ export function applyRoomLimits(room: Room): void {
  * In onJoin, before anything else: counts the client's seat (a ServerError when the player or address holds too
  * many on this node) and drops the client if it does not finish the join handshake within the reservation time.
  */
-export function seatJoined(room: Room, client: Client): void {
-  holdSeat(client, true);
+export function seatJoined(room: Room, seats: SeatLedger, client: Client): void {
+  holdSeat(seats, client, true);
   room.clock.setTimeout(() => {
     if (client.state === ClientState.JOINING) client.leave(GameClose.joinTimeout, 'join handshake not completed');
-  }, game().rooms.seatReservationSeconds * 1000);
+  }, room.seatReservationTimeout * 1000);
 }
 
 /** In onReconnect: the seat counts again (it was admitted before). */
-export function seatReturned(client: Client): void {
-  holdSeat(client, false);
+export function seatReturned(seats: SeatLedger, client: Client): void {
+  holdSeat(seats, client, false);
 }
 
 /** In onLeave: the seat is free. */
-export function seatLeft(client: Client): void {
-  releaseSeat(client);
+export function seatLeft(seats: SeatLedger, client: Client): void {
+  releaseSeat(seats, client);
 }
 
 /** `onMessageBytes` whose handler only ever sees bytes; anything else (no payload, a string, a map) is `refused`. */

@@ -17,10 +17,11 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { NatsDriver } from '../colyseus/driver/index.ts';
 import { NatsPresence, PresenceShard } from '../colyseus/presence/index.ts';
-import { RoomCheckpoint } from '../colyseus/rooms/room-checkpoint.ts';
+import { bindRooms } from '../colyseus/rooms/node-room.ts';
+import { RoomCheckpoint, type RoomSnapshot } from '../colyseus/rooms/room-checkpoint.ts';
 import { RoomKeeper } from '../colyseus/rooms/room-keeper.ts';
-import { GAME_CLASSES, GuestTokens, gameRooms, SeatLedger, setGameContext } from '../game/index.ts';
-import { ObjectRuntime, type ResidentClass, type StateStore } from '../objects/index.ts';
+import { GAME_CLASSES, type GameContext, GuestTokens, gameRooms, SeatLedger } from '../game/index.ts';
+import { ObjectRuntime, type ResidentClass, type StateStore, systemClock } from '../objects/index.ts';
 import { deriveMembershipKey } from '../objects/membership/member-entry.ts';
 import { LmdbStateStore } from '../objects/storage/lmdb-store.ts';
 import { MemoryStateStore } from '../objects/storage/memory-store.ts';
@@ -47,6 +48,8 @@ export interface RunningNode {
   readonly config: NodeConfig;
   readonly runtime: ObjectRuntime;
   readonly server: RunningServer;
+  /** What the node gives its rooms (`this.resident`): for in-process tests of the game. */
+  readonly context: GameContext;
   /** Graceful: closes rooms, hands objects to the other nodes, then disconnects. Idempotent. */
   stop(): Promise<void>;
 }
@@ -71,19 +74,23 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const { presence, driver } = await matchmaking(config, runtime, nc, logger);
   const tokens = new GuestTokens(await authSecret(config, logger));
   const { limits } = config;
-  setGameContext({
+  const context: GameContext = {
     objects: runtime,
     nodeId: config.nodeId,
+    clock: systemClock,
+    log: logger.child({ component: 'rooms' }),
     tokens,
     seats: new SeatLedger(limits),
     rooms: { messagesPerSecond: limits.messagesPerSecond, seatReservationSeconds: limits.seatReservationSeconds },
-  });
+  };
+  // Rooms being restored here, by roomId: the keeper puts a checkpoint in, the room's onCreate reads it.
+  const restores = new Map<string, RoomSnapshot>();
   let stopping = false;
   const server = await startServer({
     port: config.port,
     nodeId: config.nodeId,
     logger,
-    rooms: opts.rooms ?? gameRooms(),
+    rooms: bindRooms(opts.rooms ?? gameRooms(), { context, restores }),
     presence,
     driver,
     publicAddress: config.publicAddress,
@@ -111,6 +118,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         cluster: config.cluster,
         publicAddress: config.publicAddress,
         intervalMs: opts.checkpointMs ?? 1000,
+        restores,
         log: logger.child({ component: 'rooms' }),
       })
     : undefined;
@@ -126,7 +134,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     await store?.close();
     await nc?.drain();
   });
-  return { config, runtime, server, stop };
+  return { config, runtime, server, context, stop };
 }
 
 async function settled(runtime: ObjectRuntime, timeoutMs: number): Promise<void> {

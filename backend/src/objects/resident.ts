@@ -1,9 +1,31 @@
+import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Refs } from './refs.ts';
+
+/** Wall-clock time, given to objects and rooms so a test can run them on a clock of its own. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/**
+ * What the node gives an object or a room it runs (as Orleans grains get their GrainFactory and RuntimeIdentity):
+ * other objects, the node's id, the clock and a logger. Nothing in a game reads these from a global.
+ */
+export interface ResidentContext {
+  /** References to other objects; an object's calls through them join its call's chain. */
+  readonly objects: Refs;
+  /** The node this runs on (for display and logs: an object or a room may move to another node). */
+  readonly nodeId: string;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
 
 /** What the runtime gives each activation; hidden behind a symbol so subclasses keep a clean namespace. */
 export interface ActivationContext {
   readonly refs: Refs;
+  readonly context: ResidentContext;
   setTimer(fn: () => unknown, ms: number, repeat: boolean): TimerHandle;
   clearTimer(handle: TimerHandle): void;
   setReminder(name: string, dueMs: number, periodMs: number): Promise<void>;
@@ -36,6 +58,11 @@ export abstract class Resident<S = unknown> {
   /** References to other objects; calls made through them join this call's chain. */
   protected get objects(): Refs {
     return this[CONTEXT].refs;
+  }
+
+  /** The node this activation runs on, its clock and a logger for this object; set by the runtime at activation. */
+  protected get context(): ResidentContext {
+    return this[CONTEXT].context;
   }
 
   /** A volatile timer: it runs as a turn of this object and dies with the activation. */

@@ -397,6 +397,7 @@ export class ObjectRuntime implements Invoker, ReminderFirer, LocalTurnHost, Inb
       get store() {
         return rt.topology.store;
       },
+      nodeId: this.nodeId,
       mailboxBound: this.options.mailboxBound,
       log: this.log,
       metrics: this.metrics,

@@ -33,3 +33,14 @@ test('game files import nothing from storage, NATS, HTTP or the node wiring', ()
     }
   }
 });
+
+test('game files keep no module-level context: no top-level let or var, no setter, no global accessor', () => {
+  for (const file of files(GAME).filter((f) => f.endsWith('.ts'))) {
+    const source = readFileSync(file, 'utf8');
+    // What a room or object needs comes through `this.resident` / `this.context`; a module variable set by the
+    // node would be one context for every node in the process, and a hidden dependency of every test.
+    assert.doesNotMatch(source, /^(export\s+)?(let|var)\s/m, `${file} declares module-level mutable state`);
+    assert.doesNotMatch(source, /export\s+function\s+set[A-Z]\w*Context\b/, `${file} exports a context setter`);
+    assert.doesNotMatch(source, /\b(game|hostNodeId)\(\)/, `${file} reads a global context`);
+  }
+});

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Room } from '@colyseus/core';
 import { pack } from 'msgpackr';
-import { restoreState } from '../../src/colyseus/rooms/room-keeper.ts';
+import { restoreState } from '../../src/colyseus/rooms/room-state.ts';
 import { Simulation } from '../../src/game/arena/simulation.ts';
 import { ArenaState } from '../../src/game/state.ts';
 

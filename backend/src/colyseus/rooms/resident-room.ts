@@ -1,5 +1,8 @@
-import { ErrorCode, type ExtractRoomClient, Room, type RoomOptions, ServerError } from '@colyseus/core';
+import { type Client, ErrorCode, type RoomOptions, ServerError } from '@colyseus/core';
+import type { ResidentContext } from '../../objects/index.ts';
+import { NodeRoom, roomBinding } from './node-room.ts';
 import type { SnapshotClient } from './room-checkpoint.ts';
+import { restoreState } from './room-state.ts';
 
 /**
  * The deepest and largest create options a checkpoint can carry: the object runtime refuses call arguments nested
@@ -30,25 +33,45 @@ function depthOf(value: unknown, stop: number): number {
   return deepest + 1;
 }
 
+/** What a restored room's onCreate gets besides its options. Its state already holds the checkpoint's values. */
+export interface Restored {
+  /** Whatever the room's `onCacheRoom()` returned on its old node: data that is not in the state. */
+  readonly cache: unknown;
+}
+
 /**
  * A Colyseus room that survives its node: it is checkpointed into the object runtime and restored elsewhere under
- * the same roomId when its node dies or drains. Subclasses call `super.onCreate(options)` first, read
- * `this.migrating` in onLeave (a client leaving because the room moves is not a player quitting), and may implement
- * Colyseus's `onCacheRoom()` / `onRestoreRoom(cache)` for data that is not in the state.
+ * the same roomId when its node dies or drains. A subclass writes only its game, with Colyseus's hooks; this class
+ * wraps them when the room is constructed (as Colyseus's RoomPlugin installs hook wrappers), so nothing is left for
+ * the subclass to remember: no `super.` calls, no migration checks.
+ *
+ * Restore order, on the node that takes the room over:
+ *  1. The room is constructed and given the node's context (`this.resident`), as on any node.
+ *  2. Its options are checked and kept for later checkpoints (as for a new room).
+ *  3. Its state, declared as a field, is overwritten with the checkpoint's values.
+ *  4. `onCreate(options, restored)` runs, once for this room's life on this node, with `restored.cache` (what
+ *     `onCacheRoom()` returned); for a new room `restored` is undefined. It builds what is not in the state
+ *     (simulations, timers, handlers) from the state as it finds it. It must not assign a new state.
+ *  5. The old clients' seats are reserved under their old reconnection tokens. A client that comes back runs
+ *     `onReconnect`, with its auth (what onAuth returned on the old node) already on `client.auth`.
+ *
+ * While a room moves away (drain), its clients are disconnected to re-join it elsewhere: `onDrop` and `onLeave` are
+ * not called for them, since those players did not quit.
  */
-export class ResidentRoom<T extends RoomOptions = RoomOptions> extends Room<T> {
+export class ResidentRoom<
+  T extends RoomOptions = RoomOptions,
+  C extends ResidentContext = ResidentContext,
+> extends NodeRoom<T, C> {
   /** Options onCreate ran with, saved in every checkpoint. */
   createOptions: unknown = {};
-  /** True while the room is being moved to another node (drain); its clients will re-join there. */
+  /** Set by the room keeper while it moves this room to another node; its clients will re-join there. */
   migrating = false;
   /** Clients expected back after a restore, by sessionId; their auth is applied when they reconnect. */
   private expected: Map<string, SnapshotClient> | undefined;
 
-  /** Refuses options a checkpoint could not carry: the room would lose its failover silently. */
-  override onCreate(options: unknown): void {
-    const problem = optionsProblem(options, CHECKPOINT_OPTIONS.maxDepth, CHECKPOINT_OPTIONS.maxBytes);
-    if (problem) throw new ServerError(ErrorCode.MATCHMAKE_INVALID_CRITERIA, `bad_options: room options ${problem}`);
-    this.createOptions = options ?? {};
+  constructor() {
+    super();
+    wrapHooks(this);
   }
 
   /**
@@ -65,13 +88,51 @@ export class ResidentRoom<T extends RoomOptions = RoomOptions> extends Room<T> {
     return [...(this.expected?.values() ?? [])];
   }
 
-  /** Restored clients skip onAuth (their seat is a reconnection), so give them back their auth here. */
-  override onReconnect(client: ExtractRoomClient<T>): void {
-    const c = client as unknown as { sessionId: string; auth: unknown };
-    const expected = this.expected?.get(c.sessionId);
+  /** Before create: refuses options a checkpoint could not carry, and on a restore writes the saved state. */
+  beforeCreate(options: unknown): Restored | undefined {
+    const problem = optionsProblem(options, CHECKPOINT_OPTIONS.maxDepth, CHECKPOINT_OPTIONS.maxBytes);
+    if (problem) throw new ServerError(ErrorCode.MATCHMAKE_INVALID_CRITERIA, `bad_options: room options ${problem}`);
+    this.createOptions = options ?? {};
+    const snapshot = roomBinding(this)?.restores.get(this.roomId);
+    if (!snapshot) return undefined;
+    if (snapshot.state) restoreState(this, snapshot.state);
+    return { cache: snapshot.cache };
+  }
+
+  /** Restored clients skip onAuth (their seat is a reconnection), so give them back their auth. */
+  returning(client: Client): void {
+    const expected = this.expected?.get(client.sessionId);
     if (expected) {
-      c.auth = expected.auth;
-      this.expected?.delete(c.sessionId);
+      client.auth = expected.auth;
+      this.expected?.delete(client.sessionId);
     }
+  }
+}
+
+type Hook = (this: ResidentRoom, ...args: never[]) => unknown;
+
+/** Installs the framework's part of each hook around the subclass's own (read from the prototype chain). */
+function wrapHooks(room: ResidentRoom): void {
+  const own = room as unknown as Record<'onCreate' | 'onLeave' | 'onDrop' | 'onReconnect', Hook | undefined>;
+  const { onCreate, onLeave, onDrop, onReconnect } = own;
+  own.onCreate = async function (this: ResidentRoom, options: unknown) {
+    const restored = this.beforeCreate(options);
+    const state = this.state;
+    await onCreate?.call(this, ...([options, restored] as never[]));
+    if (restored && this.state !== state) throw new Error(`${this.roomName}: onCreate replaced its restored state`);
+  };
+  own.onReconnect = function (this: ResidentRoom, client: Client) {
+    this.returning(client);
+    return onReconnect?.call(this, ...([client] as never[]));
+  };
+  // Colyseus calls onDrop, or onLeave when there is none: wrap only what the subclass has.
+  for (const [name, hook] of [
+    ['onLeave', onLeave],
+    ['onDrop', onDrop],
+  ] as const) {
+    if (hook)
+      own[name] = function (this: ResidentRoom, ...args: never[]) {
+        return this.migrating ? undefined : hook.call(this, ...args);
+      };
   }
 }

@@ -1,7 +1,7 @@
 // The arena: a server-authoritative .io room. Clients send numbered protobuf inputs; the room steps the shared
 // rules at a fixed rate, shows each client its area of interest, and keeps the players' Player objects and the
 // leaderboard up to date. It survives its node (ResidentRoom): the state is checkpointed and restored elsewhere.
-import { type AuthContext, type Client, CloseCode, logger, type RoomException } from '@colyseus/core';
+import { type AuthContext, type Client, CloseCode, type RoomException } from '@colyseus/core';
 import {
   type ArenaJoinOptions,
   type ChatLine,
@@ -14,10 +14,10 @@ import {
   ServerMessage,
   TICK_HZ,
 } from '@resident/shared/game';
-import { ResidentRoom } from '../../colyseus/rooms/resident-room.ts';
+import { ResidentRoom, type Restored } from '../../colyseus/rooms/resident-room.ts';
 import type { GuestClaims } from '../auth/guest-tokens.ts';
 import { admit, claims, type SeatClaims } from '../auth/room-auth.ts';
-import { game } from '../context.ts';
+import type { GameContext } from '../context.ts';
 import { cachedTop, submitScore } from '../objects/leaderboard.ts';
 import { enterPlayer, Player } from '../objects/player.ts';
 import { answerPing } from '../ping.ts';
@@ -56,7 +56,10 @@ const GRANT_EVERY_MS = 2000;
 /** A client that was refused for rate reasons hears about it at most this often. */
 const RATE_NOTICE_MS = 1000;
 
-export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { node: string; code: string } }> {
+export class ArenaRoom extends ResidentRoom<
+  { state: ArenaState; metadata: { node: string; code: string } },
+  GameContext
+> {
   override state = new ArenaState();
   override maxClients = DEFAULT_ARENA.maxClients;
   /** Simulation step durations, and state patch (encode + send to every view) durations. */
@@ -67,27 +70,29 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
   private settings = DEFAULT_ARENA;
   private readonly sessions = new Map<string, Session>();
 
-  static override async onAuth(token: string, _options: unknown, context: AuthContext): Promise<SeatClaims> {
-    return admit(token, context);
+  static override authenticate(game: GameContext, token: string, _options: unknown, auth: AuthContext): SeatClaims {
+    return admit(game, token, auth);
   }
 
-  override onCreate(options: ArenaJoinOptions & Partial<ArenaSettings> & { code?: string }): void {
-    super.onCreate(options);
-    applyRoomLimits(this);
+  /** A new room, or one restored on this node with its state (pellets, blobs, code) as it was checkpointed. */
+  override onCreate(options: ArenaJoinOptions & Partial<ArenaSettings>, restored?: Restored): void {
+    applyRoomLimits(this, this.resident.rooms);
     this.settings = settingsFrom(options);
     this.maxClients = this.settings.maxClients;
-    if (options?.private === true) this.makePrivate(options.code);
+    if (options?.private === true) this.makePrivate(restored !== undefined);
     this.startSimulation();
-    this.sim.seed();
+    this.sim.seed(); // a restored arena is topped up to its pellet count
     const notBytes = (what: string) => (client: ArenaClient) =>
       this.refuse(client, ErrorCode.badFrame, `${what} must be a byte message with a protobuf payload`);
     onBytes(this, 'input', (client: ArenaClient, bytes) => this.onInput(client, bytes), notBytes('input'));
     onBytes(this, 'ping', (client: ArenaClient, bytes) => this.onPing(client, bytes), notBytes('ping'));
     this.onMessage('chat', (client: ArenaClient, message: unknown) => this.onChat(client, message));
     this.onMessage('profile', (client: ArenaClient) =>
-      this.request(client, () => game().objects.get(Player, claims(client).sub).profile()),
+      this.request(client, () => this.resident.objects.get(Player, claims(client).sub).profile()),
     );
-    this.onMessage('leaderboard', (client: ArenaClient) => this.request(client, () => cachedTop(game().objects)));
+    this.onMessage('leaderboard', (client: ArenaClient) =>
+      this.request(client, () => cachedTop(this.resident.objects)),
+    );
     this.onMessage('*', (client: ArenaClient, type: string | number) =>
       this.refuse(client, ErrorCode.unknownMessage, `unknown message type "${String(type)}"`),
     );
@@ -95,30 +100,28 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
   }
 
   override async onJoin(client: ArenaClient): Promise<void> {
-    seatJoined(this, client);
-    const profile = await enterPlayer(claims(client));
+    seatJoined(this, this.resident.seats, client);
+    const profile = await enterPlayer(this.resident.objects, claims(client));
     this.sim.addBlob(client.sessionId, profile.name, profile.color);
     this.openSession(client);
   }
 
   /**
-   * Dropped without consent: hold the seat a while; not for a move, nor for a client disconnected for abuse or for
-   * sending more messages per second than allowed (Colyseus closes those with WITH_ERROR).
+   * Dropped without consent: hold the seat a while; not for a client disconnected for abuse or for sending more
+   * messages per second than allowed (Colyseus closes those with WITH_ERROR).
    */
   override onDrop(client: ArenaClient, code?: number): void {
-    if (this.migrating || code === GameClose.abuse || code === CloseCode.WITH_ERROR) return;
+    if (code === GameClose.abuse || code === CloseCode.WITH_ERROR) return;
     Promise.resolve(this.allowReconnection(client, 20)).catch(() => undefined); // not back in time: onLeave follows
   }
 
   override onReconnect(client: ArenaClient): void {
-    super.onReconnect(client);
-    seatReturned(client);
+    seatReturned(this.resident.seats, client);
     this.openSession(client);
   }
 
   override async onLeave(client: ArenaClient): Promise<void> {
-    seatLeft(client);
-    if (this.migrating) return;
+    seatLeft(this.resident.seats, client);
     const session = this.sessions.get(client.sessionId);
     const blob = this.state.blobs.get(client.sessionId);
     this.sessions.delete(client.sessionId);
@@ -126,12 +129,6 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
     if (blob) this.interest.forget([blob]);
     this.sim.removeBlob(client.sessionId);
     if (session && client.auth) await this.recordGame(client.auth, session, blob?.mass ?? 0);
-  }
-
-  /** After a restore on another node: rebuild what is not in the state. */
-  override onRestoreRoom(): void {
-    this.startSimulation();
-    this.sim.seed();
   }
 
   override onUncaughtException(error: RoomException, method: string): void {
@@ -146,11 +143,12 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
   }
 
   private startSimulation(): void {
-    this.state.node = game().nodeId;
+    const { nodeId, log } = this.resident;
+    this.state.node = nodeId;
     this.sim = new Simulation(this.state, { pellets: this.settings.pellets });
     this.interest = new Interest(this.sim, !this.settings.aoi);
-    this.setMetadata({ node: game().nodeId, code: this.state.code }).catch((err: unknown) =>
-      logger.warn(`arena ${this.roomId}: could not list its metadata: ${String(err)}`),
+    this.setMetadata({ node: nodeId, code: this.state.code }).catch((err: unknown) =>
+      log.warn(`arena ${this.roomId}: could not list its metadata: ${String(err)}`),
     );
     this.setSimulationInterval(() => this.tick(), 1000 / TICK_HZ);
     // Patches go out right after each step (below), not on a timer of their own that could lag it by up to a tick:
@@ -158,13 +156,14 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
     this.patchRate = null;
   }
 
-  private makePrivate(requested: unknown): void {
-    // A restore passes the code back with the same roomId; a client cannot choose one.
-    const code = typeof requested === 'string' && requested === this.roomId ? requested : privateCode();
+  /** A private arena's roomId is its join code: a new one for a new room (a client cannot choose it), kept on restore. */
+  private makePrivate(restoring: boolean): void {
+    const code = restoring ? this.roomId : privateCode();
     this.roomId = code;
     this.state.code = code;
-    this.createOptions = { private: true, code };
-    this.setPrivate(true).catch((err: unknown) => logger.warn(`arena ${code}: could not unlist: ${String(err)}`));
+    this.setPrivate(true).catch((err: unknown) =>
+      this.resident.log.warn(`arena ${code}: could not unlist: ${String(err)}`),
+    );
   }
 
   private openSession(client: ArenaClient): void {
@@ -247,7 +246,7 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
     }
     // Sent with `send` instead of `request`, nobody awaits this: never let it reject unhandled.
     return answer().catch((err: unknown) => {
-      logger.warn(`arena ${this.roomId}: request failed: ${String(err)}`);
+      this.resident.log.warn(`arena ${this.roomId}: request failed: ${String(err)}`);
       return undefined;
     });
   }
@@ -296,8 +295,8 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
       const { unsentXp, unsentEats } = s;
       s.unsentXp = 0;
       s.unsentEats = 0;
-      game()
-        .objects.get(Player, auth.sub)
+      this.resident.objects
+        .get(Player, auth.sub)
         .grant(unsentXp, unsentEats)
         .catch(() => {
           // Retried with the next grant or at the end of the game (at most once more: a timed-out call that did
@@ -310,12 +309,12 @@ export class ArenaRoom extends ResidentRoom<{ state: ArenaState; metadata: { nod
 
   private async recordGame(auth: GuestClaims, s: Session, finalMass: number): Promise<void> {
     const mass = Math.round(Math.max(s.bestMass, finalMass));
-    const { objects } = game();
+    const { objects, log } = this.resident;
     try {
       await objects.get(Player, auth.sub).recordGame({ mass, eats: s.unsentEats, xp: s.unsentXp });
       await submitScore(objects, { id: auth.sub, name: auth.name, bestMass: mass });
     } catch (err) {
-      logger.warn(`arena ${this.roomId}: could not record the game of player ${auth.sub}: ${String(err)}`);
+      log.warn(`arena ${this.roomId}: could not record the game of player ${auth.sub}: ${String(err)}`);
     }
   }
 }

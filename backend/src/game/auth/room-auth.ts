@@ -1,9 +1,9 @@
 // onAuth for the game's rooms: a valid, unexpired guest token within the player's and address's seat and room
 // limits, or a clear refusal the client can show (the code, then the reason).
 import { type AuthContext, ErrorCode, generateId, ServerError } from '@colyseus/core';
-import { game } from '../context.ts';
-import { AuthError, type GuestClaims } from './guest-tokens.ts';
-import { LimitError } from './seat-ledger.ts';
+import type { GameContext } from '../context.ts';
+import { AuthError, type GuestClaims, type GuestTokens } from './guest-tokens.ts';
+import { LimitError, type SeatLedger } from './seat-ledger.ts';
 
 /** HTTP status and client error code of a refusal for being over a limit. */
 export const LIMIT_ERROR_CODE = 429;
@@ -16,9 +16,9 @@ export interface SeatClaims extends GuestClaims {
   addr: string;
 }
 
-export function authenticate(token: string): GuestClaims {
+export function authenticate(tokens: GuestTokens, token: string): GuestClaims {
   try {
-    return game().tokens.verify(token);
+    return tokens.verify(token);
   } catch (err) {
     if (err instanceof AuthError) throw new ServerError(ErrorCode.AUTH_FAILED, `${err.code}: ${err.message}`);
     throw err;
@@ -32,10 +32,10 @@ const seatOf = new WeakMap<AuthContext, string>();
  * The static onAuth of the game's rooms: verifies the token, counts a room creation (`create` requests) and the
  * seat matchmaking is about to hand out, against the limits of this node.
  */
-export function admit(token: string, context: AuthContext | undefined): SeatClaims {
-  const claims = authenticate(token);
+export function admit(game: GameContext, token: string, context: AuthContext | undefined): SeatClaims {
+  const claims = authenticate(game.tokens, token);
   const addr = context?.ip ?? 'unknown';
-  const { seats } = game();
+  const { seats } = game;
   let sessionId = context ? seatOf.get(context) : undefined;
   try {
     if (!sessionId && matchmakeMethod(context) === 'create') seats.createRoom(claims.sub, addr);
@@ -51,18 +51,22 @@ export function admit(token: string, context: AuthContext | undefined): SeatClai
 }
 
 /** The client joined a room on this node: its seat counts until it leaves (`releaseSeat`). */
-export function holdSeat(client: { sessionId: string; auth?: Partial<SeatClaims> }, check: boolean): void {
+export function holdSeat(
+  seats: SeatLedger,
+  client: { sessionId: string; auth?: Partial<SeatClaims> },
+  check: boolean,
+): void {
   const { sub, addr } = client.auth ?? {};
   if (!sub) return;
   try {
-    game().seats.hold(client.sessionId, sub, addr ?? 'unknown', check);
+    seats.hold(client.sessionId, sub, addr ?? 'unknown', check);
   } catch (err) {
     throw limitRefusal(err);
   }
 }
 
-export function releaseSeat(client: { sessionId: string }): void {
-  game().seats.release(client.sessionId);
+export function releaseSeat(seats: SeatLedger, client: { sessionId: string }): void {
+  seats.release(client.sessionId);
 }
 
 function limitRefusal(err: unknown): unknown {

@@ -1,9 +1,8 @@
 // A player's profile: a durable object that lives on whichever node owns it, across sessions and node failures.
 import { checkName, levelFor, type Profile } from '@resident/shared/game';
 import { z } from 'zod';
-import { hash32, Resident } from '../../objects/index.ts';
+import { hash32, type Refs, Resident } from '../../objects/index.ts';
 import type { GuestClaims } from '../auth/guest-tokens.ts';
-import { game, hostNodeId } from '../context.ts';
 
 export interface PlayerState {
   name: string;
@@ -59,7 +58,7 @@ export class Player extends Resident<PlayerState> {
 
   profile(): Profile {
     const s = this.state;
-    return { id: this.key, ...s, level: levelFor(s.xp), node: hostNodeId() };
+    return { id: this.key, ...s, level: levelFor(s.xp), node: this.context.nodeId };
   }
 
   /** A session starts: the name comes from the (verified) guest token. */
@@ -87,8 +86,8 @@ export class Player extends Resident<PlayerState> {
 const JOIN_CALL_MS = 12_000;
 
 /** A session starts in a room: activate the player's object (created on first join) under the token's name. */
-export function enterPlayer(auth: GuestClaims): Promise<Profile> {
-  return game().objects.get(Player, auth.sub, { timeoutMs: JOIN_CALL_MS }).enter(auth.name);
+export function enterPlayer(objects: Refs, auth: GuestClaims): Promise<Profile> {
+  return objects.get(Player, auth.sub, { timeoutMs: JOIN_CALL_MS }).enter(auth.name);
 }
 
 /** A stable, saturated colour per player id. */

@@ -3,7 +3,14 @@ import { Mailbox, type Turn, type TurnRunner } from '../mailbox/mailbox.ts';
 import { packValue, unpackValue } from '../messaging/payload.ts';
 import type { Refs } from '../refs.ts';
 import type { ClassEntry } from '../registry.ts';
-import { type ActivationContext, type AnyResident, CONTEXT, type TimerHandle } from '../resident.ts';
+import {
+  type ActivationContext,
+  type AnyResident,
+  CONTEXT,
+  type ResidentContext,
+  systemClock,
+  type TimerHandle,
+} from '../resident.ts';
 import { type Revision, RevisionConflict } from '../storage/state-store.ts';
 import type { ActivationHost } from './host.ts';
 
@@ -47,6 +54,7 @@ export class Activation implements TurnRunner<ObjectTurn>, ActivationContext {
   private timers: Map<number, NodeJS.Timeout> | undefined;
   private settledWaiters: (() => void)[] | undefined;
   private refsCache: Refs | undefined;
+  private contextCache: ResidentContext | undefined;
 
   constructor(
     readonly id: string,
@@ -242,6 +250,12 @@ export class Activation implements TurnRunner<ObjectTurn>, ActivationContext {
   get refs(): Refs {
     this.refsCache ??= this.host.refsFor(() => this.mailbox.runningChain);
     return this.refsCache;
+  }
+
+  get context(): ResidentContext {
+    const { nodeId, log } = this.host;
+    this.contextCache ??= { objects: this.refs, nodeId, clock: systemClock, log: log.child({ object: this.id }) };
+    return this.contextCache;
   }
 
   setReminder(name: string, dueMs: number, periodMs: number): Promise<void> {

@@ -7,6 +7,7 @@ import type { Activation, ObjectTurn } from './activation.ts';
 /** What an activation needs from the node around it. */
 export interface ActivationHost {
   readonly store: StateStore;
+  readonly nodeId: string;
   readonly mailboxBound: number;
   readonly log: Logger;
   readonly metrics: RuntimeMetrics;

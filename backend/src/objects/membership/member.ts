@@ -21,6 +21,11 @@ export interface MemberInfo {
   readonly address?: string;
 }
 
+/** A host that takes new work: owns shards, receives rooms. A draining host is handing its work away. */
+export function isActiveHost(member: MemberInfo): boolean {
+  return member.role === 'host' && member.status === 'active';
+}
+
 export interface Membership {
   readonly self: MemberInfo;
   /** Members currently believed alive, by id. */
