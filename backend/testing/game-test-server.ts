@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RegisteredHandler } from '@colyseus/core';
 import type { Client } from '@colyseus/sdk';
-import { type NatsCluster, startNats } from '@resident/shared/testing';
+import { type NatsCluster, startNats } from '@resident/testing';
 import { pino } from 'pino';
 import type { GameContext } from '../src/game/index.ts';
 import { readConfig } from '../src/node/config.ts';
