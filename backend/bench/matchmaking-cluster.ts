@@ -10,7 +10,7 @@ import type { IRoomCache } from '@colyseus/core';
 import { RedisDriver } from '@colyseus/redis-driver';
 import { startNats } from '@resident/shared/testing';
 import { NatsDriver } from '../src/colyseus/driver/index.ts';
-import { connectNats } from '../src/objects/transport/connect.ts';
+import { connectNats } from '../src/objects/internal.ts';
 import { startRedis } from '../testing/redis-server.ts';
 import { NodeProcess } from '../testing/runtime-cluster.ts';
 import { freePort } from '../testing/support.ts';

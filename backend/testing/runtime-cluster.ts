@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { type NatsCluster, startNats, startNatsCluster } from '@resident/shared/testing';
 import { ObjectRuntime, type RuntimeOptions } from '../src/objects/index.ts';
-import { connectNats } from '../src/objects/transport/connect.ts';
+import { connectNats, internals } from '../src/objects/internal.ts';
 import { ALL } from './fixtures.ts';
 import { quietLog, TEST_MEMBERSHIP_KEY, waitFor } from './support.ts';
 
@@ -139,7 +139,7 @@ export class RuntimeCluster {
       ...overrides,
     });
     this.clients.push({ rt, nc });
-    await waitFor(() => rt.placement.settled(), 30_000, 'shard placement to settle');
+    await waitFor(() => internals(rt).placement.settled(), 30_000, 'shard placement to settle');
     return rt;
   }
 

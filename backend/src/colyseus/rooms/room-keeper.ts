@@ -3,8 +3,8 @@ import type { Schema } from '@colyseus/schema';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { pack, unpack } from 'msgpackr';
 import type { Logger } from 'pino';
-import type { MemberInfo, ObjectRuntime } from '../../objects/index.ts';
-import { hash32, rendezvous } from '../../objects/placement/hash.ts';
+import { hash32, type MemberInfo, type ObjectRuntime } from '../../objects/index.ts';
+import { rendezvous } from '../../objects/internal.ts';
 import { ResidentRoom } from './resident-room.ts';
 import { RoomCheckpoint, type RoomSnapshot } from './room-checkpoint.ts';
 

@@ -21,14 +21,23 @@ export interface MemberInfo {
   readonly address?: string;
 }
 
-export interface Membership {
+/** A host that takes new work: owns shards, receives rooms. A draining host is handing its work away. */
+export function isActiveHost(member: MemberInfo): boolean {
+  return member.role === 'host' && member.status === 'active';
+}
+
+/** The nodes of the cluster as this node sees them: what game code may read (a HUD, where to send a player). */
+export interface MembershipView {
   readonly self: MemberInfo;
   /** Members currently believed alive, by id. */
   alive(): ReadonlyMap<string, MemberInfo>;
+  onChange(listener: () => void): void;
+}
+
+export interface Membership extends MembershipView {
   isAlive(id: string, incarnation: string): boolean;
   /** Whether this node may still act as an owner: its last heartbeat is recent enough that nobody has declared it dead. */
   leaseValid(): boolean;
-  onChange(listener: () => void): void;
   /** Fires when this node finds it went longer than its lease without a heartbeat (paused, cut off). */
   onLeaseLapse(listener: () => void): void;
   setStatus(status: MemberStatus): Promise<void>;

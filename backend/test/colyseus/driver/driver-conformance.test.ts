@@ -7,7 +7,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { type NatsCluster, startNats, startNatsCluster } from '@resident/shared/testing';
 import { NatsDriver } from '../../../src/colyseus/driver/index.ts';
 import { listingKey as listingKeyOf } from '../../../src/colyseus/driver/listing-codec.ts';
-import { connectNats } from '../../../src/objects/transport/connect.ts';
+import { connectNats } from '../../../src/objects/internal.ts';
 import { type RedisServer, startRedis } from '../../../testing/redis-server.ts';
 import { capturingLog, eventually, listing, randomCluster, silentLog, uid } from './fixtures.ts';
 
