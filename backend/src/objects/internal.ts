@@ -9,6 +9,7 @@ export { type CallFrame, decodeBatch, encodeBatch } from './messaging/envelope.t
 export { packValue, unpackValue } from './messaging/payload.ts';
 export { rendezvous, shardOf } from './placement/hash.ts';
 export type { Placement } from './placement/placement.ts';
+export type { ResidentMembers } from './resident-class.ts';
 export { internals, RuntimeImpl } from './runtime/runtime-impl.ts';
 export { decodeStateKey, encodeStateKey, KvStateStore, type KvStateStoreOptions } from './storage/kv-store.ts';
 export { LmdbStateStore } from './storage/lmdb-store.ts';

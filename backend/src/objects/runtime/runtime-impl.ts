@@ -31,7 +31,6 @@ import { Replies } from './replies.ts';
  * and tests reach it through internal.ts (`RuntimeImpl.start`, or `internals(runtime)`); game code never does.
  */
 export class RuntimeImpl implements ObjectRuntime {
-  readonly registry: ClassRegistry;
   readonly outbound: Outbound;
   private readonly catalog: Catalog;
   private readonly dispatcher: Dispatcher;
@@ -45,11 +44,11 @@ export class RuntimeImpl implements ObjectRuntime {
 
   private constructor(
     private readonly options: ResolvedOptions,
+    readonly registry: ClassRegistry,
     private readonly topology: Topology,
     readonly metrics: RuntimeMetrics,
   ) {
     const { nodeId, shards, callTimeoutMs } = options;
-    this.registry = new ClassRegistry(options.classes);
     this.chains = new Chains(nodeId);
     this.catalog = new Catalog(this.host(), (turn, entry, key) => this.dispatcher.dispatch(entry, key, turn));
     this.dispatcher = new Dispatcher(topology.placement, this.catalog, {
@@ -89,6 +88,7 @@ export class RuntimeImpl implements ObjectRuntime {
 
   static async start(opts: RuntimeOptions): Promise<RuntimeImpl> {
     const options = resolveOptions(opts);
+    const registry = new ClassRegistry(options.classes); // refuses a bad class before the node joins anything
     const self: MemberInfo = {
       id: options.nodeId,
       incarnation: randomBytes(6).toString('hex'),
@@ -114,7 +114,7 @@ export class RuntimeImpl implements ObjectRuntime {
       onReply: (_from, reply) => rt?.outbound.onReply(reply),
     };
     const topology = await buildTopology(options, self, events, inbound, metrics);
-    rt = new RuntimeImpl(options, topology, metrics);
+    rt = new RuntimeImpl(options, registry, topology, metrics);
     topology.open();
     const mode = options.nats ? 'cluster' : 'embedded';
     rt.log.info({ node: self.id, role: self.role, store: topology.store.kind, mode }, 'object runtime started');
