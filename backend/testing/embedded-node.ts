@@ -1,7 +1,7 @@
 // An embedded (single-node, LMDB) runtime as its own process: adds to a counter, prints the value, exits.
 import pino from 'pino';
 import { ObjectRuntime } from '../src/objects/index.ts';
-import { LmdbStateStore } from '../src/objects/storage/lmdb-store.ts';
+import { LmdbStateStore } from '../src/objects/internal.ts';
 import { ALL, Counter } from './fixtures.ts';
 
 const [dir, key, by] = process.argv.slice(2);

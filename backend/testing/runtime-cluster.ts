@@ -11,7 +11,7 @@ import {
   startNatsCluster,
 } from '@resident/testing';
 import { ObjectRuntime, type RuntimeOptions } from '../src/objects/index.ts';
-import { connectNats } from '../src/objects/transport/connect.ts';
+import { connectNats, internals } from '../src/objects/internal.ts';
 import { ALL } from './fixtures.ts';
 import { quietLog, TEST_MEMBERSHIP_KEY, waitFor } from './support.ts';
 
@@ -154,7 +154,7 @@ export class RuntimeCluster {
       ...overrides,
     });
     this.clients.push({ rt, nc });
-    await waitFor(() => rt.placement.settled(), 30_000, 'shard placement to settle');
+    await waitFor(() => internals(rt).placement.settled(), 30_000, 'shard placement to settle');
     return rt;
   }
 

@@ -2,7 +2,7 @@
 
 import pino from 'pino';
 import { ObjectRuntime } from '../src/objects/index.ts';
-import { connectNats } from '../src/objects/transport/connect.ts';
+import { connectNats } from '../src/objects/internal.ts';
 import { ALL } from './fixtures.ts';
 
 const env = (name: string) => {
@@ -27,7 +27,7 @@ const runtime = await ObjectRuntime.start({
 // Lets tests read this process's metrics without an HTTP server.
 nc.subscribe(`test.${env('RESIDENT_CLUSTER')}.${runtime.nodeId}.metrics`, {
   callback: (_err, msg) => {
-    void runtime.options.metricsRegistry.metrics().then((text) => msg.respond(text));
+    void runtime.metricsRegistry.metrics().then((text) => msg.respond(text));
   },
 });
 // Plain request/reply responder, the baseline the object runtime's calls are compared with.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import pino, { type Logger } from 'pino';
 import { type AnyResident, type ObjectRuntime, type ResidentClass, ResidentError } from '../src/objects/index.ts';
+import { internals } from '../src/objects/internal.ts';
 
 export { freePort } from '@resident/testing';
 
@@ -25,7 +26,8 @@ export async function rejection(p: Promise<unknown>): Promise<ResidentError> {
 
 /** Calls `method` by name, as a call frame names it: what a typed reference cannot express. */
 export function callByName(rt: ObjectRuntime, cls: ResidentClass, key: string, method: string, ...args: unknown[]) {
-  return rt.invoke(rt.registry.ofClass(cls), key, method, args, undefined, 10_000);
+  const impl = internals(rt);
+  return impl.outbound.invoke(impl.registry.ofClass(cls), key, method, args, undefined, 10_000);
 }
 
 /** `resident_inbox_garbage_total` of one kind in a node's Prometheus text: malformed input it dropped. */

@@ -11,7 +11,7 @@ import { RedisDriver } from '@colyseus/redis-driver';
 import { loadNatsClientAuth, nodeConnectOptions } from '@resident/shared/nats';
 import { freePort, startNats, startRedis, waitAllReady } from '@resident/testing';
 import { NatsDriver } from '../../src/colyseus/driver/index.ts';
-import { connectNats } from '../../src/objects/transport/connect.ts';
+import { connectNats } from '../../src/objects/internal.ts';
 import { NodeProcess } from '../../testing/runtime-cluster.ts';
 import { BENCH_ROOM } from './room.ts';
 import type { Tally } from './tally.ts';

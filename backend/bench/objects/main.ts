@@ -21,8 +21,7 @@ import {
 } from '@resident/shared/bench';
 import pino from 'pino';
 import { ErrorCode, ObjectRuntime, ResidentError } from '../../src/objects/index.ts';
-import { LmdbStateStore } from '../../src/objects/storage/lmdb-store.ts';
-import { connectNats } from '../../src/objects/transport/connect.ts';
+import { connectNats, LmdbStateStore } from '../../src/objects/internal.ts';
 import { ALL, Counter, Echo } from '../../testing/fixtures.ts';
 import { type RuntimeCluster, startRuntimeCluster } from '../../testing/runtime-cluster.ts';
 import { keysOn, pool } from '../../testing/support.ts';

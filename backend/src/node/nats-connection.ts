@@ -5,7 +5,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { explainConnectFailure, nodeConnectOptions } from '@resident/shared/nats';
-import { connectNats } from '../objects/transport/connect.ts';
+import { connectNats } from '../objects/internal.ts';
 import { ConfigError, type NodeConfig } from './config.ts';
 
 export async function connectNode(config: NodeConfig): Promise<NatsConnection> {

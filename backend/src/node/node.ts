@@ -21,10 +21,14 @@ import { bindRooms } from '../colyseus/rooms/node-room.ts';
 import { RoomCheckpoint, type RoomSnapshot } from '../colyseus/rooms/room-checkpoint.ts';
 import { RoomKeeper } from '../colyseus/rooms/room-keeper.ts';
 import { GAME_CLASSES, type GameContext, GuestTokens, gameRooms, SeatLedger } from '../game/index.ts';
-import { ObjectRuntime, type ResidentClass, type StateStore, systemClock } from '../objects/index.ts';
-import { deriveMembershipKey } from '../objects/membership/member-entry.ts';
-import { LmdbStateStore } from '../objects/storage/lmdb-store.ts';
-import { MemoryStateStore } from '../objects/storage/memory-store.ts';
+import {
+  deriveMembershipKey,
+  type ObjectRuntime,
+  type ResidentClass,
+  type StateStore,
+  systemClock,
+} from '../objects/index.ts';
+import { isActiveHost, LmdbStateStore, MemoryStateStore, RuntimeImpl } from '../objects/internal.ts';
 import { registerApi } from './api.ts';
 import type { NodeConfig } from './config.ts';
 import { connectNode } from './nats-connection.ts';
@@ -60,7 +64,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   collectDefaultMetrics({ register: metrics });
   const nc = config.natsUrls.length > 0 ? await connectNode(config) : undefined;
   const store = await openStore(config);
-  const runtime = await ObjectRuntime.start({
+  const runtime = await RuntimeImpl.start({
     classes: [...(opts.classes ?? GAME_CLASSES), PresenceShard, RoomCheckpoint],
     nodeId: config.nodeId,
     address: config.publicAddress,
@@ -137,7 +141,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   return { config, runtime, server, context, stop };
 }
 
-async function settled(runtime: ObjectRuntime, timeoutMs: number): Promise<void> {
+async function settled(runtime: RuntimeImpl, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!runtime.placement.settled() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
@@ -151,7 +155,7 @@ async function openStore(config: NodeConfig): Promise<StateStore | undefined> {
 
 async function matchmaking(
   config: NodeConfig,
-  runtime: ObjectRuntime,
+  runtime: RuntimeImpl,
   nc: NatsConnection | undefined,
   logger: Logger,
 ): Promise<{ presence: Presence; driver: MatchMakerDriver }> {
@@ -193,7 +197,7 @@ async function authSecret(config: NodeConfig, logger: Logger): Promise<string> {
 function servingNodes(runtime: ObjectRuntime, config: NodeConfig): NodeSummary[] {
   if (config.natsUrls.length === 0) return [{ id: config.nodeId, address: config.publicAddress }];
   return [...runtime.membership.alive().values()]
-    .filter((m) => m.role === 'host' && m.status === 'active' && m.address)
+    .filter((m) => isActiveHost(m) && m.address)
     .map((m) => ({ id: m.id, address: m.address! }))
     .sort((a, b) => a.id.localeCompare(b.id));
 }

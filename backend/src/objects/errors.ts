@@ -31,9 +31,11 @@ export class ResidentError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** The call chain the error happened in: `<node>:<seq>` of the call that started it. */
     readonly chain?: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.retryable = RETRYABLE.has(code);
   }
 }
@@ -42,9 +44,16 @@ export function isRetryable(err: unknown): boolean {
   return err instanceof ResidentError && err.retryable;
 }
 
-/** Converts whatever a method threw into a code and message that can cross the wire. */
-export function toWireError(err: unknown): { code: ErrorCode; message: string } {
-  if (err instanceof ResidentError) return { code: err.code, message: err.message };
-  if (err instanceof Error) return { code: ErrorCode.Application, message: `${err.name}: ${err.message}` };
-  return { code: ErrorCode.Application, message: String(err) };
+/**
+ * The one way to turn whatever was thrown into a ResidentError, whose code and message can cross the wire. A
+ * ResidentError keeps its code and message (and gains `chain` if it had none); anything else is an Application
+ * error named after what was thrown (`TypeError: ...`). The original is kept as `cause`, on this node only.
+ */
+export function toResidentError(err: unknown, chain?: string): ResidentError {
+  if (err instanceof ResidentError) {
+    if (err.chain || !chain) return err;
+    return new ResidentError(err.code, err.message, chain, { cause: err });
+  }
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return new ResidentError(ErrorCode.Application, message, chain, { cause: err });
 }

@@ -2,7 +2,8 @@
 // list. Checked once at registration (what can be served at all) and on every call as it enters the mailbox.
 import { z } from 'zod';
 import { ErrorCode, ResidentError } from './errors.ts';
-import { Resident, type ResidentClass } from './resident.ts';
+import { Resident } from './resident.ts';
+import type { ResidentClass } from './resident-class.ts';
 
 /** Checks one call's arguments; returns what the method receives (the schema's output, unknown keys stripped). */
 export type ArgsCheck = (args: unknown[]) => unknown[];
@@ -153,45 +154,5 @@ function withinBounds(root: unknown, bounds: DataBounds): boolean {
   return true;
 }
 
-// --- types: what the compiler checks, so that it refuses what registration and calls refuse ---
-
-// biome-ignore lint/suspicious/noExplicitAny: matches any method signature
-type AnyFn = (...args: any[]) => any;
-
-/**
- * The names a class may expose: its public methods, less Resident's own members and `_` helpers. TypeScript
- * `private` and `protected` members are not in `keyof`, so exposing one does not compile. (An arrow-function
- * property looks like a method to the compiler; registration refuses it.)
- */
-export type ExposableKey<T> = {
-  [K in keyof T]-?: K extends keyof Resident | `_${string}` ? never : T[K] extends AnyFn ? K : never;
-}[keyof T] &
-  string;
-
-/** Why one exposed entry is wrong, or never: the schema's output must fit the method's parameters, one for one. */
-type Params<F> = F extends (...args: infer P) => unknown ? P : never;
-
-type Problem<T, K, S> =
-  K extends ExposableKey<T>
-    ? S extends z.core.$ZodType
-      ? z.output<S> extends Params<T[K]>
-        ? Required<Params<T[K]>>['length'] extends Required<z.output<S>>['length']
-          ? never
-          : `${K}: the schema lists a different number of arguments than the method takes`
-        : `${K}: the schema's output does not fit the method's parameters`
-      : `${K}: not a z.tuple`
-    : `${K & string}: not a public method of the class`;
-
-type Problems<C extends ResidentClass> = {
-  [K in keyof C['expose']]-?: Problem<InstanceType<C>, K, C['expose'][K]>;
-}[keyof C['expose']];
-
-/**
- * `unknown` for a class whose `expose` is sound, else a property it lacks whose name says what is wrong: so
- * `objects.get(cls, key)` does not compile for a class that lists a private method or mismatched schemas.
- */
-export type ExposeCheck<C extends ResidentClass> = string extends keyof C['expose']
-  ? unknown
-  : [Problems<C>] extends [never]
-    ? unknown
-    : { readonly 'static expose is wrong': Problems<C> };
+// The types that make the compiler refuse what registration and calls refuse are in resident-class.ts.
+export type { ExposableKey, ExposeCheck } from './resident-class.ts';

@@ -1,23 +1,6 @@
-import type { ExposableKey, ExposeCheck } from './exposure.ts';
+import type { CallOptions, Ref, Refs } from './ref.ts';
 import type { ClassEntry, ClassRegistry } from './registry.ts';
-import type { ResidentClass } from './resident.ts';
-
-/**
- * A typed reference to an object of class C: exactly the methods in `C.expose`, with the argument types of the
- * class's own signatures, each returning a promise.
- */
-export type Ref<C extends ResidentClass> = {
-  readonly [K in keyof C['expose'] & ExposableKey<InstanceType<C>>]: InstanceType<C>[K] extends (
-    ...args: infer A
-  ) => infer R
-    ? (...args: A) => Promise<Awaited<R>>
-    : never;
-};
-
-export interface CallOptions {
-  /** Overall budget for the call, retries included. */
-  timeoutMs?: number;
-}
+import type { ExposeCheck, ResidentClass } from './resident-class.ts';
 
 export interface Invoker {
   invoke(
@@ -28,11 +11,6 @@ export interface Invoker {
     chain: string | undefined,
     timeoutMs: number,
   ): Promise<unknown>;
-}
-
-export interface Refs {
-  /** Does not compile for a class whose `static expose` lists a non-public method or mismatched schemas. */
-  get<C extends ResidentClass>(cls: C & ExposeCheck<C>, key: string, opts?: CallOptions): Ref<C>;
 }
 
 // A reference's own fields live under symbols, so that no exposed method name (`entry`, `refs`...) is shadowed.

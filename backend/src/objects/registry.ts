@@ -4,7 +4,7 @@ import { type AnyResident, Resident, type ResidentClass } from './resident.ts';
 
 export interface ClassEntry {
   readonly name: string;
-  readonly ctor: ResidentClass;
+  readonly ctor: ResidentClass<AnyResident>;
   /** Exactly the methods in the class's `static expose`, each with its compiled argument check. */
   readonly methods: ReadonlyMap<string, ArgsCheck>;
   readonly durable: boolean;
@@ -22,7 +22,7 @@ export class ClassRegistry {
 
   private add(ctor: ResidentClass): void {
     const name = ctor.typeName ?? ctor.name;
-    if (!(ctor.prototype instanceof Resident)) throw new Error(`${name} must extend Resident`);
+    if (!extendsResident(ctor)) throw new Error(`${name} must extend Resident`);
     if (typeof ctor.initial !== 'function') throw new Error(`${name} needs a static initial(key) method`);
     if (this.byName.has(name)) throw new Error(`two object classes are named ${name}; set static typeName`);
     const entry = { name, ctor, methods: exposedMethods(ctor, name), durable: ctor.durable, idleMs: ctor.idleMs };
@@ -45,6 +45,16 @@ export class ClassRegistry {
   all(): Iterable<ClassEntry> {
     return this.byName.values();
   }
+}
+
+/** The types let any class with an object's members through; only a Resident subclass can run as one. */
+function extendsResident(ctor: ResidentClass): ctor is ResidentClass<AnyResident> {
+  return ctor.prototype instanceof Resident;
+}
+
+/** An object's id, `<class>/<key>`: what its shard is hashed from and its state is stored under. */
+export function objectId(entry: ClassEntry, key: string): string {
+  return `${entry.name}/${key}`;
 }
 
 /** The method's argument check; throws UnknownMethod for a name the class does not expose. */

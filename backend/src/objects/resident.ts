@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import type { z } from 'zod';
-import type { Refs } from './refs.ts';
+import type { Refs } from './ref.ts';
 
 /** Wall-clock time, given to objects and rooms so a test can run them on a clock of its own. */
 export interface Clock {
@@ -91,17 +90,4 @@ export abstract class Resident<S = unknown> {
 // biome-ignore lint/suspicious/noExplicitAny: a class of any Resident, whatever its state type
 export type AnyResident = Resident<any>;
 
-/** Method name → `z.tuple([...])` of its arguments, one schema per parameter. */
-export type ExposeList = { readonly [method: string]: z.core.$ZodTuple };
-
-export interface ResidentClass<T extends AnyResident = AnyResident> {
-  new (): T;
-  readonly name: string;
-  /** Overrides the class name as the wire name, e.g. to survive minification or renames. */
-  readonly typeName?: string;
-  /** Exactly the methods callers may call, from this node or any other; see exposure.ts. */
-  readonly expose: ExposeList;
-  readonly durable: boolean;
-  readonly idleMs: number | undefined;
-  initial(key: string): T['state'];
-}
+export type { ExposeList, ResidentClass } from './resident-class.ts';

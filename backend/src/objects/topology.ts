@@ -7,7 +7,7 @@ import { NatsMembership } from './membership/nats-membership.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { type Placement, type PlacementEvents, SoloPlacement } from './placement/placement.ts';
 import { ShardTable } from './placement/shard-table.ts';
-import type { ResolvedOptions } from './runtime.ts';
+import { clusterName, type ResolvedOptions } from './runtime/options.ts';
 import { KvStateStore } from './storage/kv-store.ts';
 import { MemoryStateStore } from './storage/memory-store.ts';
 import type { StateStore } from './storage/state-store.ts';
@@ -35,7 +35,7 @@ export async function buildTopology(
 ): Promise<Topology> {
   if (!options.nats) return solo(options, self);
   const nc = options.nats.connection;
-  const cluster = options.nats.cluster ?? 'default';
+  const cluster = clusterName(options);
   checkClusterName(cluster);
   const codec = new MemberEntryCodec(cluster, membershipKey(options, self));
   const replicas = options.nats.replicas ?? 1;

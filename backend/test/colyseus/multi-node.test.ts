@@ -5,7 +5,7 @@ import { Client } from '@colyseus/sdk';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ResilientRoom } from '@resident/shared/net';
 import { NatsDriver } from '../../src/colyseus/driver/index.ts';
-import { connectNats } from '../../src/objects/transport/connect.ts';
+import { connectNats } from '../../src/objects/internal.ts';
 import { type ColyseusCluster, startColyseusCluster } from '../../testing/colyseus-cluster.ts';
 import type { TallyState } from '../../testing/rooms.ts';
 import { waitFor } from '../../testing/support.ts';

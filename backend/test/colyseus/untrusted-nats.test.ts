@@ -10,7 +10,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Packr } from 'msgpackr';
 import { decodeStrings, encodeString } from '../../src/colyseus/presence/codec.ts';
 import { PresenceSubjects } from '../../src/colyseus/presence/topics.ts';
-import { MemberEntryCodec } from '../../src/objects/membership/member-entry.ts';
+import { MemberEntryCodec } from '../../src/objects/internal.ts';
 import { type ColyseusCluster, startColyseusCluster } from '../../testing/colyseus-cluster.ts';
 import { droppedIn, waitFor } from '../../testing/support.ts';
 

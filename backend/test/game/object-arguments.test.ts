@@ -9,7 +9,7 @@ import { RoomCheckpoint, type RoomSnapshot } from '../../src/colyseus/rooms/room
 import { LeaderboardShard, Player, readTop } from '../../src/game/index.ts';
 import { SHARDS, shardFor } from '../../src/game/objects/leaderboard.ts';
 import { ErrorCode, ObjectRuntime, type ResidentClass } from '../../src/objects/index.ts';
-import { connectNats } from '../../src/objects/transport/connect.ts';
+import { connectNats, internals } from '../../src/objects/internal.ts';
 import { probe } from '../../testing/fixtures.ts';
 import { type GameNodes, startGameNodes } from '../../testing/game-nodes.ts';
 import { callByName, quietLog, rejection, waitFor } from '../../testing/support.ts';
@@ -37,7 +37,7 @@ async function member(classes: readonly ResidentClass[]): Promise<ObjectRuntime>
     log: quietLog(),
   });
   runtimes.push(rt);
-  await waitFor(() => rt.placement.settled(), 30_000, 'placement to settle');
+  await waitFor(() => internals(rt).placement.settled(), 30_000, 'placement to settle');
   return rt;
 }
 

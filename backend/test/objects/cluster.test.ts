@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { ErrorCode, type ObjectRuntime, ResidentError } from '../../src/objects/index.ts';
-import { decodeBatch, encodeBatch } from '../../src/objects/messaging/envelope.ts';
-import { inboxSubject } from '../../src/objects/transport/nats-transport.ts';
+import { decodeBatch, encodeBatch, inboxSubject } from '../../src/objects/internal.ts';
 import { Counter, Echo, Hop } from '../../testing/fixtures.ts';
 import { type RuntimeCluster, startRuntimeCluster } from '../../testing/runtime-cluster.ts';
 

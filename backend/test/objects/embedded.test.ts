@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { ErrorCode, ObjectRuntime, type RuntimeOptions } from '../../src/objects/index.ts';
-import { MemoryStateStore } from '../../src/objects/storage/memory-store.ts';
+import { internals, MemoryStateStore } from '../../src/objects/internal.ts';
 import { ALL, Alarm, Counter, Echo, Hop, Ticker, Turnstile } from '../../testing/fixtures.ts';
 import { quietLog, rejection, waitFor } from '../../testing/support.ts';
 
@@ -152,10 +152,13 @@ describe('embedded runtime: bad input', () => {
     assert.throws(() => rt.get(Stranger, 'x'), /Stranger is not a registered object class/);
     const c = rt.get(Counter, 'x') as unknown as Record<string, unknown>;
     assert.equal(c.nope, undefined, 'references only carry exposed methods');
-    const err = await rejection(rt.invoke(rt.registry.named('Counter'), 'x', '_secret', [], undefined, 1000));
+    const impl = internals(rt);
+    const err = await rejection(
+      impl.outbound.invoke(impl.registry.named('Counter'), 'x', '_secret', [], undefined, 1000),
+    );
     assert.equal(err.code, ErrorCode.UnknownMethod);
     assert.match(err.message, /Counter has no callable method "_secret"/);
-    assert.throws(() => rt.registry.named('Nope'), /no object class named "Nope"/);
+    assert.throws(() => impl.registry.named('Nope'), /no object class named "Nope"/);
   });
 
   test('unserialisable arguments are rejected before anything runs', async () => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { z } from 'zod';
 import { ErrorCode, isRetryable, ObjectRuntime, Resident, type ResidentClass } from '../../src/objects/index.ts';
+import { internals } from '../../src/objects/internal.ts';
 import { ALL, Counter, Echo, probe } from '../../testing/fixtures.ts';
 import { type RuntimeCluster, startRuntimeCluster } from '../../testing/runtime-cluster.ts';
 import { callByName as call, keysOn, quietLog, rejection } from '../../testing/support.ts';
@@ -137,8 +138,10 @@ describe('exposure: on one node', () => {
   });
 
   test('a refused call is not retried: it fails at once even with a long deadline', { timeout: 30_000 }, async () => {
-    const entry = rt.registry.ofClass(Counter);
-    const err = await rejection(rt.invoke(entry, 'no-retry', 'add', ['x'], undefined, 3_600_000));
+    const { outbound, registry } = internals(rt);
+    const err = await rejection(
+      outbound.invoke(registry.ofClass(Counter), 'no-retry', 'add', ['x'], undefined, 3_600_000),
+    );
     assert.equal(err.code, ErrorCode.BadArguments);
   });
 

@@ -2,6 +2,7 @@
 // marked as an expected error compiles, i.e. if the types stop refusing what registration and calls refuse.
 import { z } from 'zod';
 import { type ObjectRuntime, type Ref, type Refs, Resident } from '../../src/objects/index.ts';
+import type { ResidentMembers } from '../../src/objects/internal.ts';
 
 class Wallet extends Resident<{ coins: number }> {
   static readonly expose = {
@@ -119,3 +120,8 @@ export function classes(): void {
   // @ts-expect-error no static expose at all
   objects.get(NoExpose, 'k');
 }
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+/** The types exclude ResidentMembers' names from what a class may expose: they must be Resident's public members. */
+export const residentMembersAreResidents: Same<Exclude<keyof Resident, symbol>, keyof ResidentMembers> = true;

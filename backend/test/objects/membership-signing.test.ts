@@ -5,10 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { type KV, Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { ObjectRuntime } from '../../src/objects/index.ts';
-import type { MemberInfo } from '../../src/objects/membership/member.ts';
-import { deriveMembershipKey, MemberEntryCodec } from '../../src/objects/membership/member-entry.ts';
-import { inboxSubject } from '../../src/objects/transport/nats-transport.ts';
+import { deriveMembershipKey, type MemberInfo, ObjectRuntime } from '../../src/objects/index.ts';
+import { inboxSubject, internals, MemberEntryCodec } from '../../src/objects/internal.ts';
 import { Echo } from '../../testing/fixtures.ts';
 import { type RuntimeCluster, startRuntimeCluster } from '../../testing/runtime-cluster.ts';
 import { droppedIn, quietLog, TEST_MEMBERSHIP_KEY, waitFor } from '../../testing/support.ts';
@@ -120,7 +118,11 @@ describe('signed membership entries', () => {
     const signer = new MemberEntryCodec(cluster.name, TEST_MEMBERSHIP_KEY);
     const probe: MemberInfo = { ...host('probe'), role: 'client' };
     await members.put('probe', signer.encode({ info: probe, seq: 1, left: false }));
-    await waitFor(() => client.membership.isAlive('probe', probe.incarnation), 3000, 'the signed probe to be a member');
+    await waitFor(
+      () => internals(client).membership.isAlive('probe', probe.incarnation),
+      3000,
+      'the signed probe to be a member',
+    );
     await members.put('probe', signer.encode({ info: probe, seq: 2, left: true }));
     await waitFor(() => !client.membership.alive().has('probe'), 3000, 'the probe to be gone once it said it left');
   });
@@ -129,7 +131,7 @@ describe('signed membership entries', () => {
     const incarnation = client.membership.alive().get('node1')!.incarnation;
     let missing = false;
     client.membership.onChange(() => {
-      if (!client.membership.isAlive('node1', incarnation)) missing = true;
+      if (!internals(client).membership.isAlive('node1', incarnation)) missing = true;
     });
     for (let i = 0; i < 5; i++) {
       await members.delete('node1');

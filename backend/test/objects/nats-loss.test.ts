@@ -3,7 +3,7 @@ import { after, test } from 'node:test';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { type NatsCluster, startNats } from '@resident/testing';
 import { ErrorCode, ObjectRuntime, ResidentError } from '../../src/objects/index.ts';
-import { connectNats } from '../../src/objects/transport/connect.ts';
+import { connectNats } from '../../src/objects/internal.ts';
 import { ALL, Counter } from '../../testing/fixtures.ts';
 import { quietLog, TEST_MEMBERSHIP_KEY, waitFor } from '../../testing/support.ts';
 

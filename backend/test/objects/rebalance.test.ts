@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ObjectRuntime } from '../../src/objects/index.ts';
+import { internals } from '../../src/objects/internal.ts';
 import { Counter } from '../../testing/fixtures.ts';
 import { type RuntimeCluster, startRuntimeCluster } from '../../testing/runtime-cluster.ts';
 import { waitFor } from '../../testing/support.ts';
@@ -70,13 +71,14 @@ describe('drain and rebalance', () => {
     await waitFor(() => keys.some((k) => client.locate(Counter, k) === 'node4'), 10_000, 'first move to node4');
     const shardsOnNode4 = () => {
       let n = 0;
-      for (let s = 0; s < client.placement.shards; s++) if (client.placement.route(s) === 'node4') n++;
+      for (let s = 0; s < internals(client).placement.shards; s++)
+        if (internals(client).placement.route(s) === 'node4') n++;
       return n;
     };
     await waitFor(() => shardsOnNode4() >= 40, 30_000, 'node4 to own its share of shards');
     const elapsedS = (performance.now() - joinedAt) / 1000;
     await load.stop();
-    const share = shardsOnNode4() / client.placement.shards;
+    const share = shardsOnNode4() / internals(client).placement.shards;
     assert.ok(share > 0.15 && share < 0.35, `node4 owns ${(share * 100).toFixed(0)}% of shards`);
     // three old nodes each hand over at most 20 shards/s: 40+ shards need well over half a second
     assert.ok(elapsedS >= 40 / 60, `moves were not rate-limited: ${elapsedS.toFixed(2)} s`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ErrorCode, ObjectRuntime, type ResidentError } from '../../src/objects/index.ts';
-import { MemoryStateStore } from '../../src/objects/storage/memory-store.ts';
+import { MemoryStateStore } from '../../src/objects/internal.ts';
 import { ALL, Counter } from '../../testing/fixtures.ts';
 import { type RuntimeCluster, startRuntimeCluster } from '../../testing/runtime-cluster.ts';
 import { keysOn, quietLog, waitFor } from '../../testing/support.ts';
@@ -22,7 +22,7 @@ describe('single writer', () => {
       assert.equal(await b.get(Counter, 'k').add(10), 11, 'b activated from the stored state');
       // a's activation is stale: its commit must fail, and its retry must start from the stored state
       assert.equal(await a.get(Counter, 'k').add(100), 111);
-      const commits = await a.options.metricsRegistry.getSingleMetricAsString('resident_commits_total');
+      const commits = await a.metricsRegistry.getSingleMetricAsString('resident_commits_total');
       assert.match(commits, /outcome="conflict"} 1/);
     } finally {
       await a.stop({ drain: false });

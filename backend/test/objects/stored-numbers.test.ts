@@ -7,8 +7,7 @@ import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import { GuestTokens } from '../../src/game/index.ts';
 import type { PlayerState } from '../../src/game/objects/player.ts';
-import { packValue } from '../../src/objects/messaging/payload.ts';
-import { encodeStateKey } from '../../src/objects/storage/kv-store.ts';
+import { encodeStateKey, packValue } from '../../src/objects/internal.ts';
 import { type GameNodes, startGameNodes } from '../../testing/game-nodes.ts';
 
 let nodes: GameNodes;

@@ -7,13 +7,20 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { pack } from 'msgpackr';
-import { DropReporter } from '../../src/objects/drop-reporter.ts';
 import type { ObjectRuntime } from '../../src/objects/index.ts';
-import { type CallFrame, decodeBatch, encodeBatch } from '../../src/objects/messaging/envelope.ts';
-import { packValue, unpackValue } from '../../src/objects/messaging/payload.ts';
-import { shardOf } from '../../src/objects/placement/hash.ts';
-import { encodeStateKey } from '../../src/objects/storage/kv-store.ts';
-import { inboxSubject, NatsTransport } from '../../src/objects/transport/nats-transport.ts';
+import {
+  type CallFrame,
+  DropReporter,
+  decodeBatch,
+  encodeBatch,
+  encodeStateKey,
+  inboxSubject,
+  internals,
+  NatsTransport,
+  packValue,
+  shardOf,
+  unpackValue,
+} from '../../src/objects/internal.ts';
 import { Alarm, Counter, Echo } from '../../testing/fixtures.ts';
 import { type RuntimeCluster, startRuntimeCluster } from '../../testing/runtime-cluster.ts';
 import { droppedIn, quietLog, waitFor } from '../../testing/support.ts';
@@ -151,7 +158,7 @@ describe('the members and shards buckets', () => {
     const incarnations = new Map([...client.membership.alive()].map(([id, m]) => [id, m.incarnation]));
     const lapses: string[] = [];
     client.membership.onChange(() => {
-      for (const [id, inc] of incarnations) if (!client.membership.isAlive(id, inc)) lapses.push(id);
+      for (const [id, inc] of incarnations) if (!internals(client).membership.isAlive(id, inc)) lapses.push(id);
     });
     const before = await Promise.all(['member_entry', 'shard_row', 'shard_key'].map((kind) => dropped('node1', kind)));
 
@@ -199,7 +206,11 @@ describe('the members and shards buckets', () => {
       new Set([acknowledged]),
       'every object counted every acknowledged increment once',
     );
-    await waitFor(() => client.placement.settled(), 10_000, 'the shards with garbage rows to be claimed again');
+    await waitFor(
+      () => internals(client).placement.settled(),
+      10_000,
+      'the shards with garbage rows to be claimed again',
+    );
     for (const key of ['s0', 's1', 's2', 's3']) {
       const row = (await shards.get(key))?.json<{ owner: string }>();
       assert.ok(row && NODES.includes(row.owner as (typeof NODES)[number]), `${key} has a real owner again`);
@@ -227,7 +238,7 @@ describe('bucket watches', () => {
       'both nodes to notice their stalled watches',
     );
     await waitFor(
-      () => NODES.every((n) => client.membership.alive().has(n)) && client.placement.settled(),
+      () => NODES.every((n) => client.membership.alive().has(n)) && internals(client).placement.settled(),
       10_000,
       'every member seen again and placement settled',
     );
@@ -259,14 +270,20 @@ describe('reminder records in the state bucket', () => {
     // Every shard's record, so the node that joins next loads some of each kind when it gains its shards.
     for (let shard = 0; shard < 256; shard++) await state.put(record(shard), kinds[shard % kinds.length]!(shard));
     const node3 = await cluster.addNode('node3');
-    await waitFor(() => client.placement.settled() && client.membership.alive().has('node3'), 20_000, 'node3 in');
+    await waitFor(
+      () => internals(client).placement.settled() && client.membership.alive().has('node3'),
+      20_000,
+      'node3 in',
+    );
     await new Promise((r) => setTimeout(r, 1000)); // several reminder ticks
     for (const node of [...NODES, 'node3']) assert.ok(cluster.node(node).running, `${node} is still running`);
     assert.ok(node3.running);
     const where = await Promise.all(Array.from({ length: 60 }, (_, i) => client.get(Echo, `rem${i}`).where()));
     assert.deepEqual(new Set(where), new Set([...NODES, 'node3']));
     // node3 loaded the records of the shards it gained (the others were loaded before the garbage was written).
-    const loaded = Array.from({ length: 256 }, (_, s) => s).filter((s) => client.placement.route(s) === 'node3');
+    const loaded = Array.from({ length: 256 }, (_, s) => s).filter(
+      (s) => internals(client).placement.route(s) === 'node3',
+    );
     const unknownClass = loaded.filter((s) => s % kinds.length === 2);
     assert.ok(unknownClass.length > 0, 'node3 gained shards whose record names an unknown class');
     const good = loaded.filter((s) => s % kinds.length === 0).map((s) => client.get(Alarm, alarms.get(s)!));

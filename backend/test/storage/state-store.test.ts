@@ -7,6 +7,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { type NatsCluster, startNats, startNatsCluster } from '@resident/testing';
+import { RevisionConflict, type StateStore } from '../../src/objects/index.ts';
 import {
   decodeStateKey,
   encodeStateKey,
@@ -14,9 +15,7 @@ import {
   LmdbStateStore,
   MemoryStateStore,
   type Revision,
-  RevisionConflict,
-  type StateStore,
-} from '../../src/objects/storage/index.ts';
+} from '../../src/objects/internal.ts';
 
 /** Ids that break naive key schemes: subject tokens and wildcards, the escape character, empties, surrogates. */
 const TRICKY_IDS = [

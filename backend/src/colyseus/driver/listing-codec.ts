@@ -1,5 +1,5 @@
 import { type IRoomCache, initializeRoomCache } from '@colyseus/core';
-import { decodeStateKey, encodeStateKey } from '../../objects/storage/kv-store.ts';
+import { decodeStateKey, encodeStateKey } from '../../objects/internal.ts';
 
 /** A decoded listing, or why the bytes are not one. */
 export type Decoded = { readonly room: IRoomCache } | { readonly error: string };

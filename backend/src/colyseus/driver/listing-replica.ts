@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { IRoomCache } from '@colyseus/core';
 import type { KvEntry } from '@nats-io/kv';
 import type { Logger } from 'pino';
-import { DropReporter } from '../../objects/drop-reporter.ts';
+import { DropReporter } from '../../objects/internal.ts';
 import { decodeListing } from './listing-codec.ts';
 
 export interface ReplicaOptions {

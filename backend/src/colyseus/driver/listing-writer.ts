@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IRoomCache } from '@colyseus/core';
-import type { CasBucket } from '../../objects/transport/cas-bucket.ts';
+import type { CasBucket } from '../../objects/internal.ts';
 import { decodeListing, normalizeListing } from './listing-codec.ts';
 import type { ListingReplica } from './listing-replica.ts';
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { DropReporter } from '../../objects/drop-reporter.ts';
+import { DropReporter } from '../../objects/internal.ts';
 
 /**
  * Counts messages on presence subjects that are not ours (not valid msgpack, or the wrong shape). Anyone on the NATS

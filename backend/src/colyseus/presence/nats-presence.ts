@@ -2,6 +2,7 @@ import type { Presence } from '@colyseus/core';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { ObjectRuntime, Ref } from '../../objects/index.ts';
+import { internals } from '../../objects/internal.ts';
 import { blockingPop } from './blocking-pop.ts';
 import { ChannelDirectory, type ChannelWindow, DEFAULT_CHANNEL_WINDOW } from './channel-directory.ts';
 import { encodeMessage } from './codec.ts';
@@ -44,13 +45,14 @@ export class NatsPresence implements Presence {
 
   constructor(opts: NatsPresenceOptions) {
     const { runtime } = opts;
-    const nc = opts.connection ?? runtime.options.nats?.connection;
+    const impl = internals(runtime);
+    const nc = opts.connection ?? impl.connection;
     if (!nc) throw new Error('NatsPresence needs NATS: a runtime started with `nats`, or a `connection` option');
     const log = opts.log ?? runtime.log;
     this.nc = nc;
     this.router = new ShardRouter(runtime, opts.shards ?? DEFAULT_PRESENCE_SHARDS);
-    this.subjects = new PresenceSubjects(opts.cluster ?? runtime.options.nats?.cluster ?? 'default');
-    this.garbage = new GarbageCounter(log, (kind) => runtime.metrics.garbage(kind));
+    this.subjects = new PresenceSubjects(opts.cluster ?? impl.cluster);
+    this.garbage = new GarbageCounter(log, (kind) => impl.metrics.garbage(kind));
     this.hub = new TopicHub(nc, this.subjects, this.garbage, log);
     const window = opts.channelWindow ?? DEFAULT_CHANNEL_WINDOW;
     this.directory = new ChannelDirectory(nc, this.subjects, () => this.hub.names(), this.garbage, log, window);

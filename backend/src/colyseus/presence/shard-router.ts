@@ -1,5 +1,5 @@
-import type { ObjectRuntime, Ref } from '../../objects/index.ts';
-import { hash32 } from '../../objects/placement/hash.ts';
+import { hash32, type ObjectRuntime, type Ref } from '../../objects/index.ts';
+import { internals } from '../../objects/internal.ts';
 import { PresenceShard } from './presence-shard.ts';
 
 /** Default shard count. Every node of a cluster must use the same, or they would look for a key in different shards. */
@@ -26,7 +26,7 @@ export class ShardRouter {
 
 function assertRegistered(runtime: ObjectRuntime): void {
   try {
-    runtime.registry.ofClass(PresenceShard);
+    internals(runtime).registry.ofClass(PresenceShard);
   } catch {
     throw new Error(
       'NatsPresence needs the PresenceShard class on its ObjectRuntime: ObjectRuntime.start({ classes: [..., PresenceShard] }) on every host node',

@@ -4,9 +4,8 @@
 import { type MatchMakerDriver, matchMaker } from '@colyseus/core';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import type { MemberInfo, ObjectRuntime } from '../../objects/index.ts';
-import { isActiveHost } from '../../objects/membership/member.ts';
-import { hash32, rendezvous } from '../../objects/placement/hash.ts';
+import { hash32, type MemberInfo, type ObjectRuntime } from '../../objects/index.ts';
+import { isActiveHost, rendezvous } from '../../objects/internal.ts';
 import { ResidentRoom } from './resident-room.ts';
 import { RoomCheckpoint, type RoomSnapshot } from './room-checkpoint.ts';
 import type { RoomCheckpointer } from './room-checkpointer.ts';

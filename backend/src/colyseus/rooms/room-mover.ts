@@ -1,8 +1,8 @@
 // Moving: a draining node hands each of its rooms to another node; the clients follow with their reconnection tokens.
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import type { ObjectRuntime } from '../../objects/index.ts';
-import { hash32, rendezvous } from '../../objects/placement/hash.ts';
+import { hash32, type ObjectRuntime } from '../../objects/index.ts';
+import { rendezvous } from '../../objects/internal.ts';
 import { activeHosts } from './room-adopter.ts';
 import type { RoomCheckpointer } from './room-checkpointer.ts';
 

@@ -1,7 +1,7 @@
-import { ErrorCode, ResidentError, toWireError } from '../errors.ts';
-import { Mailbox, type Turn, type TurnRunner } from '../mailbox/mailbox.ts';
+import { ErrorCode, ResidentError, toResidentError } from '../errors.ts';
+import { Mailbox, type TurnRunner } from '../mailbox/mailbox.ts';
 import { packValue, unpackValue } from '../messaging/payload.ts';
-import type { Refs } from '../refs.ts';
+import type { Refs } from '../ref.ts';
 import type { ClassEntry } from '../registry.ts';
 import {
   type ActivationContext,
@@ -13,18 +13,7 @@ import {
 } from '../resident.ts';
 import { type Revision, RevisionConflict } from '../storage/state-store.ts';
 import type { ActivationHost } from './host.ts';
-
-export interface ObjectTurn extends Turn {
-  /** Epoch ms after which the caller has given up; 0 for none. */
-  readonly deadline: number;
-  /** Timer turns: they do not count as use, so a timer alone never keeps an object active. */
-  readonly internal?: boolean;
-  /** A caller's call: the method, and its arguments (replaced by the checked ones as the call is admitted). */
-  readonly method?: string;
-  args?: unknown[];
-  run(instance: AnyResident): unknown;
-  settle(err: ResidentError | undefined, result?: unknown): void;
-}
+import type { ObjectTurn } from './turn.ts';
 
 type Status = 'loading' | 'active' | 'closing' | 'closed';
 
@@ -62,6 +51,8 @@ export class Activation implements TurnRunner<ObjectTurn>, ActivationContext {
     readonly entry: ClassEntry,
     readonly key: string,
     private readonly host: ActivationHost,
+    /** Told once this activation is fully closed, so the catalog forgets it. */
+    private readonly onClosed: (activation: Activation) => void,
   ) {
     this.mailbox = new Mailbox(host.mailboxBound, this);
   }
@@ -79,7 +70,14 @@ export class Activation implements TurnRunner<ObjectTurn>, ActivationContext {
     } catch (err) {
       this.host.log.warn({ id: this.id, err: String(err) }, 'activation failed');
       this.failQueued(
-        new ResidentError(ErrorCode.Application, `activating ${this.id} failed: ${toWireError(err).message}`),
+        new ResidentError(
+          ErrorCode.Application,
+          `activating ${this.id} failed: ${toResidentError(err).message}`,
+          undefined,
+          {
+            cause: err,
+          },
+        ),
       );
       this.close('drop');
     }
@@ -119,7 +117,7 @@ export class Activation implements TurnRunner<ObjectTurn>, ActivationContext {
 
   private finish(turn: ObjectTurn, err: unknown, result: unknown): void {
     this.host.metrics.turnDone(this.entry.name);
-    if (err !== undefined) turn.settle(asResidentError(err, turn.chain));
+    if (err !== undefined) turn.settle(toResidentError(err, turn.chain));
     else if (!this.entry.durable) turn.settle(undefined, result);
     else {
       this.waiting ??= [];
@@ -145,7 +143,7 @@ export class Activation implements TurnRunner<ObjectTurn>, ActivationContext {
       bytes = packValue(this.instance!.state);
     } catch (err) {
       this.host.log.error({ id: this.id, err: String(err) }, 'state is not plain data; dropping activation');
-      settleAll(group, asResidentError(err, undefined));
+      settleAll(group, toResidentError(err));
       void this.close('drop');
       return;
     }
@@ -221,7 +219,7 @@ export class Activation implements TurnRunner<ObjectTurn>, ActivationContext {
     if (mode === 'graceful' && wasActive) await this.closeGracefully();
     if (mode === 'drop') this.failWaiting(this.lostError());
     this.status = 'closed';
-    this.host.closed(this);
+    this.onClosed(this);
   }
 
   private async closeGracefully(): Promise<void> {
@@ -310,10 +308,4 @@ function settleAll(group: Waiting[], err: ResidentError | undefined): void {
     if (err) w.turn.settle(err);
     else w.turn.settle(undefined, w.result);
   }
-}
-
-function asResidentError(err: unknown, chain: string | undefined): ResidentError {
-  if (err instanceof ResidentError) return err;
-  const wire = toWireError(err);
-  return new ResidentError(wire.code, wire.message, chain);
 }

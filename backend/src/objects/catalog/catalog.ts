@@ -1,7 +1,8 @@
 import { ErrorCode, ResidentError } from '../errors.ts';
 import { type ClassEntry, checkMethod } from '../registry.ts';
-import { Activation, type ObjectTurn } from './activation.ts';
+import { Activation } from './activation.ts';
 import type { ActivationHost } from './host.ts';
+import type { ObjectTurn } from './turn.ts';
 
 /** The activations on this node: created on first call, closed when idle, dropped or handed over with their shard. */
 export class Catalog {
@@ -33,7 +34,7 @@ export class Catalog {
   }
 
   private activate(entry: ClassEntry, key: string, id: string, shard: number): Activation {
-    const activation = new Activation(id, shard, entry, key, this.host);
+    const activation = new Activation(id, shard, entry, key, this.host, (closed) => this.removed(closed));
     this.activations.set(id, activation);
     let set = this.byShard.get(shard);
     if (!set) {

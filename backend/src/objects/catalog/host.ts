@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { RuntimeMetrics } from '../metrics.ts';
-import type { Refs } from '../refs.ts';
+import type { Refs } from '../ref.ts';
 import type { StateStore } from '../storage/state-store.ts';
-import type { Activation, ObjectTurn } from './activation.ts';
+import type { ObjectTurn } from './turn.ts';
 
 /** What an activation needs from the node around it. */
 export interface ActivationHost {
@@ -17,12 +17,17 @@ export interface ActivationHost {
   canCommit(shard: number): boolean;
   /** Turns that never started; they are sent back to the caller as not delivered, to be retried elsewhere. */
   bounce(turns: ObjectTurn[]): void;
-  closed(activation: Activation): void;
   newChain(): string;
   nextTimerId(): number;
 }
 
+/** Which object a reminder belongs to. */
+export interface ReminderOwner {
+  readonly id: string;
+  readonly shard: number;
+}
+
 export interface ReminderHost {
-  set(activation: Activation, name: string, dueMs: number, periodMs: number): Promise<void>;
-  clear(activation: Activation, name: string): Promise<void>;
+  set(owner: ReminderOwner, name: string, dueMs: number, periodMs: number): Promise<void>;
+  clear(owner: ReminderOwner, name: string): Promise<void>;
 }

@@ -26,14 +26,18 @@ export function isActiveHost(member: MemberInfo): boolean {
   return member.role === 'host' && member.status === 'active';
 }
 
-export interface Membership {
+/** The nodes of the cluster as this node sees them: what game code may read (a HUD, where to send a player). */
+export interface MembershipView {
   readonly self: MemberInfo;
   /** Members currently believed alive, by id. */
   alive(): ReadonlyMap<string, MemberInfo>;
+  onChange(listener: () => void): void;
+}
+
+export interface Membership extends MembershipView {
   isAlive(id: string, incarnation: string): boolean;
   /** Whether this node may still act as an owner: its last heartbeat is recent enough that nobody has declared it dead. */
   leaseValid(): boolean;
-  onChange(listener: () => void): void;
   /** Fires when this node finds it went longer than its lease without a heartbeat (paused, cut off). */
   onLeaseLapse(listener: () => void): void;
   setStatus(status: MemberStatus): Promise<void>;

@@ -1,4 +1,4 @@
-import { ErrorCode, ResidentError } from '../errors.ts';
+import { ErrorCode, type ResidentError, toResidentError } from '../errors.ts';
 import type { ClassEntry } from '../registry.ts';
 import type { TrackedCall } from './call-tracker.ts';
 import { copyArgs, packArgs, unpackValue } from './payload.ts';
@@ -57,6 +57,6 @@ export class OutgoingCall implements TrackedCall {
   }
 
   fail(err: ResidentError): void {
-    this.reject(err.chain ? err : new ResidentError(err.code, err.message, this.chain));
+    this.reject(toResidentError(err, this.chain));
   }
 }

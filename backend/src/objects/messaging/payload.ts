@@ -37,6 +37,14 @@ export function copyArgs(args: unknown[]): unknown[] {
   return args;
 }
 
+/** The error for a packed call or result over the node's `maxPayloadBytes`. */
+export function tooLarge(what: string, size: number, max: number): ResidentError {
+  return new ResidentError(
+    ErrorCode.PayloadTooLarge,
+    `${what}: payload of ${size} bytes exceeds the ${max}-byte limit`,
+  );
+}
+
 const MAX_DEPTH = 64;
 
 function assertPlainData(value: unknown, depth: number): void {

@@ -1,4 +1,4 @@
-import type { ObjectTurn } from '../catalog/activation.ts';
+import type { ObjectTurn } from '../catalog/turn.ts';
 import type { ResidentError } from '../errors.ts';
 import type { AnyResident } from '../resident.ts';
 import type { OutgoingCall } from './outgoing-call.ts';

@@ -1,7 +1,7 @@
 import type { KvEntry } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import type { DropReporter } from '../drop-reporter.ts';
-import type { Membership } from '../membership/member.ts';
+import { isActiveHost, type Membership } from '../membership/member.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
 import type { CasBucket } from '../transport/cas-bucket.ts';
 import { KvMirror } from '../transport/kv-mirror.ts';
@@ -136,7 +136,7 @@ export class ShardTable implements Placement {
   private activeHosts(): string[] {
     const hosts: string[] = [];
     for (const m of this.opts.membership.alive().values()) {
-      if (m.role === 'host' && m.status === 'active') hosts.push(m.id);
+      if (isActiveHost(m)) hosts.push(m.id);
     }
     return hosts.sort();
   }

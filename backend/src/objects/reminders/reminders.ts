@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import type { Activation } from '../catalog/activation.ts';
-import type { ReminderHost } from '../catalog/host.ts';
+import type { ReminderHost, ReminderOwner } from '../catalog/host.ts';
 import { ErrorCode, ResidentError } from '../errors.ts';
 import { packValue, unpackValue } from '../messaging/payload.ts';
 import type { Placement } from '../placement/placement.ts';
@@ -51,19 +50,19 @@ export class Reminders implements ReminderHost {
     this.timer.unref();
   }
 
-  async set(activation: Activation, name: string, dueMs: number, periodMs: number): Promise<void> {
+  async set(owner: ReminderOwner, name: string, dueMs: number, periodMs: number): Promise<void> {
     if (!(dueMs >= 0) || !Number.isFinite(dueMs))
       throw new RangeError(`reminder dueMs must be a finite number ≥ 0, got ${dueMs}`);
     if (periodMs !== 0 && !(periodMs >= MIN_PERIOD_MS))
       throw new RangeError(`reminder periodMs must be 0 or ≥ ${MIN_PERIOD_MS}`);
     const reminder = { due: Date.now() + dueMs, period: periodMs };
-    await this.mutate(activation.shard, (record) => {
-      record[activation.id] = { ...record[activation.id], [name]: reminder };
+    await this.mutate(owner.shard, (record) => {
+      record[owner.id] = { ...record[owner.id], [name]: reminder };
     });
   }
 
-  async clear(activation: Activation, name: string): Promise<void> {
-    await this.mutate(activation.shard, (record) => removeReminder(record, activation.id, name));
+  async clear(owner: ReminderOwner, name: string): Promise<void> {
+    await this.mutate(owner.shard, (record) => removeReminder(record, owner.id, name));
   }
 
   stop(): void {

@@ -7,7 +7,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { type NatsCluster, type RedisServer, startNats, startNatsCluster, startRedis } from '@resident/testing';
 import { NatsDriver } from '../../../src/colyseus/driver/index.ts';
 import { listingKey as listingKeyOf } from '../../../src/colyseus/driver/listing-codec.ts';
-import { connectNats } from '../../../src/objects/transport/connect.ts';
+import { connectNats } from '../../../src/objects/internal.ts';
 import { capturingLog, eventually, listing, randomCluster, silentLog, uid } from './fixtures.ts';
 
 /** Where a driver knowingly differs from the contract NatsDriver keeps; each one is asserted as it is. */

@@ -4,7 +4,7 @@ import { LocalPresence, type MatchMakerDriver, matchMaker, Room } from '@colyseu
 import type { NatsConnection } from '@nats-io/transport-node';
 import { type NatsCluster, startNats } from '@resident/testing';
 import { NatsDriver } from '../../../src/colyseus/driver/index.ts';
-import { connectNats } from '../../../src/objects/transport/connect.ts';
+import { connectNats } from '../../../src/objects/internal.ts';
 import { eventually, listing, randomCluster, silentLog } from './fixtures.ts';
 
 /** Seats reserved here are never taken (no client connects), so they lapse soon and the rooms dispose. */

@@ -9,7 +9,7 @@ import { NatsPresence, PresenceShard } from '../../../src/colyseus/presence/inde
 import { ShardRouter } from '../../../src/colyseus/presence/shard-router.ts';
 import { PresenceSubjects } from '../../../src/colyseus/presence/topics.ts';
 import { ObjectRuntime } from '../../../src/objects/index.ts';
-import { connectNats } from '../../../src/objects/transport/connect.ts';
+import { connectNats } from '../../../src/objects/internal.ts';
 import { TEST_MEMBERSHIP_KEY } from '../../../testing/support.ts';
 import { Inbox, sleep, sorted, waitFor } from './support.ts';
 

@@ -10,7 +10,7 @@ import { type NatsCluster, type RedisServer, startNats, startRedis } from '@resi
 import pino from 'pino';
 import { NatsPresence, PresenceShard } from '../../../src/colyseus/presence/index.ts';
 import { ObjectRuntime } from '../../../src/objects/index.ts';
-import { connectNats } from '../../../src/objects/transport/connect.ts';
+import { connectNats } from '../../../src/objects/internal.ts';
 import { TEST_MEMBERSHIP_KEY } from '../../../testing/support.ts';
 import { Inbox, sleep, sorted, waitFor } from './support.ts';
 

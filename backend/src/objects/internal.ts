@@ -1,0 +1,21 @@
+// The runtime's internals, for the node wiring (backend/src/node), the Colyseus glue (backend/src/colyseus), the
+// benchmarks and the tests. Game code imports index.ts only; nothing outside this folder imports any other module of
+// it (backend/test/objects/entry-points.test.ts checks).
+export { DropReporter } from './drop-reporter.ts';
+export { toResidentError } from './errors.ts';
+export { isActiveHost, type Membership } from './membership/member.ts';
+export { MemberEntryCodec } from './membership/member-entry.ts';
+export { type CallFrame, decodeBatch, encodeBatch } from './messaging/envelope.ts';
+export { packValue, unpackValue } from './messaging/payload.ts';
+export { rendezvous, shardOf } from './placement/hash.ts';
+export type { Placement } from './placement/placement.ts';
+export type { ResidentMembers } from './resident-class.ts';
+export { internals, RuntimeImpl } from './runtime/runtime-impl.ts';
+export { decodeStateKey, encodeStateKey, KvStateStore, type KvStateStoreOptions } from './storage/kv-store.ts';
+export { LmdbStateStore } from './storage/lmdb-store.ts';
+export { MemoryStateStore } from './storage/memory-store.ts';
+export type { Revision } from './storage/state-store.ts';
+export { CasBucket } from './transport/cas-bucket.ts';
+export { connectNats } from './transport/connect.ts';
+export { KvMirror } from './transport/kv-mirror.ts';
+export { inboxSubject, NatsTransport } from './transport/nats-transport.ts';

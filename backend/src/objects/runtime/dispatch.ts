@@ -1,0 +1,68 @@
+import type { Catalog } from '../catalog/catalog.ts';
+import type { ObjectTurn } from '../catalog/turn.ts';
+import { ErrorCode, ResidentError } from '../errors.ts';
+import { shardOf } from '../placement/hash.ts';
+import type { Placement } from '../placement/placement.ts';
+import { type ClassEntry, objectId } from '../registry.ts';
+
+interface Held {
+  readonly entry: ClassEntry;
+  readonly key: string;
+  readonly turn: ObjectTurn;
+}
+
+/**
+ * Runs, holds or bounces a turn, depending on whether this node owns the object's shard right now. Turns for a
+ * shard on its way to this node wait here (bounded) until the shard settles, rather than bouncing back and forth.
+ */
+export class Dispatcher {
+  private readonly held = new Map<number, Held[]>();
+  private heldCount = 0;
+
+  constructor(
+    private readonly placement: Placement,
+    private readonly catalog: Catalog,
+    private readonly opts: { readonly nodeId: string; readonly shards: number; readonly holdBound: number },
+  ) {}
+
+  dispatch(
+    entry: ClassEntry,
+    key: string,
+    turn: ObjectTurn,
+    id = objectId(entry, key),
+    shard = shardOf(id, this.opts.shards),
+  ): void {
+    switch (this.placement.status(shard)) {
+      case 'owned':
+        return this.catalog.deliver(entry, key, id, shard, turn);
+      case 'hold':
+        return this.hold(shard, { entry, key, turn });
+      case 'foreign':
+        return turn.settle(new ResidentError(ErrorCode.NotOwner, `${id} is not owned by ${this.opts.nodeId}`));
+    }
+  }
+
+  /** The shard settled (here or elsewhere): what waited for it goes on. */
+  releaseHeld(shard: number): void {
+    const list = this.held.get(shard);
+    if (!list || this.placement.status(shard) === 'hold') return;
+    this.held.delete(shard);
+    this.heldCount -= list.length;
+    for (const h of list) this.dispatch(h.entry, h.key, h.turn);
+  }
+
+  private hold(shard: number, held: Held): void {
+    if (this.heldCount >= this.opts.holdBound) {
+      return held.turn.settle(
+        new ResidentError(ErrorCode.Overloaded, `node ${this.opts.nodeId}: too many calls waiting for shard ownership`),
+      );
+    }
+    let list = this.held.get(shard);
+    if (!list) {
+      list = [];
+      this.held.set(shard, list);
+    }
+    list.push(held);
+    this.heldCount++;
+  }
+}

@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import type { NatsConnection } from '@nats-io/transport-node';
+import pino, { type Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { isNodeId, type MemberRole } from '../membership/member.ts';
+import type { ResidentClass } from '../resident-class.ts';
+import type { StateStore } from '../storage/state-store.ts';
+
+export interface RuntimeOptions {
+  readonly classes: readonly ResidentClass[];
+  /** Subject-safe id, unique in the cluster. Default: random. */
+  readonly nodeId?: string;
+  readonly role?: MemberRole;
+  readonly address?: string;
+  /** Absent: the embedded single node. Present: a cluster member over NATS. */
+  readonly nats?: {
+    readonly connection: NatsConnection;
+    readonly cluster?: string;
+    readonly replicas?: number;
+    /**
+     * HMAC-SHA256 key (at least 32 bytes) that every node of the cluster shares: membership entries are signed with
+     * it, and entries that do not check out are dropped. Required for hosts. See `deriveMembershipKey`.
+     */
+    readonly membershipKey?: Uint8Array;
+  };
+  /** Default: JetStream KV in a cluster, memory on the embedded node (the node wiring passes LMDB there). */
+  readonly store?: StateStore;
+  readonly shards?: number;
+  readonly callTimeoutMs?: number;
+  readonly idleMs?: number;
+  readonly mailboxBound?: number;
+  readonly maxPayloadBytes?: number;
+  readonly heartbeatMs?: number;
+  readonly suspectMs?: number;
+  readonly rebalancePerSecond?: number;
+  readonly drainPerSecond?: number;
+  readonly log?: Logger;
+  readonly metricsRegistry?: Registry;
+}
+
+export type ResolvedOptions = Required<Omit<RuntimeOptions, 'nats' | 'store' | 'address' | 'log' | 'metricsRegistry'>> &
+  Pick<RuntimeOptions, 'nats' | 'store' | 'address'> & { log: Logger; metricsRegistry: Registry };
+
+const DEFAULTS = {
+  role: 'host' as MemberRole,
+  shards: 256,
+  callTimeoutMs: 5000,
+  idleMs: 120_000,
+  mailboxBound: 1000,
+  maxPayloadBytes: 512 * 1024,
+  heartbeatMs: 200,
+  suspectMs: 1000,
+  rebalancePerSecond: 32,
+  drainPerSecond: 512,
+};
+
+export function resolveOptions(opts: RuntimeOptions): ResolvedOptions {
+  const nodeId = opts.nodeId ?? `n-${randomBytes(4).toString('hex')}`;
+  if (!isNodeId(nodeId)) throw new Error(`invalid node id ${JSON.stringify(nodeId)}: use 1-64 of A-Z a-z 0-9 _ -`);
+  const merged = { ...DEFAULTS, ...stripUndefined(opts), nodeId };
+  return {
+    ...merged,
+    log: opts.log ?? pino({ level: process.env.LOG_LEVEL ?? 'info' }),
+    metricsRegistry: opts.metricsRegistry ?? new Registry(),
+  } as ResolvedOptions;
+}
+
+/** The cluster's name, which prefixes its subjects and buckets; `default` unless given. */
+export function clusterName(options: Pick<RuntimeOptions, 'nats'>): string {
+  return options.nats?.cluster ?? 'default';
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
