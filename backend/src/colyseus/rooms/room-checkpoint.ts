@@ -5,11 +5,11 @@ import { badArguments, boundedData, Resident } from '../../objects/index.ts';
 export interface RoomSnapshot {
   readonly roomName: string;
   readonly roomId: string;
-  /** The options onCreate ran with: a restore runs onCreate again with them, then replaces the state. */
+  /** The options onCreate ran with: a restore writes the state back first, then runs onCreate once with them. */
   readonly options: unknown;
-  /** `encodeAll()` of the room state, or null for a room without state. */
+  /** The room state as plain data (`toJSON()`, msgpack; room-state.ts), or null for a room without state. */
   readonly state: Uint8Array | null;
-  /** Whatever the room's `onCacheRoom()` returned; handed to `onRestoreRoom()`. */
+  /** Whatever the room's `onCacheRoom()` returned; handed to the restored room's `onCreate` as `restored.cache`. */
   readonly cache: unknown;
   readonly clients: readonly SnapshotClient[];
   readonly takenAt: number;
