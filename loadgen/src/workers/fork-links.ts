@@ -1,18 +1,14 @@
 // Worker processes on this machine (child_process.fork), each a WorkerLink over IPC.
 
-import { type ChildProcess, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { track } from '@resident/infra/process';
 import type { FromWorker, ToWorker, WorkerLink } from './messages.ts';
 
 const ENTRY = fileURLToPath(new URL('./fork-main.ts', import.meta.url));
 /** A small young generation: an idle bot's memory is mostly old-space, and large semi-spaces only add slack. */
 const EXEC_ARGV = ['--import', 'tsx', '--max-semi-space-size=2'];
 const STOP_WAIT_MS = 30_000;
-
-const live = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
 
 export function forkWorkers(count: number): WorkerLink[] {
   return Array.from({ length: count }, (_, i) => forkWorker(`w${i + 1}`));
@@ -24,11 +20,10 @@ function forkWorker(id: string): WorkerLink {
     env: { ...process.env, LOADGEN_WORKER_ID: id },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  live.add(child);
+  track(child); // killed if this process exits first
   let gone: ((why: string) => void) | undefined;
   let exitWhy: string | undefined;
   child.once('exit', (code, signal) => {
-    live.delete(child);
     exitWhy = `worker process exited (${signal ?? `code ${code}`})`;
     gone?.(exitWhy);
   });
