@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { RegisteredHandler } from '@colyseus/core';
 import type { Client } from '@colyseus/sdk';
 import { type NatsCluster, startNats } from '@resident/testing';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import type { GameContext } from '../src/game/index.ts';
 import { readConfig } from '../src/node/config.ts';
 import { type RunningNode, startNode } from '../src/node/node.ts';
@@ -21,6 +21,10 @@ export interface GameTestServerOptions {
   rooms?: Record<string, RegisteredHandler>;
   /** true: the node runs on a nats-server of its own (JetStream KV state, NATS presence and driver). */
   nats?: boolean;
+  /** Default: pino at TEST_LOG_LEVEL (warn). */
+  logger?: Logger;
+  /** Settings on top of the defaults below, as environment variables (e.g. RESIDENT_LOGIN_RATE). */
+  env?: Record<string, string>;
 }
 
 export interface GameTestServer {
@@ -39,11 +43,11 @@ export async function startGameTestServer(opts: GameTestServerOptions = {}): Pro
   const port = await freePort();
   const args = ['--port', String(port), '--public-address', `127.0.0.1:${port}`, '--data-dir', dataDir];
   args.push(...(nats ? ['--nats', nats.urls.join(','), '--cluster', 'test'] : ['--store', 'memory']));
-  const env = { RESIDENT_AUTH_SECRET: TEST_SECRET, RESIDENT_LOGIN_RATE: '1000' };
+  const env = { RESIDENT_AUTH_SECRET: TEST_SECRET, RESIDENT_LOGIN_RATE: '1000', ...opts.env };
   const config = readConfig(args, env, 'test');
   const node = await startNode({
     config,
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }),
+    logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }),
     ...(opts.rooms ? { rooms: opts.rooms } : {}),
   });
   const url = `http://127.0.0.1:${port}`;

@@ -5,39 +5,21 @@ import { defineRoom, matchMaker } from '@colyseus/core';
 import { Client } from '@colyseus/sdk';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
-import { DEFAULT_LIMITS, type NodeConfig } from '../../src/node/config.ts';
-import { type RunningNode, startNode } from '../../src/node/node.ts';
+import { type GameTestServer, startGameTestServer } from '../../testing/game-test-server.ts';
 import { PlainRoom, TallyRoom } from '../../testing/rooms.ts';
-import { freePort } from '../../testing/support.ts';
 
-let node: RunningNode;
+let server: GameTestServer;
 let base: string;
 
 before(async () => {
-  const port = await freePort();
-  const config: NodeConfig = {
-    port,
-    nodeId: 'bad-input',
-    natsUrls: [],
-    cluster: 'default',
-    publicAddress: `127.0.0.1:${port}`,
-    store: 'memory',
-    dataDir: '',
-    replicas: 1,
-    authSecret: 'bad-input-test-secret-0123456789abcdef',
-    clientDir: '',
-    loginRate: 5,
-    http: { listen: undefined, metricsListen: undefined, metricsToken: undefined },
-    limits: DEFAULT_LIMITS,
-  };
-  node = await startNode({
-    config,
+  server = await startGameTestServer({
     logger: pino({ level: 'silent' }),
+    env: { RESIDENT_LOGIN_RATE: '5' },
     rooms: { tally: defineRoom(TallyRoom), plain: defineRoom(PlainRoom) },
   });
-  base = `http://127.0.0.1:${port}`;
+  base = server.url;
 });
-after(() => node?.stop());
+after(() => server?.stop());
 
 async function matchmake(
   path: string,
@@ -75,7 +57,7 @@ describe('matchmaking bad input', () => {
 
   test('a made-up seat reservation is refused with a close code', async () => {
     const room = await new Client(base).create('plain');
-    const code = await closeCodeFor(`ws://127.0.0.1:${node.server.port}/${room.roomId}?sessionId=forged`);
+    const code = await closeCodeFor(`ws://127.0.0.1:${server.node.server.port}/${room.roomId}?sessionId=forged`);
     assert.ok(code >= 4000, `close code ${code}`);
     await room.leave();
   });
@@ -85,12 +67,12 @@ describe('matchmaking bad input', () => {
     const seat = (await reserved.json()) as { sessionId: string; roomId: string };
     assert.ok(seat.sessionId, JSON.stringify(seat));
     await new Promise((r) => setTimeout(r, 1500)); // past PlainRoom's 1 s reservation
-    const code = await closeCodeFor(`ws://127.0.0.1:${node.server.port}/${seat.roomId}?sessionId=${seat.sessionId}`);
+    const code = await closeCodeFor(`ws://127.0.0.1:${server.node.server.port}/${seat.roomId}?sessionId=${seat.sessionId}`);
     assert.ok(code >= 4000, `close code ${code}`);
   });
 
   test('an unknown roomId is refused with a close code', async () => {
-    const code = await closeCodeFor(`ws://127.0.0.1:${node.server.port}/nope?sessionId=x`);
+    const code = await closeCodeFor(`ws://127.0.0.1:${server.node.server.port}/nope?sessionId=x`);
     assert.ok(code >= 4000, `close code ${code}`);
   });
 

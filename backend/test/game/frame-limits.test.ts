@@ -6,44 +6,28 @@ import type { Room } from '@colyseus/sdk';
 import { encodePing, type GameError } from '@resident/shared/game';
 import { pino } from 'pino';
 import { logUncaught } from '../../src/game/room-errors.ts';
-import { DEFAULT_LIMITS, type NodeConfig } from '../../src/node/config.ts';
-import { type RunningNode, startNode } from '../../src/node/node.ts';
+import { DEFAULT_LIMITS } from '../../src/node/config.ts';
 import { guestLogin, sdkClient } from '../../testing/game-client.ts';
-import { freePort, waitFor } from '../../testing/support.ts';
+import { type GameTestServer, startGameTestServer } from '../../testing/game-test-server.ts';
+import { waitFor } from '../../testing/support.ts';
 
-let node: RunningNode;
+let server: GameTestServer;
 let url: string;
 let logBytes = 0;
 const rooms: Room[] = [];
 
 before(async () => {
-  const port = await freePort();
-  const config: NodeConfig = {
-    port,
-    nodeId: 'frames',
-    natsUrls: [],
-    cluster: 'default',
-    publicAddress: `127.0.0.1:${port}`,
-    store: 'memory',
-    dataDir: '',
-    replicas: 1,
-    authSecret: 'frame-limits-test-secret-0123456789abcdef',
-    clientDir: '',
-    loginRate: 1000,
-    http: { listen: undefined, metricsListen: undefined, metricsToken: undefined },
-    limits: DEFAULT_LIMITS,
-  };
   const counting = {
     write: (line: string) => {
       logBytes += Buffer.byteLength(line);
     },
   };
-  node = await startNode({ config, logger: pino({ level: 'info' }, counting) });
-  url = `http://127.0.0.1:${port}`;
+  server = await startGameTestServer({ logger: pino({ level: 'info' }, counting) });
+  url = server.url;
 });
 after(async () => {
   await Promise.allSettled(rooms.map((r) => r.connection.isOpen && r.leave()));
-  await node?.stop();
+  await server?.stop();
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: the SDK decodes state by reflection, untyped here
