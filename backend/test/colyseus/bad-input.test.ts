@@ -67,7 +67,9 @@ describe('matchmaking bad input', () => {
     const seat = (await reserved.json()) as { sessionId: string; roomId: string };
     assert.ok(seat.sessionId, JSON.stringify(seat));
     await new Promise((r) => setTimeout(r, 1500)); // past PlainRoom's 1 s reservation
-    const code = await closeCodeFor(`ws://127.0.0.1:${server.node.server.port}/${seat.roomId}?sessionId=${seat.sessionId}`);
+    const code = await closeCodeFor(
+      `ws://127.0.0.1:${server.node.server.port}/${seat.roomId}?sessionId=${seat.sessionId}`,
+    );
     assert.ok(code >= 4000, `close code ${code}`);
   });
 
