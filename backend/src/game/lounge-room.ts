@@ -10,7 +10,7 @@ import type { GameContext } from './context.ts';
 import { enterPlayer, Player } from './objects/player.ts';
 import { answerPing } from './ping.ts';
 import { logUncaught } from './room-errors.ts';
-import { applyRoomLimits, onBytes, seatJoined, seatLeft } from './room-guards.ts';
+import { applyRoomLimits, expectJoinAck, onBytes, seatJoined, seatLeft } from './room-guards.ts';
 
 export const LOUNGE_ROOM = 'lounge';
 
@@ -49,9 +49,10 @@ export class LoungeRoom extends NodeRoom<{ state: LoungeState }, GameContext> {
   }
 
   override async onJoin(client: Client<{ auth: GuestClaims }>): Promise<void> {
-    seatJoined(this, this.resident.seats, client);
+    seatJoined(this.resident.seats, client);
     await enterPlayer(this.resident.objects, claims(client));
     this.state.online = this.clients.length;
+    expectJoinAck(this, client);
   }
 
   override onLeave(client: Client): void {

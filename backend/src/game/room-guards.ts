@@ -13,12 +13,17 @@ export function applyRoomLimits(room: Room, limits: RoomLimits): void {
   room.seatReservationTimeout = limits.seatReservationSeconds;
 }
 
-/**
- * In onJoin, before anything else: counts the client's seat (a ServerError when the player or address holds too
- * many on this node) and drops the client if it does not finish the join handshake within the reservation time.
- */
-export function seatJoined(room: Room, seats: SeatLedger, client: Client): void {
+/** In onJoin, before anything else: counts the client's seat (a ServerError when the player or address holds too many on this node). */
+export function seatJoined(seats: SeatLedger, client: Client): void {
   holdSeat(seats, client, true);
+}
+
+/**
+ * At the end of onJoin, once the server's own part of the join is done: the client must acknowledge the join within
+ * the reservation time or it is dropped. Not earlier: a join the server is slow to finish (a Player object activating
+ * under load) is not the client's fault.
+ */
+export function expectJoinAck(room: Room, client: Client): void {
   room.clock.setTimeout(() => {
     if (client.state === ClientState.JOINING) client.leave(GameClose.joinTimeout, 'join handshake not completed');
   }, room.seatReservationTimeout * 1000);

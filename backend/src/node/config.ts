@@ -86,7 +86,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxOptionsDepth: 8,
   wsIdleTimeoutSeconds: 60,
   messagesPerSecond: 120,
-  seatReservationSeconds: 5,
+  seatReservationSeconds: 10,
   seatsPerPlayer: 4,
   seatsPerAddress: 64,
   roomsPerPlayerPerMinute: 6,

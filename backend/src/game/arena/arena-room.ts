@@ -22,7 +22,7 @@ import { cachedTop, submitScore } from '../objects/leaderboard.ts';
 import { enterPlayer, Player } from '../objects/player.ts';
 import { answerPing } from '../ping.ts';
 import { logUncaught } from '../room-errors.ts';
-import { applyRoomLimits, onBytes, seatJoined, seatLeft, seatReturned } from '../room-guards.ts';
+import { applyRoomLimits, expectJoinAck, onBytes, seatJoined, seatLeft, seatReturned } from '../room-guards.ts';
 import { ArenaState } from '../state.ts';
 import { ClientGate } from './client-gate.ts';
 import { Interest } from './interest.ts';
@@ -100,10 +100,11 @@ export class ArenaRoom extends ResidentRoom<
   }
 
   override async onJoin(client: ArenaClient): Promise<void> {
-    seatJoined(this, this.resident.seats, client);
+    seatJoined(this.resident.seats, client);
     const profile = await enterPlayer(this.resident.objects, claims(client));
     this.sim.addBlob(client.sessionId, profile.name, profile.color);
     this.openSession(client);
+    expectJoinAck(this, client);
   }
 
   /**
