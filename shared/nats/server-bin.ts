@@ -18,13 +18,20 @@ export function findNatsServer(): string {
     );
   }
   if (isExecutableFile(PROVISIONED_NATS_SERVER)) return PROVISIONED_NATS_SERVER;
+  const system = systemNatsServer();
+  if (system) return system;
+  throw new Error(
+    `nats-server not found in ${PROVISIONED_NATS_SERVER} nor on PATH (or set NATS_SERVER_BIN). Provision it: ${PROVISION_COMMAND}`,
+  );
+}
+
+/** The nats-server on PATH: the system's package (2.9 on Debian 12), which the compatibility run tests against. */
+export function systemNatsServer(): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     const candidate = join(dir, 'nats-server');
     if (dir && isExecutableFile(candidate)) return candidate;
   }
-  throw new Error(
-    `nats-server not found in ${PROVISIONED_NATS_SERVER} nor on PATH (or set NATS_SERVER_BIN). Provision it: ${PROVISION_COMMAND}`,
-  );
+  return undefined;
 }
 
 function isExecutableFile(path: string): boolean {
