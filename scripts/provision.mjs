@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// Makes sure the system packages the test suite starts for real are on this machine.
-// As root it installs what is missing with apt-get; otherwise it prints the exact command and fails.
+// Makes sure the system packages the test suite starts for real are on this machine, then the project-local
+// nats-server the tests default to (nats-tools.mjs).
+// As root it installs missing system packages with apt-get; otherwise it prints the exact command and fails.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { provisionNatsTools } from './nats-tools.mjs';
 
 /** binary the tests run → Debian package that provides it (env var overrides the binary). */
 const REQUIRED = [
+  // Debian's own nats-server (2.9 on Debian 12) is what the compatibility run tests against.
   { bin: 'nats-server', pkg: 'nats-server', env: 'NATS_SERVER_BIN' },
   // The Colyseus conformance suite runs the upstream Redis presence and driver against a real redis-server.
   { bin: 'redis-server', pkg: 'redis-server', env: 'REDIS_SERVER_BIN' },
@@ -22,25 +25,33 @@ function present(req) {
 }
 
 const missing = REQUIRED.filter((r) => !present(r));
-if (missing.length === 0) process.exit(0);
-
-const pkgs = missing.map((r) => r.pkg);
-const command = `apt-get update && apt-get install -y ${pkgs.join(' ')}`;
-const isRoot = process.getuid?.() === 0;
-const hasApt = onPath('apt-get');
-if (!isRoot || !hasApt) {
-  console.error(`provision: missing ${missing.map((r) => r.bin).join(', ')}.`);
-  console.error(
-    hasApt ? `Run: sudo ${command}` : `Install the packages ${pkgs.join(', ')} with your system's package manager.`,
-  );
+if (missing.length) installSystemPackages(missing);
+try {
+  console.error(provisionNatsTools());
+} catch (err) {
+  console.error(`provision: ${err.message}`);
   process.exit(1);
 }
-console.error(`provision: installing ${pkgs.join(', ')} with apt-get …`);
-const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-execFileSync('apt-get', ['install', '-y', '-qq', ...pkgs], { stdio: 'inherit', env });
-const still = missing.filter((r) => !present(r));
-if (still.length) {
-  console.error(`provision: apt-get finished but ${still.map((r) => r.bin).join(', ')} is still missing.`);
-  process.exit(1);
+
+function installSystemPackages(missing) {
+  const pkgs = missing.map((r) => r.pkg);
+  const command = `apt-get update && apt-get install -y ${pkgs.join(' ')}`;
+  const isRoot = process.getuid?.() === 0;
+  const hasApt = onPath('apt-get');
+  if (!isRoot || !hasApt) {
+    console.error(`provision: missing ${missing.map((r) => r.bin).join(', ')}.`);
+    console.error(
+      hasApt ? `Run: sudo ${command}` : `Install the packages ${pkgs.join(', ')} with your system's package manager.`,
+    );
+    process.exit(1);
+  }
+  console.error(`provision: installing ${pkgs.join(', ')} with apt-get …`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', ...pkgs], { stdio: 'inherit', env });
+  const still = missing.filter((r) => !present(r));
+  if (still.length) {
+    console.error(`provision: apt-get finished but ${still.map((r) => r.bin).join(', ')} is still missing.`);
+    process.exit(1);
+  }
 }

@@ -4,11 +4,17 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLocalCredentials, type LocalCredentials, type ServerTls, type ServerUser } from '@resident/shared/nats';
+import {
+  createLocalCredentials,
+  findNatsServer,
+  type LocalCredentials,
+  type ServerTls,
+  type ServerUser,
+} from '@resident/shared/nats';
 import { forgetDir, killAllOnSignals, removeOnExit } from '../process/registry.ts';
 import { type LayoutSpec, planLayouts, renderConfig } from './config.ts';
 import type { ReadinessGoal } from './probes.ts';
-import { findNatsServer, NatsServer, type NatsServerHandle, NatsStartupError } from './server.ts';
+import { NatsServer, type NatsServerHandle, NatsStartupError } from './server.ts';
 
 const START_ATTEMPTS = 3;
 

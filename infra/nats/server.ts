@@ -3,16 +3,15 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { accessSync, closeSync, constants, openSync, statSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { track } from '../process/registry.ts';
 import { isStopped, THREAD_WAIT_MS, waitForThreads } from '../process/threads.ts';
 import { type ServerLayout, storeDirOf } from './config.ts';
 import { notReadyReason, type ReadinessGoal } from './probes.ts';
 
-const INSTALL_COMMAND = 'sudo apt-get install -y nats-server';
 const READY_TIMEOUT_MS = 20_000;
 const POLL_INTERVAL_MS = 50;
 const STOP_GRACE_MS = 10_000;
@@ -35,28 +34,6 @@ export interface NatsServerHandle {
   restart(): Promise<void>;
   pause(): void;
   resume(): void;
-}
-
-export function findNatsServer(): string {
-  const fromEnv = process.env.NATS_SERVER_BIN;
-  if (fromEnv) {
-    if (isExecutableFile(fromEnv)) return fromEnv;
-    throw new Error(`NATS_SERVER_BIN=${fromEnv} is not an executable file. Install nats-server: ${INSTALL_COMMAND}`);
-  }
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, 'nats-server');
-    if (dir && isExecutableFile(candidate)) return candidate;
-  }
-  throw new Error(`nats-server not found on PATH (or set NATS_SERVER_BIN). Install it: ${INSTALL_COMMAND}`);
-}
-
-function isExecutableFile(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
 
 export class NatsStartupError extends Error {

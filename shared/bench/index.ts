@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { findNatsServer } from '../nats/server-bin.ts';
 
 /** One measured figure, in the format of shared/design/BENCHMARKS-FORMAT.md. */
 export interface Figure {
@@ -57,9 +58,10 @@ function osName(): string {
   }
 }
 
-export function natsServerVersion(bin = process.env.NATS_SERVER_BIN ?? 'nats-server'): string {
+/** Version of the nats-server the benchmark started: the one findNatsServer() picks, unless given. */
+export function natsServerVersion(bin?: string): string {
   try {
-    return execFileSync(bin, ['--version'], { encoding: 'utf8' })
+    return execFileSync(bin ?? findNatsServer(), ['--version'], { encoding: 'utf8' })
       .trim()
       .replace(/^nats-server:\s*v?/, '');
   } catch {

@@ -45,7 +45,8 @@ export function permissionsFor(role: Role, cluster: string): RolePermissions {
  * prefix, so answering another node needs no `allow_responses`), and JetStream for the cluster's buckets only, as
  * nats.js 3 uses it on nats-server 2.9+: account info (`$JS.API.INFO`, checked by the JetStream manager); create and
  * read each bucket's stream; write its keys; read a key, directly (`DIRECT.GET.<stream>.<key>`, single-replica
- * buckets) or through the leader (`STREAM.MSG.GET`, replicated ones); watch it with an ordered consumer
+ * buckets) or through the leader (`STREAM.MSG.GET`, replicated ones); read many keys in one batch direct get
+ * (`DIRECT.GET.<stream>` with `multi_last`, nats-server 2.11+); watch it with an ordered consumer
  * (`CONSUMER.CREATE.<stream>.<name>.<filter>`, deleted and re-created on a gap, flow-control answers on `$JS.FC`).
  * No ack subjects (watches ack nothing), and no stream may be updated, deleted, purged or listed.
  */
@@ -61,6 +62,7 @@ function nodePermissions(cluster: string): RolePermissions {
       `$JS.API.STREAM.INFO.${stream}`,
       `$JS.API.STREAM.MSG.GET.${stream}`,
       `$JS.API.DIRECT.GET.${stream}.>`,
+      `$JS.API.DIRECT.GET.${stream}`,
       `$JS.API.CONSUMER.CREATE.${stream}.>`,
       `$JS.API.CONSUMER.DELETE.${stream}.*`,
       `$JS.FC.${stream}.>`,

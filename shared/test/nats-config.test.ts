@@ -26,7 +26,7 @@ test('the doc shows the server block and the nsc commands the module renders, as
   assert.equal(printConfig('--cluster', 'prod', '--nsc').stdout, `${renderNscCommands('prod')}\n`);
 });
 
-test('--nkeys writes a seed per role (owner-only) and a config nats-server 2.9 accepts', () => {
+test('--nkeys writes a seed per role (owner-only) and a config nats-server accepts', () => {
   const dir = mkdtempSync(join(tmpdir(), 'resident-nats-config-'));
   try {
     const run = printConfig('--cluster', 'prod', '--nkeys', dir);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { connect as rawConnect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import { createUser } from '@nats-io/nkeys';
 import { type ConnectionOptions, connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
@@ -226,6 +226,19 @@ describe('the node role', () => {
         break;
       }
     }
+    assert.deepEqual(seen, []);
+  });
+
+  test('reads many keys of a bucket in one batch direct get (nats-server 2.11+)', async (t) => {
+    if ((other.info?.api_lvl ?? 0) < 1) return t.skip(`nats-server ${other.info?.version} has no batch direct get`);
+    const bucket = bucketName(C, 'state');
+    const kv = await new Kvm(jetstream(other)).open(bucket);
+    await Promise.all(['b1', 'b2'].map((k) => kv.put(k, k)));
+    const jsm = await jetstreamManager(other);
+    const got: string[] = [];
+    const multi_last = ['b1', 'b2'].map((k) => `$KV.${bucket}.${k}`);
+    for await (const m of await jsm.direct.getLastMessagesFor(streamOf(bucket), { multi_last })) got.push(m.string());
+    assert.deepEqual(got.sort(), ['b1', 'b2']);
     assert.deepEqual(seen, []);
   });
 

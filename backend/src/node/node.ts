@@ -28,7 +28,13 @@ import {
   type StateStore,
   systemClock,
 } from '../objects/index.ts';
-import { isActiveHost, LmdbStateStore, MemoryStateStore, RuntimeImpl } from '../objects/internal.ts';
+import {
+  detectServerFeatures,
+  isActiveHost,
+  LmdbStateStore,
+  MemoryStateStore,
+  RuntimeImpl,
+} from '../objects/internal.ts';
 import { registerApi } from './api.ts';
 import type { NodeConfig } from './config.ts';
 import { connectNode } from './nats-connection.ts';
@@ -63,6 +69,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const nc = config.natsUrls.length > 0 ? await connectNode(config) : undefined;
+  if (nc) logger.info({ nats: await detectServerFeatures(nc) }, 'nats-server features');
   const store = await openStore(config);
   const runtime = await RuntimeImpl.start({
     classes: [...(opts.classes ?? GAME_CLASSES), PresenceShard, RoomCheckpoint],

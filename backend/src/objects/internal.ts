@@ -19,3 +19,4 @@ export { CasBucket } from './transport/cas-bucket.ts';
 export { connectNats } from './transport/connect.ts';
 export { KvMirror } from './transport/kv-mirror.ts';
 export { inboxSubject, NatsTransport } from './transport/nats-transport.ts';
+export { detectServerFeatures, type ServerFeatures, serverFeatures } from './transport/server-features.ts';
