@@ -68,6 +68,21 @@ describe('bench scripts at a smoke size', () => {
   }
 });
 
+describe('bench scripts refuse a bad smoke-size flag, before starting anything', () => {
+  for (const [bench, flag, message] of [
+    ['objects', ['--activations', '0'], /--activations must be a positive integer, got 0/],
+    ['objects', ['--failover-objects', '1.5'], /--failover-objects must be a positive integer, got 1.5/],
+    ['matchmaking', ['--warmup', 'many'], /--warmup must be a positive integer, got many/],
+    ['room', ['--warmup', '0.5'], /--warmup must be a positive integer, got "0.5"/],
+  ] as const) {
+    test(`bench:${bench} ${flag.join(' ')}`, async () => {
+      const run = await runBench(bench, flag);
+      assert.notEqual(run.code, 0);
+      assert.match(run.output, message);
+    });
+  }
+});
+
 describe('the result format check', () => {
   const good = {
     bench: 'x',
