@@ -1,4 +1,4 @@
-// npm run bench:matchmaking -- [--json FILE] [--clients N] [--concurrency N]
+// npm run bench:matchmaking -- [--json FILE] [--clients N] [--concurrency N] [--warmup N]
 // Colyseus joinOrCreate through 3 backend node processes, first on NATS (NatsPresence + NatsDriver, one nats-server),
 // then on Redis (RedisPresence + RedisDriver, one redis-server); the Redis run is the baseline. Every process,
 // brokers and the clients included, shares this machine.
@@ -20,17 +20,18 @@ const { values: flags } = parseArgs({
     json: { type: 'string' },
     clients: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '100' },
+    warmup: { type: 'string', default: '50' },
   },
   strict: true,
 });
 const CLIENTS = positive('clients');
 const CONCURRENCY = positive('concurrency');
+const WARMUP = positive('warmup');
 const NODES = 3;
-const WARMUP = 50;
 const JOIN_TIMEOUT_MS = 30_000;
 const progress = (what: string) => process.stderr.write(`… ${what}\n`);
 
-function positive(name: 'clients' | 'concurrency'): number {
+function positive(name: 'clients' | 'concurrency' | 'warmup'): number {
   const n = Number(flags[name]);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${flags[name]}`);
   return n;

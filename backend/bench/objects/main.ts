@@ -1,5 +1,7 @@
-// npm run bench:objects -- [--json FILE] [--seconds N]
+// npm run bench:objects -- [--json FILE] [--seconds N] [--activations N] [--lmdb-activations N] [--idle-objects N]
+//   [--failover-objects N]
 // One nats-server and two runtime processes: this one (the caller) and a host; baselines are measured in the same run.
+// The counts size the phases (defaults 20,000, 100,000, 100,000 and 10,000); the tests run it with small ones.
 
 import uWS from 'uWebSockets.js';
 import { execFile } from 'node:child_process';
@@ -28,16 +30,33 @@ import { keysOn, pool } from '../../testing/support.ts';
 import { closedLoop, openLoop } from './load.ts';
 
 const { values: flags } = parseArgs({
-  options: { json: { type: 'string' }, seconds: { type: 'string', default: '4' } },
+  options: {
+    json: { type: 'string' },
+    seconds: { type: 'string', default: '4' },
+    activations: { type: 'string', default: '20000' },
+    'lmdb-activations': { type: 'string', default: '100000' },
+    'idle-objects': { type: 'string', default: '100000' },
+    'failover-objects': { type: 'string', default: '10000' },
+  },
   strict: true,
 });
 const seconds = Number(flags.seconds);
 if (!(seconds > 0)) throw new Error(`--seconds must be a positive number, got ${flags.seconds}`);
 const MS = seconds * 1000;
+const ACTIVATIONS = count('activations');
+const LMDB_ACTIVATIONS = count('lmdb-activations');
+const IDLE_OBJECTS = count('idle-objects');
+const FAILOVER_OBJECTS = count('failover-objects');
 const CALLERS = 256;
 const log = pino({ level: 'warn' });
 const figures: Figure[] = [];
 const progress = (what: string) => process.stderr.write(`… ${what}\n`);
+
+function count(name: 'activations' | 'lmdb-activations' | 'idle-objects' | 'failover-objects'): number {
+  const n = Number(flags[name]);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${flags[name]}`);
+  return n;
+}
 
 async function crossNode(cluster: RuntimeCluster): Promise<void> {
   const nc = await connectNats(cluster.nats.urls, 'bench-caller');
@@ -103,7 +122,7 @@ async function durable(nc: Awaited<ReturnType<typeof connectNats>>, client: Obje
 }
 
 async function activations(cluster: RuntimeCluster): Promise<void> {
-  const N = 20_000;
+  const N = ACTIVATIONS;
   const client = await cluster.client({ nodeId: 'activator' });
   const keys = Array.from({ length: N }, (_, i) => `cold${i}`);
   progress(`creating ${N} objects`);
@@ -125,12 +144,12 @@ async function activations(cluster: RuntimeCluster): Promise<void> {
     name: 'activations_per_s_embedded_lmdb',
     value: round(await lmdbActivations()),
     unit: 'activations/s',
-    note: 'embedded node, LMDB store, caller on the same node',
+    note: `embedded node, LMDB store, caller on the same node, ${LMDB_ACTIVATIONS} objects`,
   });
 }
 
 async function lmdbActivations(): Promise<number> {
-  const N = 100_000;
+  const N = LMDB_ACTIVATIONS;
   const dir = await mkdtemp(join(tmpdir(), 'resident-bench-'));
   try {
     const keys = Array.from({ length: N }, (_, i) => `c${i}`);
@@ -169,16 +188,22 @@ async function localCalls(): Promise<void> {
 }
 
 async function idleMemory(): Promise<void> {
-  progress('memory of 100,000 idle activations');
+  progress(`memory of ${IDLE_OBJECTS} idle activations`);
   const script = fileURLToPath(new URL('./idle-memory.ts', import.meta.url));
-  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', script, '100000']);
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    '--expose-gc',
+    '--import',
+    'tsx',
+    script,
+    String(IDLE_OBJECTS),
+  ]);
   const m = JSON.parse(stdout) as { perActivation: number; stateBytes: number };
   figures.push({
     name: 'bytes_per_idle_activation',
     value: round(m.perActivation - m.stateBytes),
     unit: 'bytes',
     target: '<= 1024 bytes',
-    note: `heap per activation ${round(m.perActivation)} B minus its state alone ${round(m.stateBytes)} B, over 100,000 objects`,
+    note: `heap per activation ${round(m.perActivation)} B minus its state alone ${round(m.stateBytes)} B, over ${IDLE_OBJECTS} objects`,
   });
 }
 
@@ -186,8 +211,8 @@ async function failover(): Promise<void> {
   const cluster = await startRuntimeCluster({ nodes: 2 });
   try {
     const client = await cluster.client({ nodeId: 'failover-caller' });
-    const keys = keysOn(client, Counter, 'node1', 10_000, 'f');
-    progress('failover: 10,000 objects on node1, then kill -9');
+    const keys = keysOn(client, Counter, 'node1', FAILOVER_OBJECTS, 'f');
+    progress(`failover: ${FAILOVER_OBJECTS} objects on node1, then kill -9`);
     await pool(keys, 512, async (k) => void (await client.get(Counter, k).add(1)));
     const killedAt = performance.now();
     await cluster.node('node1').kill();
@@ -202,7 +227,7 @@ async function failover(): Promise<void> {
       value: round(failoverS, 2),
       unit: 's',
       target: '<= 3 s',
-      note: '2 host processes; kill -9 the one hosting 10,000 objects; until every object has acknowledged a new call',
+      note: `2 host processes; kill -9 the one hosting ${FAILOVER_OBJECTS} objects; until every object has acknowledged a new call`,
     });
     figures.push({ name: 'failover_lost_writes', value: lost, unit: 'writes', target: '0' });
   } finally {

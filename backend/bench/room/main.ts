@@ -1,4 +1,4 @@
-// npm run bench:room -- [--json FILE] [--bots 50] [--hz 20] [--seconds 15]
+// npm run bench:room -- [--json FILE] [--bots 50] [--hz 20] [--seconds 15] [--warmup 3]
 // One ArenaRoom on an in-process embedded node; bots in a child process (so their CPU is not the room's) send
 // protobuf inputs at --hz. Two phases in the same run: the area-of-interest view, then every client seeing the
 // whole arena (the baseline). Reports simulation tick time and bytes received per client per second.
@@ -32,16 +32,17 @@ const { values: flags } = parseArgs({
     bots: { type: 'string', default: '50' },
     hz: { type: 'string', default: '20' },
     seconds: { type: 'string', default: '15' },
+    warmup: { type: 'string', default: '3' },
   },
   strict: true,
 });
 const BOTS = positive('bots');
 const HZ = positive('hz');
 const MEASURE_MS = positive('seconds') * 1000;
-const WARM_MS = 3000;
+const WARM_MS = positive('warmup') * 1000;
 const BUDGET_MS = 1000 / TICK_HZ;
 
-function positive(name: 'bots' | 'hz' | 'seconds'): number {
+function positive(name: 'bots' | 'hz' | 'seconds' | 'warmup'): number {
   const n = Number(flags[name]);
   if (!Number.isInteger(n) || n <= 0) {
     console.error(`bench:room: --${name} must be a positive integer, got ${JSON.stringify(flags[name])}`);

@@ -101,6 +101,9 @@ describe('room listings in the rooms bucket', () => {
       fakeroom: JSON.stringify({ ...fields, clients: 1.5 }),
       fakeroom2: JSON.stringify({ ...fields, roomId: 'fakeroom2', maxClients: 1e308 }),
       fakeroom3: JSON.stringify({ ...fields, roomId: 'fakeroom3', locked: 'no' }),
+      // Optional fields keep their types where present.
+      fakeroom5: JSON.stringify({ ...fields, roomId: 'fakeroom5', processId: 5 }),
+      fakeroom6: JSON.stringify({ ...fields, roomId: 'fakeroom6', clients: '1' }),
       fakeroom4: `{"name":"tally","roomId":"fakeroom4","processId":"x","clients":0,"maxClients":9,"metadata":${'{"a":'.repeat(100)}1${'}'.repeat(100)}}`,
     };
     for (const [key, value] of Object.entries(garbage)) await rooms.put(key, value);

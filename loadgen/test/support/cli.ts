@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import type { LoadgenResult } from '../../src/report/result.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+/** `npm run loadgen:scale`. */
+export const SCALE_MAIN = fileURLToPath(new URL('../../src/scale/main.ts', import.meta.url));
 const CWD = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface CliRun {
@@ -14,8 +16,8 @@ export interface CliRun {
   done: Promise<{ code: number | null; out: string; err: string }>;
 }
 
-export function startCli(args: string[], timeoutMs = 120_000): CliRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+export function startCli(args: string[], timeoutMs = 120_000, main = MAIN): CliRun {
+  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
     cwd: CWD,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LOADGEN_LINE_EVERY_MS: '1000' },
@@ -57,8 +59,8 @@ export function waitForOutput(run: CliRun, pattern: RegExp, timeoutMs: number): 
   });
 }
 
-export function runCli(args: string[], timeoutMs?: number) {
-  return startCli(args, timeoutMs).done;
+export function runCli(args: string[], timeoutMs?: number, main?: string) {
+  return startCli(args, timeoutMs, main).done;
 }
 
 export function readResult(file: string): LoadgenResult {

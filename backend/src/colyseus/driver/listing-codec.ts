@@ -68,13 +68,16 @@ export function normalizeListing(room: IRoomCache): { readonly data: Uint8Array;
 function shapeProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
   const fields = value as Record<string, unknown>;
-  // Their length is bounded by the listing's; roomId's also by the key it must match.
-  for (const name of ['name', 'roomId', 'processId'] as const) {
+  // Their length is bounded by the listing's; roomId's also by the key it must match. The matchmaker finds rooms
+  // by name; processId only ties a listing to its process for cleanup, and Colyseus's own drivers store none too.
+  for (const name of ['name', 'roomId'] as const) {
     if (typeof fields[name] !== 'string') return `${name} is not a string`;
   }
+  if (fields.processId !== undefined && typeof fields.processId !== 'string') return 'processId is not a string';
   // Counts move by $inc, which may pass below zero for a moment; only non-integers and absurd values are refused.
-  if (!Number.isSafeInteger(fields.clients)) return 'clients is not an integer';
-  if (fields.maxClients !== null && !Number.isSafeInteger(fields.maxClients)) return 'maxClients is not an integer';
+  // Absent, they take initializeRoomCache's defaults (0 clients, no limit), as on Colyseus's own drivers.
+  if (fields.clients !== undefined && !Number.isSafeInteger(fields.clients)) return 'clients is not an integer';
+  if (fields.maxClients != null && !Number.isSafeInteger(fields.maxClients)) return 'maxClients is not an integer';
   for (const name of ['locked', 'private', 'unlisted'] as const) {
     if (fields[name] !== undefined && typeof fields[name] !== 'boolean') return `${name} is not a boolean`;
   }

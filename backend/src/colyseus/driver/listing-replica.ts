@@ -34,12 +34,21 @@ interface Tombstone {
 const TOMBSTONE_MS = 30_000;
 const SETTLE_RETRY_MS = 500;
 
+/** A write this node has issued and not yet stored: reads show its outcome (room undefined: removed) meanwhile. */
+interface Pending {
+  readonly room: IRoomCache | undefined;
+}
+
 /**
  * Every room listing of the bucket, decoded, answering queries without the network. Two sources feed it: the bucket
  * watch (every node's writes, in stream order) and this node's own writes, applied as soon as they are stored so the
  * writer reads them at once. Revisions decide between the two, so a late watch event never undoes a newer local write.
  * Deletes carry no revision through the mirror, hence tombstones for local deletes, and a read from the bucket when a
  * watched delete meets a local write the watch has not delivered yet.
+ *
+ * Reads (`get`, `keys`, `rooms`) also show this node's writes still queued or in flight, as their outcome on what is
+ * held: issued in order, read in order, as on one Redis connection. Colyseus does not await `remove()` when it
+ * disposes a room, and a query right after it must not find the room. `held` is what is stored, for the writer.
  */
 export class ListingReplica {
   private readonly entries = new Map<string, Entry>();
@@ -47,6 +56,7 @@ export class ListingReplica {
   private readonly byName = new Map<string, Map<string, IRoomCache>>();
   private readonly tombstones = new Map<string, Tombstone>();
   private readonly settling = new Set<string>();
+  private readonly pending = new Map<string, Pending>();
   private garbageCount = 0;
   private stopped = false;
   private readonly drops: DropReporter;
@@ -72,25 +82,43 @@ export class ListingReplica {
     return this.garbageCount;
   }
 
+  /** The listing as this node reads it: its own writes not stored yet included. */
   get(key: string): IRoomCache | undefined {
-    return this.entries.get(key)?.room;
+    const pending = this.pending.get(key);
+    return pending ? pending.room : this.entries.get(key)?.room;
   }
 
+  /** This node has a write to the key queued or in flight: what the bucket holds now is not what reads show. */
+  isPending(key: string): boolean {
+    return this.pending.has(key);
+  }
+
+  /** The listing as stored, with its revision: the base of the next compare-and-set. */
   held(key: string): Held | undefined {
     return this.entries.get(key);
   }
 
-  keys(): IterableIterator<string> {
-    return this.entries.keys();
+  /** The keys of every listing as this node reads them. */
+  *keys(): Generator<string> {
+    for (const key of this.entries.keys()) if (!this.pending.has(key)) yield key;
+    for (const [key, { room }] of this.pending) if (room) yield key;
   }
 
-  /** All rooms, or the rooms of one name. */
+  /** All rooms, or the rooms of one name, as this node reads them. */
   *rooms(name?: string): Generator<IRoomCache> {
-    if (name !== undefined) {
-      yield* this.byName.get(name)?.values() ?? [];
-      return;
-    }
-    for (const entry of this.entries.values()) yield entry.room;
+    const stored = name === undefined ? this.allStored() : (this.byName.get(name)?.entries() ?? []);
+    for (const [key, room] of stored) if (!this.pending.has(key)) yield room;
+    for (const { room } of this.pending.values()) if (room && (name === undefined || room.name === name)) yield room;
+  }
+
+  /** This node issued a write to the key: until `settled`, reads show `room` (undefined: removed). */
+  expect(key: string, room: IRoomCache | undefined): void {
+    this.pending.set(key, { room });
+  }
+
+  /** Every write this node issued to the key has settled: reads show what is stored again. */
+  settled(key: string): void {
+    this.pending.delete(key);
   }
 
   /** A watch event: the entry of a PUT, undefined for a delete or purge. */
@@ -116,6 +144,10 @@ export class ListingReplica {
 
   stop(): void {
     this.stopped = true;
+  }
+
+  private *allStored(): Generator<[string, IRoomCache]> {
+    for (const [key, entry] of this.entries) yield [key, entry.room];
   }
 
   private observePut(key: string, revision: number, value: Uint8Array): void {

@@ -31,6 +31,7 @@ const MAX_ATTEMPTS = 64;
  * Writes listings with compare-and-set on their revision, so concurrent writers on different nodes never lose each
  * other's changes (two `$inc` both count). Per key, this node sends one write at a time: operations arriving while
  * one is in flight are applied together in the next, so a busy room costs one round trip per batch, not per call.
+ * Operations on a key apply in the order they were issued, and the replica shows their outcome from the call on.
  */
 export class ListingWriter {
   private readonly queues = new Map<string, Waiting[]>();
@@ -42,6 +43,8 @@ export class ListingWriter {
   ) {}
 
   write(key: string, mutation: Mutation): Promise<boolean> {
+    // Reads see it at once, applied after everything issued before it (which reads already show).
+    this.replica.expect(key, mutation(this.replica.get(key)).next);
     return new Promise((resolve, reject) => {
       const queue = this.queues.get(key);
       if (queue) {
@@ -70,6 +73,8 @@ export class ListingWriter {
       const batch = this.queues.get(key)?.splice(0) ?? [];
       if (batch.length === 0) {
         this.queues.delete(key);
+        // What is stored now is the outcome of them all, and other nodes' writes since.
+        this.replica.settled(key);
         return;
       }
       try {

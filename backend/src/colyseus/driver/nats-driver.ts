@@ -101,7 +101,7 @@ export class NatsDriver implements MatchMakerDriver {
     if (found) return copy(found);
     // Colyseus looks a room up by id right after another node created it; the watch may be a few ms behind.
     const key = typeof conditions.roomId === 'string' ? tryListingKey(conditions.roomId) : undefined;
-    if (key === undefined || replica.get(key) !== undefined) return undefined;
+    if (key === undefined || replica.get(key) !== undefined || replica.isPending(key)) return undefined;
     const stored = await replica.readThrough(key);
     return stored && selectFirst([stored], conditions) ? stored : undefined;
   }
@@ -186,9 +186,10 @@ export class NatsDriver implements MatchMakerDriver {
   private async write(roomId: unknown, prepare: () => Mutation): Promise<boolean> {
     const key = tryListingKey(roomId);
     if (key === undefined || this.closed) return false;
-    // Before any await: the listing is taken as it is at the call, as RedisDriver serializes it at the call.
+    // Before any await: the listing is taken as it is at the call, as RedisDriver serializes it at the call; and
+    // once booted, queued at the call, so reads and writes issued after it see it.
     const mutation = prepare();
-    const { writer } = await this.start();
+    const { writer } = this.parts ?? (await this.start());
     return writer.write(key, mutation);
   }
 

@@ -378,6 +378,54 @@ function conformance(profile: Profile): void {
       await eventually('b no longer lists it', async () => !(await b().has(room.roomId)));
     });
 
+    it('a remove issued while a persist is in flight applies after it: reads at once, and later, find nothing', async () => {
+      const room = listing({ name: uid('order') });
+      await persistSeen(room);
+      room.metadata = { round: 1 };
+      const persisted = a().persist(room);
+      const removed = a().remove(room.roomId);
+      assert.deepEqual(await a().query({ roomId: room.roomId }), [], 'a query right after the remove');
+      assert.equal(await persisted, true);
+      assert.deepEqual(await a().query({ roomId: room.roomId }), [], 'a query once the persist has resolved');
+      assert.equal(await a().has(room.roomId), false);
+      assert.equal(await removed, true);
+      assert.deepEqual(await a().query({ name: room.name }), []);
+      await eventually('b no longer lists it', async () => !(await b().has(room.roomId)));
+    });
+
+    it('a room whose metadata keeps changing until it is disposed (un-awaited writes, as Colyseus makes) is delisted, every time', async () => {
+      const name = uid('lobby');
+      for (let run = 0; run < 20; run++) {
+        const room = listing({ name });
+        const writes = [a().persist(room, true)];
+        for (let i = 0; i < 5; i++) {
+          room.metadata = { i };
+          writes.push(a().persist(room));
+          // A LobbyRoom reads the listing on every update event, and after the dispose event.
+          const found = await a().query({ roomId: room.roomId });
+          assert.deepEqual(found[0]?.metadata, { i }, `run ${run}: a query after update ${i}`);
+        }
+        writes.push(a().remove(room.roomId));
+        assert.deepEqual(await a().query({ roomId: room.roomId }), [], `run ${run}: a query after the dispose`);
+        assert.deepEqual(await Promise.all(writes), Array(writes.length).fill(true), `run ${run}: every write`);
+        assert.deepEqual(await a().query({ name }), [], `run ${run}: nothing left listed`);
+      }
+      await eventually('b lists none of them', async () => (await b().query({ name })).length === 0);
+    });
+
+    it("a listing without processId (or clients, maxClients) is accepted, as Colyseus's own drivers accept it", async () => {
+      const room = listing({ name: uid('noproc') });
+      const bare = { roomId: room.roomId, name: room.name, metadata: { mode: 'ffa' } } as unknown as IRoomCache;
+      assert.equal(await a().persist(bare, true), true);
+      const found = await a().findOne({ roomId: room.roomId });
+      assert.equal(found?.name, room.name);
+      assert.equal(found?.processId, undefined);
+      assert.deepEqual(found?.metadata, { mode: 'ffa' });
+      assert.equal(await a().update(found!, { $inc: { clients: 1 } }), true);
+      await eventually('b lists it, with its client', async () => (await clientsOf(b(), room.roomId)) === 1);
+      assert.equal(await a().remove(room.roomId), true);
+    });
+
     it("cleanup(processId) removes that process's listings, written by another node, and no others", async () => {
       const name = uid('cleanup');
       const dead = uid('dead-proc');
