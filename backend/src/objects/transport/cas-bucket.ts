@@ -93,7 +93,7 @@ export class CasBucket {
       // A duplicate is another writer's message from the same revision: it won, so this write lost.
       return ack.duplicate ? undefined : ack.seq;
     } catch (err) {
-      if (isWrongLastSequence(err)) return undefined;
+      if (isWrongLastSequence(err) || isDuplicateInProcess(err)) return undefined;
       throw err;
     }
   }
@@ -126,6 +126,13 @@ function isSetupRace(err: unknown): boolean {
     err instanceof JetStreamApiError &&
     (err.code === JetStreamApiCodes.StreamNotFound || err.code === STREAM_NAME_IN_USE)
   );
+}
+
+/** Newer servers (2.15) refuse a message id another writer's message is still being proposed under: it won. */
+const DUPLICATE_MSG_ID_IN_PROCESS = 10158;
+
+function isDuplicateInProcess(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === DUPLICATE_MSG_ID_IN_PROCESS;
 }
 
 function isWrongLastSequence(err: unknown): boolean {
