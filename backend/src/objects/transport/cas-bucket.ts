@@ -80,22 +80,31 @@ export class CasBucket {
     after: number,
     hdrs?: ReturnType<typeof headers>,
   ): Promise<number | undefined> {
-    try {
-      const ack = await this.js.publish(this.subjectPrefix + key, data, {
-        expect: { lastSubjectSequence: after },
-        // A replicated stream on nats-server 2.9.x (2.9.10 included; nats-server issue 4320) checks a non-zero
-        // expected sequence only before proposing the write, so concurrent writers from one revision could all
-        // succeed. Naming the write after that revision makes them one message to the leader's dedupe, which admits
-        // only the first.
-        msgID: this.replicated && after > 0 ? `${key}@${after}` : undefined,
-        headers: hdrs,
-      });
-      // A duplicate is another writer's message from the same revision: it won, so this write lost.
-      return ack.duplicate ? undefined : ack.seq;
-    } catch (err) {
-      if (isWrongLastSequence(err) || isDuplicateInProcess(err)) return undefined;
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.publish(key, data, after, hdrs);
+      } catch (err) {
+        if (isWrongLastSequence(err) || isDuplicateInProcess(err)) return undefined;
+        // No server took the message (a just-created replicated stream's interest has not reached every server
+        // yet), so nothing was stored and sending it again is safe. A timeout is not: the write may have landed.
+        if (!isNoResponders(err) || attempt >= NO_RESPONDERS_ATTEMPTS) throw err;
+        await sleep(SETUP_BACKOFF_MS * attempt);
+      }
     }
+  }
+
+  private async publish(key: string, data: Uint8Array, after: number, hdrs?: ReturnType<typeof headers>) {
+    const ack = await this.js.publish(this.subjectPrefix + key, data, {
+      expect: { lastSubjectSequence: after },
+      // A replicated stream on nats-server 2.9.x (2.9.10 included; nats-server issue 4320) checks a non-zero
+      // expected sequence only before proposing the write, so concurrent writers from one revision could all
+      // succeed. Naming the write after that revision makes them one message to the leader's dedupe, which admits
+      // only the first.
+      msgID: this.replicated && after > 0 ? `${key}@${after}` : undefined,
+      headers: hdrs,
+    });
+    // A duplicate is another writer's message from the same revision: it won, so this write lost.
+    return ack.duplicate ? undefined : ack.seq;
   }
 }
 
@@ -133,6 +142,13 @@ const DUPLICATE_MSG_ID_IN_PROCESS = 10158;
 
 function isDuplicateInProcess(err: unknown): boolean {
   return err instanceof JetStreamApiError && err.code === DUPLICATE_MSG_ID_IN_PROCESS;
+}
+
+const NO_RESPONDERS_ATTEMPTS = 8;
+
+/** nats.js turns a publish nobody answered (no stream listens on that server yet) into this error. */
+function isNoResponders(err: unknown): boolean {
+  return err instanceof Error && err.name === 'JetStreamNotEnabled';
 }
 
 function isWrongLastSequence(err: unknown): boolean {
