@@ -15,6 +15,7 @@ export { decodeStateKey, encodeStateKey, KvStateStore, type KvStateStoreOptions 
 export { LmdbStateStore } from './storage/lmdb-store.ts';
 export { MemoryStateStore } from './storage/memory-store.ts';
 export type { Revision } from './storage/state-store.ts';
+export { parseBoundedJson } from './transport/bounded-json.ts';
 export { CasBucket } from './transport/cas-bucket.ts';
 export { connectNats } from './transport/connect.ts';
 export { KvMirror } from './transport/kv-mirror.ts';

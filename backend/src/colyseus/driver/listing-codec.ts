@@ -1,11 +1,10 @@
 import { type IRoomCache, initializeRoomCache } from '@colyseus/core';
-import { decodeStateKey, encodeStateKey } from '../../objects/internal.ts';
+import { decodeStateKey, encodeStateKey, parseBoundedJson } from '../../objects/internal.ts';
 
 /** A decoded listing, or why the bytes are not one. */
 export type Decoded = { readonly room: IRoomCache } | { readonly error: string };
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
 /** Listings are read by every node on every change: far bigger ones are not listings of ours. */
 const MAX_LISTING_BYTES = 64 * 1024;
 /** Metadata is copied for every caller (structuredClone) and compared by the matchmaker: keep it shallow. */
@@ -38,13 +37,9 @@ export function encodeListing(room: IRoomCache): Uint8Array {
 
 /** Bytes from the bucket back into a listing, refusing anything that is not one stored under this key. */
 export function decodeListing(key: string, data: Uint8Array): Decoded {
-  if (data.length > MAX_LISTING_BYTES) return { error: `${data.length} bytes (at most ${MAX_LISTING_BYTES})` };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(decoder.decode(data));
-  } catch {
-    return { error: 'not JSON' };
-  }
+  const json = parseBoundedJson(data, MAX_LISTING_BYTES);
+  if ('problem' in json) return { error: json.problem };
+  const parsed = json.value;
   const problem = shapeProblem(parsed);
   if (problem) return { error: problem };
   const fields = parsed as Record<string, unknown> & Pick<IRoomCache, 'roomId'>;

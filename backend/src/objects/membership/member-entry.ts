@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { parseBoundedJson } from '../transport/bounded-json.ts';
 import {
   isNodeId,
   MEMBER_ROLES,
@@ -25,7 +26,6 @@ const MAX_ENTRY_BYTES = 2048;
 const MAX_ADDRESS = 512;
 const FORMAT = 'rsd-member-v1';
 const HKDF_LABEL = 'resident membership key v1';
-const decoder = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 
 /**
@@ -70,13 +70,9 @@ export class MemberEntryCodec {
 
   /** The entry stored under `key`, or why it is not one of ours. */
   decode(key: string, data: Uint8Array): DecodedEntry {
-    if (data.length > MAX_ENTRY_BYTES) return bad('member_entry', `${data.length} bytes (at most ${MAX_ENTRY_BYTES})`);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(decoder.decode(data));
-    } catch {
-      return bad('member_entry', 'not JSON');
-    }
+    const json = parseBoundedJson(data, MAX_ENTRY_BYTES);
+    if ('problem' in json) return bad('member_entry', json.problem);
+    const parsed = json.value;
     const problem = shapeProblem(parsed);
     if (problem) return bad('member_entry', problem);
     const wire = parsed as Wire;

@@ -1,4 +1,5 @@
 import { isNodeId } from '../membership/member.ts';
+import { parseBoundedJson } from '../transport/bounded-json.ts';
 
 /** Who owns a shard: the owner's id and incarnation, and how many times the row changed hands. */
 export interface Ownership {
@@ -11,7 +12,6 @@ export type DecodedRow = { readonly row: Ownership } | { readonly problem: strin
 
 const MAX_ROW_BYTES = 512;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export function encodeRow(value: Ownership): Uint8Array {
   return encoder.encode(JSON.stringify(value));
@@ -19,13 +19,9 @@ export function encodeRow(value: Ownership): Uint8Array {
 
 /** A row read from the shards bucket, checked field by field; anything else says why it is not a row. */
 export function decodeRow(data: Uint8Array): DecodedRow {
-  if (data.length > MAX_ROW_BYTES) return { problem: `${data.length} bytes (at most ${MAX_ROW_BYTES})` };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(decoder.decode(data));
-  } catch {
-    return { problem: 'not JSON' };
-  }
+  const json = parseBoundedJson(data, MAX_ROW_BYTES);
+  if ('problem' in json) return json;
+  const parsed = json.value;
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { problem: 'not an object' };
   const { owner, incarnation, epoch } = parsed as Record<string, unknown>;
   if (!isNodeId(owner)) return { problem: 'owner is not a node id' };
