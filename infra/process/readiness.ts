@@ -54,8 +54,12 @@ async function failIfExited(nodes: readonly ReadyTarget[]): Promise<void> {
 async function probe(url: string, abort: AbortSignal): Promise<string> {
   try {
     const res = await fetch(url, { signal: AbortSignal.any([abort, AbortSignal.timeout(PROBE_TIMEOUT_MS)]) });
-    await res.body?.cancel();
-    return res.status === 200 ? 'ready' : `HTTP ${res.status}`;
+    if (res.status === 200) {
+      await res.body?.cancel();
+      return 'ready';
+    }
+    const body = (await res.text()).trim().slice(0, 300); // a node says why it is not ready
+    return body ? `HTTP ${res.status} ${body}` : `HTTP ${res.status}`;
   } catch (err) {
     abort.throwIfAborted();
     const cause = (err as { cause?: { code?: unknown } }).cause?.code;

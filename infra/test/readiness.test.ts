@@ -32,8 +32,8 @@ test('a node that exits first is named, with its exit and its last lines', async
   });
 });
 
-test('a node that answers 503 until the deadline is named, with its last answer', async () => {
-  const server = createServer((_, res) => res.writeHead(503).end());
+test('a node that answers 503 until the deadline is named, with its last answer and why', async () => {
+  const server = createServer((_, res) => res.writeHead(503).end('{"why":"3 shards moving"}'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   const node = standIn('node3', port, 'console.log("starting"); setInterval(() => {}, 1000)');
@@ -41,7 +41,7 @@ test('a node that answers 503 until the deadline is named, with its last answer'
     const started = Date.now();
     await assert.rejects(waitAllReady([node], new AbortController().signal, 1_000), (err: unknown) => {
       assert.ok(err instanceof NotReadyError);
-      assert.match(err.message, /^node3 .* did not answer GET \/ready with 200 within 1 s \(last: HTTP 503\)\n/);
+      assert.match(err.message, /^node3 .* did not answer GET \/ready with 200 within 1 s \(last: HTTP 503 \{"why":"3 shards moving"\}\)\n/);
       assert.match(err.message, /--- last lines of node3 ---\nstarting$/);
       return true;
     });

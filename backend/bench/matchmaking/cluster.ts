@@ -65,7 +65,9 @@ export class MatchmakingCluster {
       const targets = cluster.nodes.map((n) => n.process.readyTarget(n.endpoint));
       await waitAllReady(targets, undefined, READY_TIMEOUT_MS);
     } catch (err) {
+      const logged = cluster.logSummary(); // read before close() removes the log files
       await cluster.close();
+      if (err instanceof Error && logged) err.message += `\n--- what the nodes logged ---\n${logged}`;
       throw err;
     }
     return cluster;
@@ -96,6 +98,12 @@ export class MatchmakingCluster {
       }
     }
     return { count, byMessage };
+  }
+
+  /** The warnings and errors the nodes logged, a line per message with its count and a sample; '' if none. */
+  logSummary(): string {
+    const lines = [...this.nodeLogs().byMessage].map(([key, { count, sample }]) => `${count}× ${key}\n    ${sample}`);
+    return lines.join('\n');
   }
 
   /** The processes to watch for CPU: every node and the broker, by name. */

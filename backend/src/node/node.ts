@@ -107,7 +107,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     publicAddress: config.publicAddress,
     http: config.http,
     limits,
-    ready: () => !stopping && runtime.placement.settled(),
+    unready: () => (stopping ? 'stopping' : runtime.placement.pending()),
     metrics: () => metrics.metrics(),
     routes: (app) => {
       registerApi(app, {

@@ -11,7 +11,8 @@ export interface RouteOptions {
   /** The uWebSockets.js build serving this node, reported by /health (load reports name it). */
   uwsBuild: string;
   uptimeSeconds: () => number;
-  ready: () => boolean;
+  /** Why the node is not serving, or undefined while it is. */
+  unready: () => string | undefined;
   /** More routes (the game's API, static files). */
   extra?: (app: TemplatedApp) => void;
 }
@@ -31,9 +32,9 @@ export function registerRoutes(app: TemplatedApp, opts: RouteOptions): void {
   app.get('/health', health);
   app.head('/health', health);
   app.get('/ready', (res) => {
-    const ready = opts.ready();
-    res.writeStatus(ready ? '200 OK' : '503 Service Unavailable').writeHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ ready, node: opts.nodeId }));
+    const why = opts.unready();
+    res.writeStatus(why ? '503 Service Unavailable' : '200 OK').writeHeader('content-type', 'application/json');
+    res.end(JSON.stringify(why ? { ready: false, node: opts.nodeId, why } : { ready: true, node: opts.nodeId }));
   });
   opts.extra?.(app);
 }

@@ -26,8 +26,8 @@ export interface StartOptions {
   driver?: MatchMakerDriver;
   /** Handed to clients with seat reservations so they connect to the node hosting their room. */
   publicAddress?: string;
-  /** `/ready` answers 200 only while this returns true. */
-  ready?: () => boolean;
+  /** Why the node is not serving (`/ready` answers 503 with it), or undefined while it is (200). */
+  unready?: () => string | undefined;
   /** Prometheus text for `/metrics`. */
   metrics?: () => Promise<string>;
   /** More HTTP routes: the game's API and the browser client. */
@@ -86,7 +86,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     nodeId: opts.nodeId,
     uwsBuild: uwsBuildName(),
     uptimeSeconds: () => Math.floor((performance.now() - startedAt) / 1000),
-    ready: opts.ready ?? (() => true),
+    unready: opts.unready ?? (() => undefined),
     ...(opts.routes ? { extra: opts.routes } : {}),
   });
   const metrics = opts.metrics ?? (async () => '');

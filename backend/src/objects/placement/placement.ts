@@ -21,6 +21,8 @@ export interface Placement {
   ownedCount(): number;
   /** Every shard is owned by a live node that is its rendezvous choice: no move is pending or under way. */
   settled(): boolean;
+  /** Why placement is not settled (how many shards, the first one and where it is), or undefined once it is. */
+  pending(): string | undefined;
   /** Hands every owned shard to the other hosts and resolves when none is left here. */
   drain(): Promise<void>;
   stop(): void;
@@ -51,6 +53,10 @@ export class SoloPlacement implements Placement {
 
   settled(): boolean {
     return true;
+  }
+
+  pending(): undefined {
+    return undefined;
   }
 
   async drain(): Promise<void> {}

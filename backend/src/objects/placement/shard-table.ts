@@ -102,11 +102,25 @@ export class ShardTable implements Placement {
   }
 
   settled(): boolean {
+    return this.pending() === undefined;
+  }
+
+  pending(): string | undefined {
+    let count = 0;
+    let first: string | undefined;
     for (let shard = 0; shard < this.opts.shards; shard++) {
       const row = this.rows[shard];
-      if (!row || !this.ownerAlive(row) || row.owner !== this.desired[shard]) return false;
+      if (row && this.ownerAlive(row) && row.owner === this.desired[shard]) continue;
+      count++;
+      first ??= this.describe(shard, row);
     }
-    return true;
+    return first && `${count} of ${this.opts.shards} shards not with their owner; first: ${first}`;
+  }
+
+  private describe(shard: number, row: Row | undefined): string {
+    const held = !row ? 'no row' : `row says ${row.owner || '(bad value)'}${this.ownerAlive(row) ? '' : ' (not alive)'}`;
+    const moving = this.leaving.has(shard) ? ', handing over' : this.claiming.has(shard) ? ', claiming' : '';
+    return `shard ${shard}: ${held}, wanted on ${this.desired[shard] ?? 'no host'}${moving}`;
   }
 
   async drain(): Promise<void> {
