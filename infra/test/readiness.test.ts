@@ -41,7 +41,10 @@ test('a node that answers 503 until the deadline is named, with its last answer 
     const started = Date.now();
     await assert.rejects(waitAllReady([node], new AbortController().signal, 1_000), (err: unknown) => {
       assert.ok(err instanceof NotReadyError);
-      assert.match(err.message, /^node3 .* did not answer GET \/ready with 200 within 1 s \(last: HTTP 503 \{"why":"3 shards moving"\}\)\n/);
+      assert.match(
+        err.message,
+        /^node3 .* did not answer GET \/ready with 200 within 1 s \(last: HTTP 503 \{"why":"3 shards moving"\}\)\n/,
+      );
       assert.match(err.message, /--- last lines of node3 ---\nstarting$/);
       return true;
     });

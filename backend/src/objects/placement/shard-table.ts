@@ -118,7 +118,9 @@ export class ShardTable implements Placement {
   }
 
   private describe(shard: number, row: Row | undefined): string {
-    const held = !row ? 'no row' : `row says ${row.owner || '(bad value)'}${this.ownerAlive(row) ? '' : ' (not alive)'}`;
+    const held = !row
+      ? 'no row'
+      : `row says ${row.owner || '(bad value)'}${this.ownerAlive(row) ? '' : ' (not alive)'}`;
     const moving = this.leaving.has(shard) ? ', handing over' : this.claiming.has(shard) ? ', claiming' : '';
     return `shard ${shard}: ${held}, wanted on ${this.desired[shard] ?? 'no host'}${moving}`;
   }
