@@ -55,18 +55,23 @@ export class ShardTable implements Placement {
 
   static async start(opts: ShardTableOptions): Promise<ShardTable> {
     const table = new ShardTable(opts);
+    // Listen before the first await: a member that joins while the rows load must count, or this node would wait
+    // for owners that its stale choice names until the next membership change (seen as a node never ready).
+    opts.membership.onChange(() => table.membershipChanged());
+    opts.membership.onLeaseLapse(() => void table.revalidate());
     table.recomputeDesired();
     table.mirror = await KvMirror.start(opts.bucket.kv, (key, entry) => table.observe(key, entry), opts.drops);
     await table.mirror.ready;
-    opts.membership.onChange(() => {
-      table.recomputeDesired();
-      table.reconcile();
-      table.checkDrained();
-    });
-    opts.membership.onLeaseLapse(() => void table.revalidate());
     table.timer = setInterval(() => table.reconcile(), opts.reconcileMs);
     table.reconcile();
     return table;
+  }
+
+  private membershipChanged(): void {
+    this.recomputeDesired();
+    if (!this.timer) return; // still loading the rows: acting on a half-loaded table would claim what others own
+    this.reconcile();
+    this.checkDrained();
   }
 
   get shards(): number {
@@ -134,6 +139,7 @@ export class ShardTable implements Placement {
 
   stop(): void {
     clearInterval(this.timer);
+    this.timer = undefined;
     this.mirror?.stop();
   }
 
