@@ -16,7 +16,11 @@ import { ALL } from './fixtures.ts';
 import { quietLog, TEST_MEMBERSHIP_KEY, waitFor } from './support.ts';
 
 const NODE_SCRIPT = fileURLToPath(new URL('./runtime-node.ts', import.meta.url));
-const START_TIMEOUT_MS = 20_000;
+/**
+ * A node transpiles the backend and may wait up to 15 s for placement to settle before it prints READY; with three
+ * starting at once on two shared cores that took over 20 s (seen with a competing CPU-bound process).
+ */
+const START_TIMEOUT_MS = 60_000;
 
 export interface ClusterOptions {
   readonly nodes: number;
