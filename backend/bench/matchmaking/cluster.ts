@@ -60,7 +60,8 @@ export class MatchmakingCluster {
     const cluster = new MatchmakingCluster(opts.backend, [], broker, dir, randomBytes(32).toString('base64url'));
     try {
       const ids = Array.from({ length: opts.nodes }, (_, i) => `${opts.backend}${i + 1}`);
-      cluster.nodes.push(...(await Promise.all(ids.map((id) => cluster.launch(id)))));
+      await Promise.all(ids.map((id) => cluster.launch(id)));
+      cluster.nodes.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
       // A NATS node is ready once the object runtime's shard placement has settled (its /ready says so).
       const targets = cluster.nodes.map((n) => n.process.readyTarget(n.endpoint));
       await waitAllReady(targets, undefined, READY_TIMEOUT_MS);
@@ -131,15 +132,16 @@ export class MatchmakingCluster {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private async launch(id: string): Promise<BenchNode> {
+  private async launch(id: string): Promise<void> {
     const port = await freePort();
     const logFile = join(this.dir, `${id}.log`);
     const tallyFile = join(this.dir, `${id}.tally.json`);
     const args = [this.backend, '--node-id', id, '--port', String(port), '--public-address', `127.0.0.1:${port}`];
     const env = { BENCH_LOG_FILE: logFile, BENCH_TALLY_FILE: tallyFile, RESIDENT_AUTH_SECRET: this.secret };
     const proc = new NodeProcess(id, env, NODE_SCRIPT, [...args, ...this.broker.args]);
+    // Listed before it starts, so a node that fails to start is still closed, and its log still read.
+    this.nodes.push({ id, endpoint: `http://127.0.0.1:${port}`, process: proc, logFile, tallyFile });
     await proc.start();
-    return { id, endpoint: `http://127.0.0.1:${port}`, process: proc, logFile, tallyFile };
   }
 }
 
