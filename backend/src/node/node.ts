@@ -16,7 +16,7 @@ import type { NodeSummary } from '@resident/shared/game';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { NatsDriver } from '../colyseus/driver/index.ts';
-import { NatsPresence, PresenceShard } from '../colyseus/presence/index.ts';
+import { NatsPresence, PRESENCE_CLASSES } from '../colyseus/presence/index.ts';
 import { bindRooms } from '../colyseus/rooms/node-room.ts';
 import { RoomCheckpoint, type RoomSnapshot } from '../colyseus/rooms/room-checkpoint.ts';
 import { RoomKeeper } from '../colyseus/rooms/room-keeper.ts';
@@ -72,7 +72,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   if (nc) logger.info({ nats: await detectServerFeatures(nc) }, 'nats-server features');
   const store = await openStore(config);
   const runtime = await RuntimeImpl.start({
-    classes: [...(opts.classes ?? GAME_CLASSES), PresenceShard, RoomCheckpoint],
+    classes: [...(opts.classes ?? GAME_CLASSES), ...PRESENCE_CLASSES, RoomCheckpoint],
     nodeId: config.nodeId,
     address: config.publicAddress,
     log: logger.child({ component: 'objects' }),

@@ -13,7 +13,7 @@ import { type TopicCallback, TopicHub } from './topic-hub.ts';
 import { PresenceSubjects } from './topics.ts';
 
 export interface NatsPresenceOptions {
-  /** Routes key operations to PresenceShard objects; it must have PresenceShard among its classes. */
+  /** Routes key operations to PresenceShard objects; it must have PRESENCE_CLASSES among its classes. */
   readonly runtime: ObjectRuntime;
   /** Pub/sub connection. Default: the runtime's own NATS connection. */
   readonly connection?: NatsConnection;
@@ -21,6 +21,8 @@ export interface NatsPresenceOptions {
   readonly cluster?: string;
   /** Must be the same on every node of the cluster. Default 64. */
   readonly shards?: number;
+  /** Keys kept in memory only, not stored; the same on every node. Default: Colyseus's create locks (`ch:*`). */
+  readonly volatileKeys?: (key: string) => boolean;
   readonly channelWindow?: ChannelWindow;
   /** brpop re-checks its keys at least this often, in case a push ping was lost. Default 250 ms. */
   readonly brpopPollMs?: number;
@@ -50,7 +52,7 @@ export class NatsPresence implements Presence {
     if (!nc) throw new Error('NatsPresence needs NATS: a runtime started with `nats`, or a `connection` option');
     const log = opts.log ?? runtime.log;
     this.nc = nc;
-    this.router = new ShardRouter(runtime, opts.shards ?? DEFAULT_PRESENCE_SHARDS);
+    this.router = new ShardRouter(runtime, opts.shards ?? DEFAULT_PRESENCE_SHARDS, opts.volatileKeys);
     this.subjects = new PresenceSubjects(opts.cluster ?? impl.cluster);
     this.garbage = new GarbageCounter(log, (kind) => impl.metrics.garbage(kind));
     this.hub = new TopicHub(nc, this.subjects, this.garbage, log);

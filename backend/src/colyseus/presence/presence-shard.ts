@@ -19,7 +19,7 @@ const none = z.tuple([]);
  */
 export class PresenceShard extends Resident<KeyspaceState> {
   /** The wire and storage name: fixed, so a rename or a minifier cannot orphan stored shards. */
-  static readonly typeName = 'PresenceShard';
+  static readonly typeName: string = 'PresenceShard';
   static readonly expose = {
     stats: none,
     exists: z.tuple([key]),
@@ -250,3 +250,15 @@ function add(a: number, by: number): number {
   if (!Number.isSafeInteger(sum)) throw new PresenceError('ERR increment or decrement would overflow');
   return sum;
 }
+
+/**
+ * The same keyspace, in memory only, for coordination keys that live seconds (Colyseus's create locks): a command is
+ * answered without a store write. Moving the shard or losing its node forgets them, as their expiry soon would.
+ */
+export class VolatilePresenceShard extends PresenceShard {
+  static override readonly typeName: string = 'VolatilePresenceShard';
+  static override durable = false;
+}
+
+/** Both shard classes: every host node registers them, since any node may own any shard. */
+export const PRESENCE_CLASSES = [PresenceShard, VolatilePresenceShard] as const;

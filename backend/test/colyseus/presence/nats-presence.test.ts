@@ -2,14 +2,15 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { bucketName } from '@resident/shared/nats';
 import { type NatsCluster, startNats } from '@resident/testing';
 import { Packr } from 'msgpackr';
 import pino from 'pino';
-import { NatsPresence, PresenceShard } from '../../../src/colyseus/presence/index.ts';
+import { NatsPresence, PRESENCE_CLASSES, PresenceShard } from '../../../src/colyseus/presence/index.ts';
 import { ShardRouter } from '../../../src/colyseus/presence/shard-router.ts';
 import { PresenceSubjects } from '../../../src/colyseus/presence/topics.ts';
 import { ObjectRuntime } from '../../../src/objects/index.ts';
-import { connectNats } from '../../../src/objects/internal.ts';
+import { connectNats, KvStateStore } from '../../../src/objects/internal.ts';
 import { TEST_MEMBERSHIP_KEY } from '../../../testing/support.ts';
 import { Inbox, sleep, sorted, waitFor } from './support.ts';
 
@@ -42,7 +43,7 @@ describe('NatsPresence on the object runtime', () => {
   async function startNode(cluster: string, nodeId?: string): Promise<Node> {
     const nc = await connection(`presence-${nodeId ?? 'node'}`);
     const runtime = await ObjectRuntime.start({
-      classes: [PresenceShard],
+      classes: [...PRESENCE_CLASSES],
       nodeId,
       nats: { connection: nc, cluster, membershipKey: TEST_MEMBERSHIP_KEY },
       log,
@@ -56,6 +57,23 @@ describe('NatsPresence on the object runtime', () => {
   }
 
   const newCluster = () => `p${randomBytes(4).toString('hex')}`;
+
+  test('create locks (ch:*) live in memory only; other keys are stored before the command is answered', async () => {
+    const cluster = newCluster();
+    const node = await startNode(cluster);
+    const router = new ShardRouter(node.runtime, 64);
+    assert.equal(await node.presence.hincrbyex('ch:bench', 'lock', 1, 2), 1);
+    assert.equal(await node.presence.hincrbyex('ch:bench', 'lock', 1, 2), 2, 'the lock counts in memory');
+    await node.presence.hset('roomcount', 'proc', '1');
+    const store = await KvStateStore.open(node.nc, { bucket: bucketName(cluster, 'state') });
+    assert.match(router.shardKey('ch:bench'), /^v\d+$/);
+    assert.equal(
+      await store.load(`VolatilePresenceShard/${router.shardKey('ch:bench')}`),
+      undefined,
+      'lock not stored',
+    );
+    assert.ok(await store.load(`PresenceShard/${router.shardKey('roomcount')}`), 'roomcount stored');
+  });
 
   test('the constructor says what is missing: NATS, or PresenceShard on the runtime', async () => {
     const embedded = await ObjectRuntime.start({ classes: [], log });

@@ -8,7 +8,7 @@ import { RedisPresence } from '@colyseus/redis-presence';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { type NatsCluster, type RedisServer, startNats, startRedis } from '@resident/testing';
 import pino from 'pino';
-import { NatsPresence, PresenceShard } from '../../../src/colyseus/presence/index.ts';
+import { NatsPresence, PRESENCE_CLASSES } from '../../../src/colyseus/presence/index.ts';
 import { ObjectRuntime } from '../../../src/objects/index.ts';
 import { connectNats } from '../../../src/objects/internal.ts';
 import { TEST_MEMBERSHIP_KEY } from '../../../testing/support.ts';
@@ -447,7 +447,7 @@ describe('NatsPresence', () => {
     nats = await startNats();
     nc = await connectNats(nats.urls, 'presence-runtime');
     runtime = await ObjectRuntime.start({
-      classes: [PresenceShard],
+      classes: [...PRESENCE_CLASSES],
       nats: { connection: nc, cluster: `p${randomBytes(4).toString('hex')}`, membershipKey: TEST_MEMBERSHIP_KEY },
       log: pino({ level: 'silent' }),
     });
