@@ -51,6 +51,35 @@ export class Dispatcher {
     for (const h of list) this.dispatch(h.entry, h.key, h.turn);
   }
 
+  /**
+   * Held calls are also released by looking, not only by events: a shard held while this node's lease had lapsed (a
+   * heartbeat write that was slow to be acknowledged) is ours again once the lease is back, with no event to say so.
+   * Calls whose deadline passed while held are answered with a timeout here rather than kept.
+   */
+  recheckHeld(now: number): void {
+    for (const [shard, list] of this.held) {
+      if (this.placement.status(shard) !== 'hold') {
+        this.releaseHeld(shard);
+        continue;
+      }
+      const waiting = list.filter((h) => h.turn.deadline === 0 || now <= h.turn.deadline);
+      if (waiting.length === list.length) continue;
+      for (const h of list) if (!waiting.includes(h)) h.turn.settle(this.expired(shard, h));
+      this.heldCount -= list.length - waiting.length;
+      if (waiting.length) this.held.set(shard, waiting);
+      else this.held.delete(shard);
+    }
+  }
+
+  private expired(shard: number, h: Held): ResidentError {
+    const id = objectId(h.entry, h.key);
+    return new ResidentError(
+      ErrorCode.Timeout,
+      `${id}: call expired waiting for shard ${shard} to settle here`,
+      h.turn.chain,
+    );
+  }
+
   private hold(shard: number, held: Held): void {
     if (this.heldCount >= this.opts.holdBound) {
       return held.turn.settle(

@@ -39,6 +39,7 @@ export class RuntimeImpl implements ObjectRuntime {
   private readonly refs: RefsImpl;
   private readonly chains: Chains;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly holdChecker: NodeJS.Timeout;
   private timerSeq = 0;
   private stopping = false;
 
@@ -84,6 +85,8 @@ export class RuntimeImpl implements ObjectRuntime {
       Math.min(options.idleMs, 1000),
     );
     this.sweeper.unref();
+    this.holdChecker = setInterval(() => this.dispatcher.recheckHeld(Date.now()), options.heartbeatMs);
+    this.holdChecker.unref();
   }
 
   static async start(opts: RuntimeOptions): Promise<RuntimeImpl> {
@@ -176,6 +179,7 @@ export class RuntimeImpl implements ObjectRuntime {
     }
     this.stopping = true;
     clearInterval(this.sweeper);
+    clearInterval(this.holdChecker);
     this.reminders.stop();
     this.outbound.stop();
     await this.topology.close();
