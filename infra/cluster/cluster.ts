@@ -126,7 +126,7 @@ export class LocalCluster {
     this.#nats = nats;
     const servers = await nats.ready(this.#abort.signal);
     nats.child.exited.then(() => {
-      if (!this.stopping) this.#fault(`the NATS supervisor exited (${nats.child.describeExit()}): NATS is gone`);
+      if (!this.stopping && !this.killed) this.#fault(`the NATS supervisor exited (${nats.child.describeExit()}): NATS is gone`);
     });
     return [servers.map((s) => s.url), nats.seedFiles!.node];
   }
@@ -135,7 +135,7 @@ export class LocalCluster {
     this.nodes.push(node);
     node.child.exited.then(() => {
       // Before the cluster is ready, the readiness check reports it (with the node's last lines).
-      if (this.stopping || !this.#ready) return;
+      if (this.stopping || this.killed || !this.#ready) return;
       this.#fault(
         `${node.name} (pid ${node.child.pid}) exited unexpectedly (${node.child.describeExit()}); the others keep running`,
       );
