@@ -68,7 +68,7 @@ export class KvStateStore implements StateStore {
   async load(id: string): Promise<StoredState | undefined> {
     const entry = await this.readLast(encodeStateKey(id));
     // A removed id leaves a DEL (or PURGE) marker as its latest entry: that is absence, not state.
-    if (!entry || entry.operation !== 'PUT') return undefined;
+    if (entry?.operation !== 'PUT') return undefined;
     // Copy: a direct get's bytes are a view into the socket chunk, which would otherwise live as long as the state.
     return { value: new Uint8Array(entry.value), revision: entry.revision };
   }

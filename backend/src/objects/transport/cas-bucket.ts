@@ -81,12 +81,7 @@ export class CasBucket {
   }
 
   /** Publishes if the key's last sequence is `after` (0: no history); undefined when someone else wrote first. */
-  private async append(
-    key: string,
-    data: Uint8Array,
-    after: number,
-    hdrs?: MsgHdrs,
-  ): Promise<number | undefined> {
+  private async append(key: string, data: Uint8Array, after: number, hdrs?: MsgHdrs): Promise<number | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.publish(key, data, after, hdrs);
