@@ -440,7 +440,7 @@ describe('KvStateStore loads and saves many objects at once', () => {
     });
   });
 
-  it('fails every load of a batch that failed, saying so, and serves the loads after it', async () => {
+  it('fails every load of a batch that failed, saying so, and serves the loads after it; writes too', async () => {
     const id = freshId('before-loss');
     await kv().save(id, bytes(1), undefined);
     const jsm = await jetstreamManager(connection());
@@ -452,6 +452,8 @@ describe('KvStateStore loads and saves many objects at once', () => {
       const message = String((r.reason as Error).message);
       if (kv().loads === 'batch') assert.match(message, /batch get of 5 keys from KV_state_many failed/);
     }
+    // A write no stream takes is sent again a bounded number of times, then fails saying so.
+    await assert.rejects(kv().save(freshId('unstored'), bytes(1), undefined), NoStreamResponded);
     store = await KvStateStore.open(connection(), { bucket: 'state_many' });
     const revision = await kv().save(id, bytes(2), undefined);
     assert.deepEqual(await kv().load(id), { value: bytes(2), revision });
