@@ -37,9 +37,21 @@ const { values: flags } = parseArgs({
     'lmdb-activations': { type: 'string', default: '100000' },
     'idle-objects': { type: 'string', default: '100000' },
     'failover-objects': { type: 'string', default: '10000' },
+    help: { type: 'boolean', default: false },
   },
   strict: true,
 });
+if (flags.help) {
+  process.stdout.write(`npm run bench:objects -- [options]
+  --json FILE             also write the result (benchmark JSON format) to FILE
+  --seconds N             length of each timed phase (default 4)
+  --activations N         objects activated cold from JetStream KV (default 20000)
+  --lmdb-activations N    objects activated cold from LMDB, embedded (default 100000)
+  --idle-objects N        idle activations whose memory is measured (default 100000)
+  --failover-objects N    objects on the node that is killed (default 10000)
+`);
+  process.exit(0);
+}
 const seconds = Number(flags.seconds);
 if (!(seconds > 0)) throw new Error(`--seconds must be a positive number, got ${flags.seconds}`);
 const MS = seconds * 1000;

@@ -5,17 +5,19 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { type NatsCluster, startNats, startNatsCluster } from '@resident/testing';
 import { RevisionConflict, type StateStore } from '../../src/objects/index.ts';
 import {
   decodeStateKey,
+  detectServerFeatures,
   encodeStateKey,
   KvStateStore,
   LmdbStateStore,
   MemoryStateStore,
   type Revision,
 } from '../../src/objects/internal.ts';
+import { AckPipeline, NoStreamResponded } from '../../src/objects/transport/ack-pipeline.ts';
 
 /** Ids that break naive key schemes: subject tokens and wildcards, the escape character, empties, surrogates. */
 const TRICKY_IDS = [
@@ -374,6 +376,143 @@ describe('KvStateStore on one nats-server', () => {
     assert.equal(await store.load(id), undefined);
     const revision = await store.save(id, bytes(2), undefined);
     assert.deepEqual(await store.load(id), { value: bytes(2), revision });
+  });
+});
+
+describe('KvStateStore loads and saves many objects at once', () => {
+  let nats: NatsCluster | undefined;
+  let nc: NatsConnection | undefined;
+  let store: KvStateStore | undefined;
+  const connection = (): NatsConnection => nc ?? assert.fail('not connected');
+  const kv = (): KvStateStore => store ?? assert.fail('no store');
+  before(async () => {
+    nats = await startNats();
+    nc = await connect({ servers: nats.urls });
+    store = await KvStateStore.open(nc, { bucket: 'state_many' });
+  });
+  after(async () => {
+    await nc?.close();
+    await nats?.close();
+  });
+
+  it('loads in batches where the server has batch direct get, else one get per load', async () => {
+    const features = await detectServerFeatures(connection());
+    assert.equal(kv().loads, features.batchDirectGet ? 'batch' : 'single', features.version);
+  });
+
+  it("gives every load of one tick its own key's state or absence", async () => {
+    const kept = Array.from({ length: 50 }, () => freshId('kept'));
+    const revisions = await Promise.all(kept.map((id, i) => kv().save(id, bytes(i), undefined)));
+    const removed = freshId('removed');
+    await kv().remove(removed, await kv().save(removed, bytes(7), undefined));
+    const purged = freshId('purged');
+    await kv().save(purged, bytes(8), undefined);
+    await (await new Kvm(connection()).open('state_many')).purge(encodeStateKey(purged));
+    const never = freshId('never');
+    // Loaded together (one tick), the same id twice among them, in an order unlike the stream's.
+    const ids = [never, ...kept.toReversed(), removed, kept[3]!, purged];
+    const loaded = await Promise.all(ids.map((id) => kv().load(id)));
+    const want = (id: string) => {
+      const i = kept.indexOf(id);
+      return i < 0 ? undefined : { value: bytes(i), revision: revisions[i] };
+    };
+    ids.forEach((id, i) => {
+      assert.deepEqual(loaded[i], want(id), id);
+    });
+    const [once, twice] = [ids.indexOf(kept[3]!), ids.lastIndexOf(kept[3]!)];
+    assert.ok(once < twice && loaded[once]?.value !== loaded[twice]?.value, 'each caller gets its own copy');
+  });
+
+  it('splits loads beyond one request (1024 keys, or long keys) into several, and answers each', async () => {
+    const many = Array.from({ length: 1500 }, () => freshId('many'));
+    const long = Array.from({ length: 300 }, (_, i) => `${'x'.repeat(1900)}${freshId('long')}-${i}`);
+    const written = [...many.filter((_, i) => i % 3 === 0), ...long.filter((_, i) => i % 2 === 0)];
+    const revisions = new Map(
+      await Promise.all(
+        written.map(async (id) => [id, await kv().save(id, bytes(id.length & 0xff), undefined)] as const),
+      ),
+    );
+    const ids = [...many, ...long];
+    const loaded = await Promise.all(ids.map((id) => kv().load(id)));
+    ids.forEach((id, i) => {
+      const revision = revisions.get(id);
+      assert.deepEqual(loaded[i], revision === undefined ? undefined : { value: bytes(id.length & 0xff), revision });
+    });
+  });
+
+  it('fails every load of a batch that failed, saying so, and serves the loads after it; writes too', async () => {
+    const id = freshId('before-loss');
+    await kv().save(id, bytes(1), undefined);
+    const jsm = await jetstreamManager(connection());
+    await jsm.streams.delete('KV_state_many');
+    const ids = Array.from({ length: 5 }, () => freshId('lost'));
+    const results = await Promise.allSettled(ids.map((lost) => kv().load(lost)));
+    for (const r of results) {
+      assert.equal(r.status, 'rejected');
+      const message = String((r.reason as Error).message);
+      if (kv().loads === 'batch') assert.match(message, /batch get of 5 keys from KV_state_many failed/);
+    }
+    // A write no stream takes is sent again a bounded number of times, then fails saying so.
+    await assert.rejects(kv().save(freshId('unstored'), bytes(1), undefined), NoStreamResponded);
+    store = await KvStateStore.open(connection(), { bucket: 'state_many' });
+    const revision = await kv().save(id, bytes(2), undefined);
+    assert.deepEqual(await kv().load(id), { value: bytes(2), revision });
+  });
+
+  it('rejects only the conflicting save of a group in flight together', async () => {
+    const ids = Array.from({ length: 40 }, () => freshId('group'));
+    const first = await Promise.all(ids.map((id) => kv().save(id, bytes(0), undefined)));
+    const stale = 17;
+    await kv().save(ids[stale]!, bytes(9), first[stale]!); // another activation wrote it
+    const created = freshId('group-created');
+    await kv().save(created, bytes(0), undefined);
+    const attempts = await Promise.allSettled([
+      ...ids.map((id, i) => kv().save(id, bytes(1), first[i]!)),
+      kv().save(created, bytes(1), undefined), // a create of an existing id, in the same group
+    ]);
+    attempts.forEach((a, i) => {
+      if (i === stale) assert.ok(conflictOn(ids[stale]!, first[stale])(a.status === 'rejected' && a.reason));
+      else if (i === ids.length) assert.ok(conflictOn(created, undefined)(a.status === 'rejected' && a.reason));
+      else assert.equal(a.status, 'fulfilled', `${ids[i]}: ${a.status === 'rejected' ? a.reason : ''}`);
+    });
+    const loaded = await Promise.all(ids.map((id) => kv().load(id)));
+    loaded.forEach((state, i) => {
+      assert.deepEqual(state?.value, bytes(i === stale ? 9 : 1));
+    });
+  });
+});
+
+describe('AckPipeline', () => {
+  let nats: NatsCluster | undefined;
+  let nc: NatsConnection | undefined;
+  let pipeline: AckPipeline | undefined;
+  const connection = (): NatsConnection => nc ?? assert.fail('not connected');
+  const acks = (): AckPipeline => pipeline ?? assert.fail('no pipeline');
+  before(async () => {
+    nats = await startNats();
+    nc = await connect({ servers: nats.urls });
+    pipeline = new AckPipeline(nc);
+  });
+  after(async () => {
+    await nc?.close();
+    await nats?.close();
+  });
+
+  it('says when no stream took a publish', async () => {
+    await assert.rejects(acks().publish('nobody.listens', bytes(1), headers()), NoStreamResponded);
+  });
+
+  it('refuses answers that are not JetStream acks, and keeps acknowledging others', async () => {
+    const answers: Record<string, string> = { 'fake.garbage': '{not json', 'fake.noseq': '{"stream":"S"}' };
+    const sub = connection().subscribe('fake.*', { callback: (_e, m) => void m.respond(answers[m.subject] ?? '') });
+    try {
+      await assert.rejects(acks().publish('fake.garbage', bytes(1), headers()), /unreadable JetStream ack/);
+      await assert.rejects(acks().publish('fake.noseq', bytes(1), headers()), /names no stream sequence/);
+      answers['fake.ok'] = '{"stream":"S","seq":42}';
+      assert.deepEqual(await acks().publish('fake.ok', bytes(1), headers()), { seq: 42, duplicate: false });
+    } finally {
+      sub.unsubscribe();
+    }
   });
 });
 

@@ -1,5 +1,8 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { CasBucket, type CasBucketOptions } from '../transport/cas-bucket.ts';
+import { detectServerFeatures } from '../transport/server-features.ts';
+import { BatchGetter, type LastEntry } from './kv-batch-get.ts';
 import { type Revision, RevisionConflict, type StateStore, type StoredState } from './state-store.ts';
 
 export interface KvStateStoreOptions extends CasBucketOptions {
@@ -32,24 +35,40 @@ export function decodeStateKey(key: string): string {
   return key.replace(/=([0-9a-f]{4})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 }
 
+/** Reads one key's last entry: a batch direct get shared with other loads, or a get of its own. */
+type ReadLast = (key: string) => Promise<LastEntry | null | undefined>;
+
 /**
  * State in a JetStream KV bucket, for clusters. Revisions are stream sequences, so they are never reused, even for a
- * removed and re-created id.
+ * removed and re-created id. Loads that arrive together go as one batch direct get where the server has it (2.11+)
+ * and the bucket reads directly; elsewhere each load is one get.
  */
 export class KvStateStore implements StateStore {
   readonly kind = 'jetstream-kv';
 
-  private constructor(private readonly bucket: CasBucket) {}
+  private constructor(
+    private readonly bucket: CasBucket,
+    private readonly readLast: ReadLast,
+    /** "batch" or "single": how loads read, chosen once at open. */
+    readonly loads: 'batch' | 'single',
+  ) {}
 
   /** The connection stays the caller's: `close` leaves it open. */
   static async open(nc: NatsConnection, options: KvStateStoreOptions): Promise<KvStateStore> {
-    return new KvStateStore(await CasBucket.open(nc, options.bucket, options));
+    const bucket = await CasBucket.open(nc, options.bucket, options);
+    const jsm = await jetstreamManager(nc, { checkAPI: false });
+    // A batch direct get may be answered by any replica, so only a bucket that reads directly anyway batches.
+    if (bucket.direct && (await detectServerFeatures(nc, jsm)).batchDirectGet) {
+      const batches = new BatchGetter(jsm, bucket.stream);
+      return new KvStateStore(bucket, (key) => batches.get(bucket.subjectPrefix + key), 'batch');
+    }
+    return new KvStateStore(bucket, (key) => bucket.kv.get(key), 'single');
   }
 
   async load(id: string): Promise<StoredState | undefined> {
-    const entry = await this.bucket.kv.get(encodeStateKey(id));
+    const entry = await this.readLast(encodeStateKey(id));
     // A removed id leaves a DEL (or PURGE) marker as its latest entry: that is absence, not state.
-    if (entry === null || entry.operation !== 'PUT') return undefined;
+    if (entry?.operation !== 'PUT') return undefined;
     // Copy: a direct get's bytes are a view into the socket chunk, which would otherwise live as long as the state.
     return { value: new Uint8Array(entry.value), revision: entry.revision };
   }

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, jetstream } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
-import { headers, type NatsConnection, TimeoutError } from '@nats-io/transport-node';
+import { headers, type MsgHdrs, type NatsConnection, TimeoutError } from '@nats-io/transport-node';
+import { AckPipeline, NoStreamResponded } from './ack-pipeline.ts';
 
 export interface CasBucketOptions {
   /** Copies the cluster keeps of each value when the bucket is created: 1 by default, 3 in production. */
@@ -22,19 +23,26 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * A JetStream KV bucket with compare-and-set writes that hold on nats-server 2.9 clusters. Every write is one
- * independent publish; nothing queues behind another. Revisions are stream sequences, never reused.
+ * independent publish, pipelined: writes to many keys are all in flight at once, nothing queues behind another, and
+ * each is still checked against its own key's expected sequence. Revisions are stream sequences, never reused.
  */
 export class CasBucket {
-  private readonly subjectPrefix: string;
+  /** Where a key's messages go, and the subject of its last message in the stream. */
+  readonly subjectPrefix: string;
+  /** The JetStream stream behind the bucket. */
+  readonly stream: string;
 
   private constructor(
-    private readonly js: JetStreamClient,
+    private readonly acks: AckPipeline,
     /** For reads and watches. */
     readonly kv: KV,
     readonly name: string,
     readonly replicated: boolean,
+    /** Reads are direct gets, which any replica may answer; else they go through the stream leader. */
+    readonly direct: boolean,
   ) {
     this.subjectPrefix = `$KV.${name}.`;
+    this.stream = `KV_${name}`;
   }
 
   /** Creates the bucket (history 1) unless it exists; an existing bucket is used as it is. */
@@ -43,9 +51,8 @@ export class CasBucket {
     const replicated = config.num_replicas > 1;
     // Followers answer direct gets too; only reads through the stream leader see every acknowledged write.
     const direct = config.allow_direct === true && (!replicated || opts.allowStaleReads === true);
-    const js = jetstream(nc);
-    const kv = await new Kvm(js).open(name, { allow_direct: direct });
-    return new CasBucket(js, kv, name, replicated);
+    const kv = await new Kvm(jetstream(nc)).open(name, { allow_direct: direct });
+    return new CasBucket(new AckPipeline(nc), kv, name, replicated, direct);
   }
 
   /** Writes a key that has no value (never written, or removed); undefined when it has one. */
@@ -74,12 +81,7 @@ export class CasBucket {
   }
 
   /** Publishes if the key's last sequence is `after` (0: no history); undefined when someone else wrote first. */
-  private async append(
-    key: string,
-    data: Uint8Array,
-    after: number,
-    hdrs?: ReturnType<typeof headers>,
-  ): Promise<number | undefined> {
+  private async append(key: string, data: Uint8Array, after: number, hdrs?: MsgHdrs): Promise<number | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.publish(key, data, after, hdrs);
@@ -93,16 +95,14 @@ export class CasBucket {
     }
   }
 
-  private async publish(key: string, data: Uint8Array, after: number, hdrs?: ReturnType<typeof headers>) {
-    const ack = await this.js.publish(this.subjectPrefix + key, data, {
-      expect: { lastSubjectSequence: after },
-      // A replicated stream on nats-server 2.9.x (2.9.10 included; nats-server issue 4320) checks a non-zero
-      // expected sequence only before proposing the write, so concurrent writers from one revision could all
-      // succeed. Naming the write after that revision makes them one message to the leader's dedupe, which admits
-      // only the first.
-      msgID: this.replicated && after > 0 ? `${key}@${after}` : undefined,
-      headers: hdrs,
-    });
+  private async publish(key: string, data: Uint8Array, after: number, hdrs: MsgHdrs = headers()) {
+    hdrs.set('Nats-Expected-Last-Subject-Sequence', String(after));
+    // A replicated stream on nats-server 2.9.x (2.9.10 included; nats-server issue 4320) checks a non-zero
+    // expected sequence only before proposing the write, so concurrent writers from one revision could all
+    // succeed. Naming the write after that revision makes them one message to the leader's dedupe, which admits
+    // only the first.
+    if (this.replicated && after > 0) hdrs.set('Nats-Msg-Id', `${key}@${after}`);
+    const ack = await this.acks.publish(this.subjectPrefix + key, data, hdrs);
     // A duplicate is another writer's message from the same revision: it won, so this write lost.
     return ack.duplicate ? undefined : ack.seq;
   }
@@ -146,9 +146,8 @@ function isDuplicateInProcess(err: unknown): boolean {
 
 const NO_RESPONDERS_ATTEMPTS = 8;
 
-/** nats.js turns a publish nobody answered (no stream listens on that server yet) into this error. */
 function isNoResponders(err: unknown): boolean {
-  return err instanceof Error && err.name === 'JetStreamNotEnabled';
+  return err instanceof NoStreamResponded;
 }
 
 function isWrongLastSequence(err: unknown): boolean {
