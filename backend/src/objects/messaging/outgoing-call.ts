@@ -10,6 +10,7 @@ const RESEND = new Set<string>([ErrorCode.NotOwner, ErrorCode.CommitFailed]);
 export class OutgoingCall implements TrackedCall {
   node: string | undefined;
   attempts = 0;
+  resentBecause: string | undefined;
   /** Set when the call first leaves the node; remote latency is measured from here. */
   started = 0;
   private packed: Uint8Array | undefined;
@@ -19,6 +20,8 @@ export class OutgoingCall implements TrackedCall {
     readonly entry: ClassEntry,
     readonly key: string,
     readonly id: string,
+    /** The call's id across resends: this caller's node, its start epoch, and this sequence number. */
+    readonly seq: number,
     readonly shard: number,
     readonly method: string,
     args: unknown[],
