@@ -101,6 +101,11 @@ export class Activation implements TurnRunner<ObjectTurn>, ActivationContext {
     return record.state;
   }
 
+  /** Expired call ids go; an object with none left frees its table (most objects are idle most of the time). */
+  sweepCalls(now: number): void {
+    if (this.recent?.sweep(now)) this.recent = undefined;
+  }
+
   private calls(): RecentCalls {
     this.recent ??= new RecentCalls();
     return this.recent;

@@ -131,6 +131,12 @@ export class RecentCalls {
     this.keepReplyBudget();
   }
 
+  /** Forgets what is past its window; true if nothing is left, so the table can go. */
+  sweep(now: number): boolean {
+    this.forgetOld(now);
+    return this.entries.size === 0;
+  }
+
   /** Answered ids past their window go (oldest first), and the oldest answered ones while the table is full. */
   private forgetOld(now: number): void {
     for (const [key, e] of this.entries) {
