@@ -96,6 +96,13 @@ describe('resent call ids run at most once', () => {
     assert.deepEqual(await exchange(node, 'peer1', [call(4, key, 2)]), [{ value: 2 }], 'a new call id runs');
   });
 
+  test('a frame without a call id (a sender from before resends) is not remembered: each copy runs', async () => {
+    const key = 'dup-legacy';
+    const node = client.locate(Counter, key)!;
+    const answers = await exchange(node, 'peer1', [call(1, key, 0), call(2, key, 0)]);
+    assert.deepEqual(answers, [{ value: 1 }, { value: 2 }]);
+  });
+
   test("a call id replayed by another sender runs as that sender's own call and never gets the first one's reply", async () => {
     const key = 'dup-replay';
     const node = client.locate(Counter, key)!;
@@ -187,6 +194,19 @@ describe('stored call ids', () => {
         (e: Error) => e,
       );
     assert.match(err.message, /call table \(\d+ bytes\) runs past its end/);
+    const later = Uint8Array.from(record);
+    later[1] = 2;
+    await state.put(encodeStateKey('Counter/later-layout'), later);
+    const versionErr = await client
+      .get(Counter, 'later-layout')
+      .get()
+      .then(
+        () => assert.fail('a record of an unknown layout must not load'),
+        (e: Error) => e,
+      );
+    assert.match(versionErr.message, /layout version 2/);
+    await state.put(encodeStateKey('Counter/old-layout'), good); // as every record was written before call ids
+    assert.equal(await client.get(Counter, 'old-layout').add(1), 6);
     assert.equal(await client.get(Counter, 'after-cut').add(1), 1, 'the node goes on serving');
   });
 });
