@@ -1,5 +1,5 @@
 import type { ObjectTurn } from '../catalog/turn.ts';
-import { ErrorCode, ResidentError } from '../errors.ts';
+import { ErrorCode, ResidentError, toResidentError } from '../errors.ts';
 import { packValue, unpackValue } from './payload.ts';
 
 /** Ids one object remembers at most; the oldest answered ones are forgotten first. */
@@ -78,7 +78,7 @@ export class RecentCalls {
       try {
         entry.reply = { result: packValue(result) };
       } catch (err) {
-        entry.reply = { error: err as ResidentError };
+        entry.reply = { error: toResidentError(err) };
       }
     }
   }
@@ -100,6 +100,7 @@ export class RecentCalls {
     entry.stage = 'answered';
     this.replyBytes += replySize(entry.reply);
     for (const t of [turn, ...waiters]) answer(t, entry.reply);
+    entry.reply = ownCopy(entry.reply);
     this.keepReplyBudget();
   }
 
@@ -171,6 +172,13 @@ function answer(turn: ObjectTurn, reply: RememberedReply | undefined): void {
       turn.chain,
     ),
   );
+}
+
+/** A packed result is a view of msgpackr's shared chunk; kept for seconds, it would pin the whole chunk. */
+function ownCopy(reply: RememberedReply | undefined): RememberedReply | undefined {
+  const result = reply?.result;
+  if (!result || result.byteLength === result.buffer.byteLength) return reply;
+  return { result: Uint8Array.prototype.slice.call(result) };
 }
 
 function replySize(reply: RememberedReply | undefined): number {
