@@ -2,8 +2,10 @@
 // otherwise stretch (a deadline of days, ids without end) hold whatever a frame claims.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ResidentError } from '../../src/objects/index.ts';
+import { z } from 'zod';
+import { ErrorCode, ObjectRuntime, Resident, ResidentError } from '../../src/objects/index.ts';
 import { MAX_REMEMBERED_CALLS, type ObjectTurn, RecentCalls } from '../../src/objects/internal.ts';
+import { quietLog } from '../../testing/support.ts';
 
 /** A call's turn that records how it was answered. */
 function turn(deadline: number): ObjectTurn & { answers: unknown[] } {
@@ -55,5 +57,31 @@ describe('recent call ids', () => {
     table.settle(first, 'p/1/1', { code: 'CommitFailed' } as ResidentError);
     assert.deepEqual([first.answers, resend.answers], [['CommitFailed'], ['CommitFailed']]);
     assert.equal(runOnce(table, 'p/1/1', 2, 5000, 8), true, 'the call did not happen, so it may run');
+  });
+});
+
+/** Throws CommitFailed (as a nested call's failure thrown on would) while `failures` lasts. */
+class Flaky extends Resident<{ runs: number }> {
+  static readonly expose = { run: z.tuple([]) };
+  static failures = 0;
+  static initial() {
+    return { runs: 0 };
+  }
+  run() {
+    this.state.runs++;
+    if (Flaky.failures-- > 0) throw new ResidentError(ErrorCode.CommitFailed, 'a call this call made was not stored');
+    return this.state.runs;
+  }
+}
+
+describe('errors a caller resends on', () => {
+  test('a call that throws CommitFailed on is not remembered: the resend runs it again rather than replaying it', async () => {
+    const rt = await ObjectRuntime.start({ classes: [Flaky], log: quietLog(), callTimeoutMs: 2000 });
+    try {
+      Flaky.failures = 1;
+      assert.equal(await rt.get(Flaky, 'f').run(), 2, 'ran twice: the failed run, then the resend');
+    } finally {
+      await rt.stop({ drain: false });
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { ErrorCode, ResidentError, toResidentError } from '../errors.ts';
 import { Mailbox, type TurnRunner } from '../mailbox/mailbox.ts';
+import { resentOn } from '../messaging/outgoing-call.ts';
 import { packValue } from '../messaging/payload.ts';
 import { RecentCalls } from '../messaging/recent-calls.ts';
 import type { Refs } from '../ref.ts';
@@ -141,9 +142,11 @@ export class Activation implements TurnRunner<ObjectTurn>, ActivationContext {
   private finish(turn: ObjectTurn, err: unknown, result: unknown): void {
     this.host.metrics.turnDone(this.entry.name);
     const error = err === undefined ? undefined : toResidentError(err, turn.chain);
-    if (turn.callKey !== undefined) this.recent?.ran(turn.callKey, error, result);
-    // A keyed call's error is its remembered outcome, not a failure to store it.
-    if (error !== undefined) this.answer({ turn, result }, turn.callKey === undefined ? error : undefined);
+    // A call's error is its remembered outcome, except NotOwner or CommitFailed thrown on from a call it made: its
+    // caller resends on those, so the id is forgotten and the resend runs it again (at least once, as nested calls).
+    const remembered = turn.callKey !== undefined && !(error && resentOn(error));
+    if (remembered) this.recent?.ran(turn.callKey!, error, result);
+    if (error !== undefined) this.answer({ turn, result }, remembered ? undefined : error);
     else if (!this.entry.durable) this.answer({ turn, result }, undefined);
     else {
       this.waiting ??= [];

@@ -6,6 +6,11 @@ import { copyArgs, packArgs, unpackValue } from './payload.ts';
 /** Errors after which the call certainly did not run, so the runtime resends it without bothering the caller. */
 const RESEND = new Set<string>([ErrorCode.NotOwner, ErrorCode.CommitFailed]);
 
+/** True for an error a caller answers by resending the call (under the same call id). */
+export function resentOn(err: ResidentError): boolean {
+  return RESEND.has(err.code);
+}
+
 /** One call from this node, across however many attempts it takes to reach the object's owner. */
 export class OutgoingCall implements TrackedCall {
   node: string | undefined;
@@ -52,7 +57,7 @@ export class OutgoingCall implements TrackedCall {
   }
 
   shouldResend(err: ResidentError, backoffMs: number): boolean {
-    return RESEND.has(err.code) && Date.now() + backoffMs < this.deadline;
+    return resentOn(err) && Date.now() + backoffMs < this.deadline;
   }
 
   succeed(value: unknown): void {
