@@ -11,6 +11,7 @@ const INVARIANT_TESTS = [
   'test/objects/cluster.test.ts',
   'test/objects/rebalance.test.ts',
   'test/objects/nats-loss.test.ts',
+  'test/objects/resend.test.ts',
   'test/storage/state-store.test.ts',
 ];
 

@@ -10,6 +10,7 @@ export class Counter extends Resident<{ n: number; activations: number; deactiva
     get: z.tuple([]),
     snapshot: z.tuple([]),
     fail: z.tuple([z.string()]),
+    addSlowly: z.tuple([z.number(), z.number().min(0)]),
   };
   static initial() {
     return { n: 0, activations: 0, deactivations: 0 };
@@ -28,6 +29,11 @@ export class Counter extends Resident<{ n: number; activations: number; deactiva
   }
   snapshot() {
     return this.state;
+  }
+  /** Adds after `ms`: a call that is still running when its node is killed has changed nothing. */
+  async addSlowly(by: number, ms: number) {
+    await new Promise((r) => setTimeout(r, ms));
+    return this.bump(by);
   }
   async fail(message: string) {
     this.state.n += 1000;

@@ -1,12 +1,15 @@
 // The runtime's internals, for the node wiring (backend/src/node), the Colyseus glue (backend/src/colyseus), the
 // benchmarks and the tests. Game code imports index.ts only; nothing outside this folder imports any other module of
 // it (backend/test/objects/entry-points.test.ts checks).
+export { decodeStateRecord, encodeStateRecord } from './catalog/state-record.ts';
+export type { ObjectTurn } from './catalog/turn.ts';
 export { DropReporter } from './drop-reporter.ts';
 export { toResidentError } from './errors.ts';
 export { isActiveHost, type Membership } from './membership/member.ts';
 export { MemberEntryCodec } from './membership/member-entry.ts';
 export { type CallFrame, decodeBatch, encodeBatch } from './messaging/envelope.ts';
 export { packValue, unpackValue } from './messaging/payload.ts';
+export { MAX_REMEMBERED_CALLS, MAX_REMEMBERED_REPLY_BYTES, RecentCalls } from './messaging/recent-calls.ts';
 export { rendezvous, shardOf } from './placement/hash.ts';
 export type { Placement } from './placement/placement.ts';
 export type { ResidentMembers } from './resident-class.ts';

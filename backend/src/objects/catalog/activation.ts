@@ -1,6 +1,8 @@
 import { ErrorCode, ResidentError, toResidentError } from '../errors.ts';
 import { Mailbox, type TurnRunner } from '../mailbox/mailbox.ts';
-import { packValue, unpackValue } from '../messaging/payload.ts';
+import { resentOn } from '../messaging/outgoing-call.ts';
+import { packValue } from '../messaging/payload.ts';
+import { RecentCalls } from '../messaging/recent-calls.ts';
 import type { Refs } from '../ref.ts';
 import type { ClassEntry } from '../registry.ts';
 import {
@@ -13,6 +15,7 @@ import {
 } from '../resident.ts';
 import { type Revision, RevisionConflict } from '../storage/state-store.ts';
 import type { ActivationHost } from './host.ts';
+import { decodeStateRecord, encodeStateRecord } from './state-record.ts';
 import type { ObjectTurn } from './turn.ts';
 
 type Status = 'loading' | 'active' | 'closing' | 'closed';
@@ -35,12 +38,14 @@ export class Activation implements TurnRunner<ObjectTurn>, ActivationContext {
   parked: ObjectTurn[] | undefined;
   private instance: AnyResident | undefined;
   private revision: Revision | undefined;
+  /** The state part of what was last stored (the remembered call ids are not compared). */
   private stored: Uint8Array | undefined;
   private dirty = false;
   private committing = false;
   // Allocated on first use: most activations sit idle and should cost as little as possible.
   private waiting: Waiting[] | undefined;
   private timers: Map<number, NodeJS.Timeout> | undefined;
+  private recent: RecentCalls | undefined;
   private settledWaiters: (() => void)[] | undefined;
   private refsCache: Refs | undefined;
   private contextCache: ResidentContext | undefined;
@@ -87,9 +92,24 @@ export class Activation implements TurnRunner<ObjectTurn>, ActivationContext {
     if (!this.entry.durable) return this.entry.ctor.initial(this.key);
     const found = await this.host.store.load(this.id);
     if (!found) return this.entry.ctor.initial(this.key);
+    const record = decodeStateRecord(found.value);
     this.revision = found.revision;
-    this.stored = found.value;
-    return unpackValue(found.value);
+    this.stored = record.stateBytes;
+    if (record.calls !== undefined) {
+      const bad = this.calls().restore(record.calls, Date.now());
+      if (bad > 0) this.host.log.warn({ id: this.id, bad }, 'stored call ids that are not well-formed were skipped');
+    }
+    return record.state;
+  }
+
+  /** Expired call ids go; an object with none left frees its table (most objects are idle most of the time). */
+  sweepCalls(now: number): void {
+    if (this.recent?.sweep(now)) this.recent = undefined;
+  }
+
+  private calls(): RecentCalls {
+    this.recent ??= new RecentCalls();
+    return this.recent;
   }
 
   startTurn(turn: ObjectTurn): void {
@@ -97,6 +117,10 @@ export class Activation implements TurnRunner<ObjectTurn>, ActivationContext {
     if (!turn.internal) this.lastUsed = now;
     if (turn.deadline !== 0 && now > turn.deadline) {
       turn.settle(new ResidentError(ErrorCode.Timeout, `${this.id}: call expired before its turn`, turn.chain));
+      this.mailbox.done();
+      return;
+    }
+    if (turn.callKey !== undefined && this.calls().intercept(turn, turn.callKey, now)) {
       this.mailbox.done();
       return;
     }
@@ -117,14 +141,30 @@ export class Activation implements TurnRunner<ObjectTurn>, ActivationContext {
 
   private finish(turn: ObjectTurn, err: unknown, result: unknown): void {
     this.host.metrics.turnDone(this.entry.name);
-    if (err !== undefined) turn.settle(toResidentError(err, turn.chain));
-    else if (!this.entry.durable) turn.settle(undefined, result);
+    const error = err === undefined ? undefined : toResidentError(err, turn.chain);
+    // A call's error is its remembered outcome, except NotOwner or CommitFailed thrown on from a call it made: its
+    // caller resends on those, so the id is forgotten and the resend runs it again (at least once, as nested calls).
+    const remembered = turn.callKey !== undefined && !(error && resentOn(error));
+    if (remembered) this.recent?.ran(turn.callKey!, error, result);
+    if (error !== undefined) this.answer({ turn, result }, remembered ? undefined : error);
+    else if (!this.entry.durable) this.answer({ turn, result }, undefined);
     else {
       this.waiting ??= [];
       this.waiting.push({ turn, result });
     }
     this.dirty = this.entry.durable;
     this.mailbox.done();
+  }
+
+  /** The turn's outcome is final; `failure`: its effects were not stored, so it did not happen. */
+  private answer(w: Waiting, failure: ResidentError | undefined): void {
+    if (w.turn.callKey !== undefined && this.recent) return this.recent.settle(w.turn, w.turn.callKey, failure);
+    if (failure) w.turn.settle(failure);
+    else w.turn.settle(undefined, w.result);
+  }
+
+  private answerAll(group: Waiting[], failure: ResidentError | undefined): void {
+    for (const w of group) this.answer(w, failure);
   }
 
   /** No turn is running, so the state is consistent: start a commit unless one is already in flight. */
@@ -143,31 +183,33 @@ export class Activation implements TurnRunner<ObjectTurn>, ActivationContext {
       bytes = packValue(this.instance!.state);
     } catch (err) {
       this.host.log.error({ id: this.id, err: String(err) }, 'state is not plain data; dropping activation');
-      settleAll(group, toResidentError(err));
+      this.answerAll(group, toResidentError(err));
       void this.close('drop');
       return;
     }
-    if (this.stored && Buffer.compare(bytes, this.stored) === 0) return settleAll(group, undefined);
+    // Unchanged state is not written: the ids of calls that changed nothing stay in memory only (see ARCHITECTURE.md).
+    if (this.stored && Buffer.compare(bytes, this.stored) === 0) return this.answerAll(group, undefined);
     if (!this.host.canCommit(this.shard)) {
       this.host.metrics.commitFailed('fenced');
-      settleAll(group, this.lostError());
+      this.answerAll(group, this.lostError());
       void this.close('drop');
       return;
     }
     this.committing = true;
     const started = performance.now();
-    this.host.store.save(this.id, bytes, this.revision).then(
+    const record = encodeStateRecord(bytes, this.recent?.stored(Date.now()));
+    this.host.store.save(this.id, record, this.revision).then(
       (revision) => {
         this.host.metrics.commitDone(performance.now() - started);
         this.revision = revision;
         this.stored = bytes;
-        settleAll(group, undefined);
+        this.answerAll(group, undefined);
         this.afterCommit();
       },
       (err) => {
         this.host.metrics.commitFailed(err instanceof RevisionConflict ? 'conflict' : 'error');
         this.host.log.warn({ id: this.id, err: String(err) }, 'commit failed; dropping activation');
-        settleAll(
+        this.answerAll(
           group,
           new ResidentError(ErrorCode.CommitFailed, `${this.id}: state was not stored (${String(err)})`),
         );
@@ -235,7 +277,7 @@ export class Activation implements TurnRunner<ObjectTurn>, ActivationContext {
   }
 
   private failWaiting(err: ResidentError): void {
-    settleAll(this.waiting ?? [], err);
+    this.answerAll(this.waiting ?? [], err);
     this.waiting = undefined;
     this.dirty = false;
     this.notifySettled();
@@ -300,12 +342,5 @@ export class Activation implements TurnRunner<ObjectTurn>, ActivationContext {
       },
     };
     if (this.mailbox.offer(turn) === 'full') this.host.log.warn({ id: this.id }, `mailbox full; ${what} skipped`);
-  }
-}
-
-function settleAll(group: Waiting[], err: ResidentError | undefined): void {
-  for (const w of group) {
-    if (err) w.turn.settle(err);
-    else w.turn.settle(undefined, w.result);
   }
 }

@@ -79,9 +79,10 @@ export class Catalog {
     for (const a of [...this.activations.values()]) void a.close('drop');
   }
 
-  /** Closes activations idle for longer than their class allows. */
+  /** Closes activations idle for longer than their class allows, and lets them forget expired call ids. */
   sweepIdle(now: number, defaultIdleMs: number): void {
     for (const a of this.activations.values()) {
+      a.sweepCalls(now);
       const idleMs = a.entry.idleMs ?? defaultIdleMs;
       if (a.status === 'active' && a.mailbox.idle && now - a.lastUsed > idleMs) void a.close('graceful');
     }

@@ -13,4 +13,8 @@ export interface ObjectTurn extends Turn {
   args?: unknown[];
   run(instance: AnyResident): unknown;
   settle(err: ResidentError | undefined, result?: unknown): void;
+  /** A caller's call id (caller, epoch, sequence): set, the object runs it at most once however often it is resent. */
+  readonly callKey?: string;
+  /** Settles with a result already packed (the one remembered for resends), so it is not packed twice. */
+  settlePacked?(result: Uint8Array): void;
 }

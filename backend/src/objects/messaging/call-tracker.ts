@@ -8,6 +8,8 @@ export interface TrackedCall {
   describe(): string;
   readonly chain: string;
   readonly timeoutMs: number;
+  /** Why the call was resent, if it was for a reason its timeout should name (the node it went to died). */
+  readonly resentBecause?: string | undefined;
 }
 
 const SLOT_BITS = 20;
@@ -17,7 +19,7 @@ const MAX_GENERATION = 0xfff;
 /**
  * Every call this node has in flight. Calls live in reused slots (no map churn on the hot path); an id is the slot
  * plus a generation, so a late reply to a finished call can never settle the call that reused its slot.
- * One sweep enforces all deadlines, and when a node dies the calls sent to it fail at once.
+ * One sweep enforces all deadlines, and when a node dies the calls sent to it are handed back at once.
  */
 export class CallTracker {
   private readonly slots: (TrackedCall | undefined)[] = [];
@@ -69,17 +71,16 @@ export class CallTracker {
     return nodes;
   }
 
-  /** The node is gone: whatever we sent it may or may not have run, so this is an error, not a retry. */
-  failNode(node: string): void {
-    this.failWhere(
-      (call) => call.node === node,
-      (call) =>
-        new ResidentError(
-          ErrorCode.NodeLost,
-          `${call.describe()}: node ${node} died while the call was in flight`,
-          call.chain,
-        ),
-    );
+  /** The node is gone: its calls leave the tracker, for the caller to resend or fail. */
+  takeSentTo(node: string): TrackedCall[] {
+    const taken: TrackedCall[] = [];
+    for (let slot = 0; slot < this.slots.length; slot++) {
+      const call = this.slots[slot];
+      if (call?.node !== node) continue;
+      this.release(slot);
+      taken.push(call);
+    }
+    return taken;
   }
 
   failAll(err: (call: TrackedCall) => ResidentError): void {
@@ -108,7 +109,7 @@ export class CallTracker {
 export function timeoutError(call: TrackedCall): ResidentError {
   return new ResidentError(
     ErrorCode.Timeout,
-    `${call.describe()} timed out after ${call.timeoutMs} ms (chain ${call.chain})`,
+    `${call.describe()} timed out after ${call.timeoutMs} ms (chain ${call.chain})${call.resentBecause ? `; resent because ${call.resentBecause}` : ''}`,
     call.chain,
   );
 }

@@ -11,6 +11,9 @@ export interface CallFrame {
   args: Uint8Array;
   chain: string;
   timeoutMs: number;
+  /** Same on every resend of one call (see envelope.proto); 0 or absent: not remembered. */
+  callSeq?: number;
+  callerEpoch?: number;
 }
 
 export interface ReplyFrame {

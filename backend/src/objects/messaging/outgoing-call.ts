@@ -6,10 +6,16 @@ import { copyArgs, packArgs, unpackValue } from './payload.ts';
 /** Errors after which the call certainly did not run, so the runtime resends it without bothering the caller. */
 const RESEND = new Set<string>([ErrorCode.NotOwner, ErrorCode.CommitFailed]);
 
+/** True for an error a caller answers by resending the call (under the same call id). */
+export function resentOn(err: ResidentError): boolean {
+  return RESEND.has(err.code);
+}
+
 /** One call from this node, across however many attempts it takes to reach the object's owner. */
 export class OutgoingCall implements TrackedCall {
   node: string | undefined;
   attempts = 0;
+  resentBecause: string | undefined;
   /** Set when the call first leaves the node; remote latency is measured from here. */
   started = 0;
   private packed: Uint8Array | undefined;
@@ -19,6 +25,8 @@ export class OutgoingCall implements TrackedCall {
     readonly entry: ClassEntry,
     readonly key: string,
     readonly id: string,
+    /** The call's id across resends: this caller's node, its start epoch, and this sequence number. */
+    readonly seq: number,
     readonly shard: number,
     readonly method: string,
     args: unknown[],
@@ -49,7 +57,7 @@ export class OutgoingCall implements TrackedCall {
   }
 
   shouldResend(err: ResidentError, backoffMs: number): boolean {
-    return RESEND.has(err.code) && Date.now() + backoffMs < this.deadline;
+    return resentOn(err) && Date.now() + backoffMs < this.deadline;
   }
 
   succeed(value: unknown): void {

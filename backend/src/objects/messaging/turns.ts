@@ -11,6 +11,7 @@ function invoke(instance: AnyResident, method: string, args: unknown[]): unknown
 
 export interface LocalTurnHost {
   settleLocal(turn: LocalTurn, err: ResidentError | undefined, result: unknown): void;
+  settleLocalPacked(turn: LocalTurn, result: Uint8Array): void;
 }
 
 /** A call whose caller is on this node. A class, not a literal with closures: it is made once per call. */
@@ -24,6 +25,7 @@ export class LocalTurn implements ObjectTurn {
     readonly call: OutgoingCall,
     readonly trackId: number,
     public args: unknown[],
+    readonly callKey: string,
   ) {
     this.chain = call.chain;
     this.deadline = call.deadline;
@@ -37,10 +39,15 @@ export class LocalTurn implements ObjectTurn {
   settle(err: ResidentError | undefined, result?: unknown): void {
     this.host.settleLocal(this, err, result);
   }
+
+  settlePacked(result: Uint8Array): void {
+    this.host.settleLocalPacked(this, result);
+  }
 }
 
 export interface InboundTurnHost {
   reply(to: string, id: number, err: ResidentError | undefined, result?: unknown): void;
+  replyPacked(to: string, id: number, result: Uint8Array): void;
 }
 
 /** A call that arrived from another node; its outcome goes back as a reply frame. */
@@ -53,6 +60,7 @@ export class InboundTurn implements ObjectTurn {
     public args: unknown[],
     readonly chain: string,
     readonly deadline: number,
+    readonly callKey: string | undefined,
   ) {}
 
   run(instance: AnyResident): unknown {
@@ -61,5 +69,9 @@ export class InboundTurn implements ObjectTurn {
 
   settle(err: ResidentError | undefined, result?: unknown): void {
     this.host.reply(this.from, this.id, err, result);
+  }
+
+  settlePacked(result: Uint8Array): void {
+    this.host.replyPacked(this.from, this.id, result);
   }
 }

@@ -1,6 +1,7 @@
 import { ErrorCode, ResidentError, toResidentError } from '../errors.ts';
 import type { CallFrame } from '../messaging/envelope.ts';
 import { unpackValue } from '../messaging/payload.ts';
+import { callKey } from '../messaging/recent-calls.ts';
 import { InboundTurn } from '../messaging/turns.ts';
 import { type ClassEntry, type ClassRegistry, checkMethod } from '../registry.ts';
 import type { Chains } from './chains.ts';
@@ -32,7 +33,8 @@ export class Inbound {
     }
     const chain = frame.chain || this.chains.next();
     const deadline = Date.now() + frame.timeoutMs;
-    const turn = new InboundTurn(this.replies, from, frame.id, frame.method, args, chain, deadline);
+    const key = frame.callSeq ? callKey(from, frame.callerEpoch ?? 0, frame.callSeq) : undefined;
+    const turn = new InboundTurn(this.replies, from, frame.id, frame.method, args, chain, deadline, key);
     this.dispatcher.dispatch(entry, frame.key, turn);
   }
 }

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { ErrorCode, ResidentError, toResidentError } from '../errors.ts';
 import { CallTracker, timeoutError } from '../messaging/call-tracker.ts';
 import type { CallFrame, ReplyFrame } from '../messaging/envelope.ts';
 import { OutgoingCall } from '../messaging/outgoing-call.ts';
 import { copyValue, tooLarge, unpackValue } from '../messaging/payload.ts';
+import { callKey } from '../messaging/recent-calls.ts';
 import { LocalTurn, type LocalTurnHost } from '../messaging/turns.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
 import { shardOf } from '../placement/hash.ts';
@@ -23,11 +25,16 @@ export interface OutboundOptions {
 
 /**
  * Calls from this node: each goes to the owner of its object's shard, on this node or another, and is resent (with
- * backoff, within its deadline) while the owner is unknown or answers that the call did not run there.
+ * backoff, within its deadline) while the owner is unknown, answers that the call did not run there, or dies with
+ * the call in flight. Every attempt carries the same call id, and owners run a call id at most once, so a resend
+ * whose predecessor did run gets that run's reply.
  */
 export class Outbound implements Invoker, LocalTurnHost {
   private readonly tracker = new CallTracker(20);
   private stopped = false;
+  /** Random per start, never 0: a restarted node's call ids never match the ones owners remember from before. */
+  private readonly epoch = randomBytes(4).readUInt32BE() || 1;
+  private seq = 0;
 
   constructor(
     private readonly placement: Placement,
@@ -56,6 +63,7 @@ export class Outbound implements Invoker, LocalTurnHost {
         entry,
         key,
         id,
+        this.nextSeq(),
         shard,
         method,
         args,
@@ -95,27 +103,39 @@ export class Outbound implements Invoker, LocalTurnHost {
       args,
       chain: call.chain,
       timeoutMs: Math.max(1, call.deadline - Date.now()),
+      callSeq: call.seq,
+      callerEpoch: this.epoch,
     };
     this.transport.send(node, { kind: 'call', call: frame });
   }
 
   private attemptLocal(call: OutgoingCall): void {
     call.node = undefined;
-    const turn = new LocalTurn(this, call, this.tracker.add(call), call.localArgs);
+    const key = callKey(this.opts.nodeId, this.epoch, call.seq);
+    const turn = new LocalTurn(this, call, this.tracker.add(call), call.localArgs, key);
     this.dispatcher.dispatch(call.entry, call.key, turn, call.id, call.shard);
   }
 
   settleLocal(turn: LocalTurn, err: ResidentError | undefined, result: unknown): void {
     if (!this.tracker.take(turn.trackId)) return; // already timed out
     if (err) return this.settleFailed(turn.call, err);
+    this.succeedWith(turn.call, copyValue, result);
+  }
+
+  settleLocalPacked(turn: LocalTurn, result: Uint8Array): void {
+    if (this.tracker.take(turn.trackId)) this.succeedWith(turn.call, unpackValue, result);
+  }
+
+  /** The result as the caller gets it: a copy (or unpacked), never the object's own value. */
+  private succeedWith<T>(call: OutgoingCall, copy: (v: T) => unknown, result: T): void {
     let value: unknown;
     try {
-      value = copyValue(result);
+      value = copy(result);
     } catch (e) {
-      return this.settleFailed(turn.call, toResidentError(e));
+      return this.settleFailed(call, toResidentError(e));
     }
     this.metrics.callDone('ok');
-    turn.call.succeed(value);
+    call.succeed(value);
   }
 
   /** A reply from another node to one of this node's calls. */
@@ -138,9 +158,25 @@ export class Outbound implements Invoker, LocalTurnHost {
     call.succeed(value);
   }
 
-  /** Calls waiting on a node that is gone fail now, not at their deadline. */
+  /**
+   * Calls sent to a node that is gone may or may not have run there: each is resent under its own call id, so the
+   * object's new owner runs it only if the old one did not store it. Only a deadline too close to resend fails it.
+   */
   failGone(alive: ReadonlyMap<string, unknown>): void {
-    for (const node of this.tracker.nodes()) if (!alive.has(node)) this.tracker.failNode(node);
+    for (const node of this.tracker.nodes()) {
+      if (alive.has(node)) continue;
+      for (const call of this.tracker.takeSentTo(node) as OutgoingCall[]) {
+        call.resentBecause = `node ${node} died while the call was in flight`;
+        this.retryLater(
+          call,
+          new ResidentError(
+            ErrorCode.NodeLost,
+            `${call.describe()}: node ${node} died while the call was in flight, too close to its deadline to resend it`,
+            call.chain,
+          ),
+        );
+      }
+    }
   }
 
   /** New calls are refused; calls still waiting fail with Stopped. */
@@ -160,6 +196,11 @@ export class Outbound implements Invoker, LocalTurnHost {
     }
     this.metrics.callDone(err.code);
     call.fail(err);
+  }
+
+  private nextSeq(): number {
+    this.seq = this.seq >= 0xffffffff ? 1 : this.seq + 1;
+    return this.seq;
   }
 
   private retryLater(call: OutgoingCall, err: ResidentError): void {

@@ -12,22 +12,24 @@ export class Replies implements InboundTurnHost {
   ) {}
 
   reply(to: string, id: number, err: ResidentError | undefined, result?: unknown): void {
-    const frame: ReplyFrame = { id };
-    if (err) {
-      frame.errorCode = err.code;
-      frame.errorMessage = err.message;
-    } else {
-      try {
-        frame.result = packValue(result);
-        if (frame.result.length > this.maxPayloadBytes)
-          throw tooLarge('result', frame.result.length, this.maxPayloadBytes);
-      } catch (e) {
-        const wire = toResidentError(e);
-        frame.result = undefined;
-        frame.errorCode = wire.code;
-        frame.errorMessage = wire.message;
-      }
+    if (err) return this.replyError(to, id, err);
+    let packed: Uint8Array;
+    try {
+      packed = packValue(result);
+    } catch (e) {
+      return this.replyError(to, id, toResidentError(e));
     }
+    this.replyPacked(to, id, packed);
+  }
+
+  replyPacked(to: string, id: number, result: Uint8Array): void {
+    if (result.length > this.maxPayloadBytes)
+      return this.replyError(to, id, tooLarge('result', result.length, this.maxPayloadBytes));
+    this.transport.send(to, { kind: 'reply', reply: { id, result } });
+  }
+
+  private replyError(to: string, id: number, err: ResidentError): void {
+    const frame: ReplyFrame = { id, errorCode: err.code, errorMessage: err.message };
     this.transport.send(to, { kind: 'reply', reply: frame });
   }
 }

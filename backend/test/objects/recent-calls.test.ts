@@ -1,0 +1,87 @@
+// The per-object table of recent call ids on its own, with the clock passed in: the bounds a network peer could
+// otherwise stretch (a deadline of days, ids without end) hold whatever a frame claims.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { z } from 'zod';
+import { ErrorCode, ObjectRuntime, Resident, ResidentError } from '../../src/objects/index.ts';
+import { MAX_REMEMBERED_CALLS, type ObjectTurn, RecentCalls } from '../../src/objects/internal.ts';
+import { quietLog } from '../../testing/support.ts';
+
+/** A call's turn that records how it was answered. */
+function turn(deadline: number): ObjectTurn & { answers: unknown[] } {
+  const answers: unknown[] = [];
+  return {
+    chain: 'c',
+    deadline,
+    answers,
+    run: () => undefined,
+    settle: (err: ResidentError | undefined, result?: unknown) => answers.push(err ? err.code : result),
+  };
+}
+
+/** Runs a call through the table as an activation does; true if it ran (was not a resend). */
+function runOnce(table: RecentCalls, key: string, now: number, deadline: number, result: unknown): boolean {
+  const t = turn(deadline);
+  if (table.intercept(t, key, now)) return false;
+  table.ran(key, undefined, result);
+  table.settle(t, key, undefined);
+  return true;
+}
+
+describe('recent call ids', () => {
+  test('a deadline claimed far in the future is remembered for at most about a minute', () => {
+    const table = new RecentCalls();
+    const now = 1_000_000;
+    assert.equal(runOnce(table, 'p/1/1', now, now + 10 * 24 * 3600_000, 1), true);
+    assert.equal(runOnce(table, 'p/1/1', now + 30_000, now + 10 * 24 * 3600_000, 1), false, 'still remembered');
+    assert.equal(runOnce(table, 'p/1/1', now + 63_000, now + 10 * 24 * 3600_000, 1), true, 'forgotten after 62 s');
+  });
+
+  test('however many distinct ids arrive, the table holds at most its bound and sweeps to empty', () => {
+    const table = new RecentCalls();
+    const now = 1_000_000;
+    for (let i = 0; i < 10 * MAX_REMEMBERED_CALLS; i++) runOnce(table, `p/1/${i}`, now, now + 5000, i);
+    assert.ok(table.size <= MAX_REMEMBERED_CALLS, `${table.size} ids kept`);
+    assert.equal(table.sweep(now + 1000), false);
+    assert.equal(table.sweep(now + 8000), true, 'nothing left after the window');
+  });
+
+  test('a resend of a call still running waits for its outcome, and a failed commit forgets the id', () => {
+    const table = new RecentCalls();
+    const first = turn(5000);
+    const resend = turn(5000);
+    assert.equal(table.intercept(first, 'p/1/1', 0), false);
+    assert.equal(table.intercept(resend, 'p/1/1', 1), true);
+    table.ran('p/1/1', undefined, 7);
+    assert.deepEqual(resend.answers, [], 'not answered before the outcome is stored');
+    table.settle(first, 'p/1/1', { code: 'CommitFailed' } as ResidentError);
+    assert.deepEqual([first.answers, resend.answers], [['CommitFailed'], ['CommitFailed']]);
+    assert.equal(runOnce(table, 'p/1/1', 2, 5000, 8), true, 'the call did not happen, so it may run');
+  });
+});
+
+/** Throws CommitFailed (as a nested call's failure thrown on would) while `failures` lasts. */
+class Flaky extends Resident<{ runs: number }> {
+  static readonly expose = { run: z.tuple([]) };
+  static failures = 0;
+  static initial() {
+    return { runs: 0 };
+  }
+  run() {
+    this.state.runs++;
+    if (Flaky.failures-- > 0) throw new ResidentError(ErrorCode.CommitFailed, 'a call this call made was not stored');
+    return this.state.runs;
+  }
+}
+
+describe('errors a caller resends on', () => {
+  test('a call that throws CommitFailed on is not remembered: the resend runs it again rather than replaying it', async () => {
+    const rt = await ObjectRuntime.start({ classes: [Flaky], log: quietLog(), callTimeoutMs: 2000 });
+    try {
+      Flaky.failures = 1;
+      assert.equal(await rt.get(Flaky, 'f').run(), 2, 'ran twice: the failed run, then the resend');
+    } finally {
+      await rt.stop({ drain: false });
+    }
+  });
+});
