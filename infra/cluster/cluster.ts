@@ -126,7 +126,8 @@ export class LocalCluster {
     this.#nats = nats;
     const servers = await nats.ready(this.#abort.signal);
     nats.child.exited.then(() => {
-      if (!this.stopping && !this.killed) this.#fault(`the NATS supervisor exited (${nats.child.describeExit()}): NATS is gone`);
+      if (!this.stopping && !this.killed)
+        this.#fault(`the NATS supervisor exited (${nats.child.describeExit()}): NATS is gone`);
     });
     return [servers.map((s) => s.url), nats.seedFiles!.node];
   }

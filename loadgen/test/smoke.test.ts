@@ -27,7 +27,11 @@ test('mix: 500 bots, 20 s, 2 local nodes: 0 errors, JSON and HTML reports', { ti
   ];
   const r = await runCli([...args, '--out', out, '--json', summary, '--no-progress'], 140_000);
   assert.equal(r.code, 0, `${r.out}\n${r.err}`);
-  assert.doesNotMatch(r.err, /exited unexpectedly|NATS is gone/, 'stopping the local cluster is not reported as a death');
+  assert.doesNotMatch(
+    r.err,
+    /exited unexpectedly|NATS is gone/,
+    'stopping the local cluster is not reported as a death',
+  );
 
   const result = readResult(join(out, 'result.json'));
   const fig = (name: string) => result.figures.find((f) => f.name === name);

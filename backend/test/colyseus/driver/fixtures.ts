@@ -20,8 +20,8 @@ export function listing(fields: Partial<IRoomCache> & Pick<IRoomCache, 'name'>):
   return initializeRoomCache({ roomId: uid('room'), processId: 'proc-1', ...fields });
 }
 
-/** Polls until `check` holds; fails with `what` after `ms`. Resolves with the elapsed milliseconds. */
-export async function eventually(what: string, check: () => Promise<boolean> | boolean, ms = 1_000): Promise<number> {
+/** Polls until `check` holds; fails with `what` after `ms` (a bound for a hang, not for speed). Resolves with the elapsed ms. */
+export async function eventually(what: string, check: () => Promise<boolean> | boolean, ms = 10_000): Promise<number> {
   const started = performance.now();
   while (!(await check())) {
     if (performance.now() - started > ms) throw new Error(`not within ${ms} ms: ${what}`);
