@@ -1,12 +1,15 @@
 // The dispatcher's held calls, with placement and catalog doubles so a shard's status can change without an event.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Catalog } from '../../src/objects/catalog/catalog.ts';
-import type { ObjectTurn } from '../../src/objects/catalog/turn.ts';
-import type { ResidentError } from '../../src/objects/errors.ts';
-import type { Placement, ShardStatus } from '../../src/objects/placement/placement.ts';
-import { ClassRegistry } from '../../src/objects/registry.ts';
-import { Dispatcher } from '../../src/objects/runtime/dispatch.ts';
+import {
+  type Catalog,
+  ClassRegistry,
+  Dispatcher,
+  type ObjectTurn,
+  type Placement,
+  type ResidentError,
+  type ShardStatus,
+} from '../../src/objects/internal.ts';
 import { Counter } from '../../testing/fixtures.ts';
 
 function setup(holdBound = 10) {

@@ -4,10 +4,15 @@ import { after, before, test } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { type NatsCluster, startNats } from '@resident/testing';
 import { Registry } from 'prom-client';
-import { CasBucket, DropReporter, rendezvous } from '../../src/objects/internal.ts';
-import type { MemberInfo, Membership } from '../../src/objects/membership/member.ts';
-import { RuntimeMetrics } from '../../src/objects/metrics.ts';
-import { ShardTable } from '../../src/objects/placement/shard-table.ts';
+import {
+  CasBucket,
+  DropReporter,
+  type MemberInfo,
+  type Membership,
+  RuntimeMetrics,
+  rendezvous,
+  ShardTable,
+} from '../../src/objects/internal.ts';
 import { quietLog, waitFor } from '../../testing/support.ts';
 
 const SHARDS = 64;

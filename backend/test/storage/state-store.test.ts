@@ -9,15 +9,16 @@ import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { type NatsCluster, startNats, startNatsCluster } from '@resident/testing';
 import { RevisionConflict, type StateStore } from '../../src/objects/index.ts';
 import {
+  AckPipeline,
   decodeStateKey,
   detectServerFeatures,
   encodeStateKey,
   KvStateStore,
   LmdbStateStore,
   MemoryStateStore,
+  NoStreamResponded,
   type Revision,
 } from '../../src/objects/internal.ts';
-import { AckPipeline, NoStreamResponded } from '../../src/objects/transport/ack-pipeline.ts';
 
 /** Ids that break naive key schemes: subject tokens and wildcards, the escape character, empties, surrogates. */
 const TRICKY_IDS = [
