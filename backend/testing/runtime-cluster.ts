@@ -29,6 +29,7 @@ export interface ClusterOptions {
       | 'callTimeoutMs'
       | 'heartbeatMs'
       | 'suspectMs'
+      | 'deadMs'
       | 'rebalancePerSecond'
       | 'drainPerSecond'
       | 'idleMs'

@@ -1,6 +1,7 @@
 import type { Catalog } from '../catalog/catalog.ts';
 import type { ObjectTurn } from '../catalog/turn.ts';
 import { ErrorCode, ResidentError } from '../errors.ts';
+import type { RuntimeMetrics } from '../metrics.ts';
 import { shardOf } from '../placement/hash.ts';
 import type { Placement } from '../placement/placement.ts';
 import { type ClassEntry, objectId } from '../registry.ts';
@@ -23,6 +24,7 @@ export class Dispatcher {
     private readonly placement: Placement,
     private readonly catalog: Catalog,
     private readonly opts: { readonly nodeId: string; readonly shards: number; readonly holdBound: number },
+    private readonly metrics: RuntimeMetrics,
   ) {}
 
   dispatch(
@@ -38,6 +40,7 @@ export class Dispatcher {
       case 'hold':
         return this.hold(shard, { entry, key, turn });
       case 'foreign':
+        this.metrics.callBounced();
         return turn.settle(new ResidentError(ErrorCode.NotOwner, `${id} is not owned by ${this.opts.nodeId}`));
     }
   }
@@ -53,6 +56,7 @@ export class Dispatcher {
 
   private hold(shard: number, held: Held): void {
     if (this.heldCount >= this.opts.holdBound) {
+      this.metrics.callDropped('hold_full');
       return held.turn.settle(
         new ResidentError(ErrorCode.Overloaded, `node ${this.opts.nodeId}: too many calls waiting for shard ownership`),
       );
@@ -64,5 +68,6 @@ export class Dispatcher {
     }
     list.push(held);
     this.heldCount++;
+    this.metrics.callHeld();
   }
 }

@@ -55,7 +55,7 @@ export class RuntimeImpl implements ObjectRuntime {
       nodeId,
       shards,
       holdBound: options.mailboxBound * 10,
-    });
+    }, metrics);
     this.outbound = new Outbound(
       topology.placement,
       topology.transport,
