@@ -99,10 +99,7 @@ export class NatsMembership implements Membership {
     await m.firstEcho();
     m.mirror = await KvMirror.start(opts.bucket.kv, (key, entry) => m.observe(key, entry), opts.drops);
     await m.mirror.ready;
-    m.timers = [
-      setInterval(() => m.tick(), opts.heartbeatMs),
-      setInterval(() => m.refresh(), opts.registryMs),
-    ];
+    m.timers = [setInterval(() => m.tick(), opts.heartbeatMs), setInterval(() => m.refresh(), opts.registryMs)];
     await m.confirmRegistry();
     return m;
   }

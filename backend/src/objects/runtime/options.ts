@@ -34,7 +34,7 @@ export interface RuntimeOptions {
   readonly heartbeatMs?: number;
   /** A member silent this long is suspected: logged and counted, no action. */
   readonly suspectMs?: number;
-  /** A member silent this long is declared dead and its shards move. A node's lease is 2 heartbeats shorter. */
+  /** A member silent this long is declared dead and its shards move (default 1.5 × suspectMs). A node's lease is 2 heartbeats shorter. */
   readonly deadMs?: number;
   /** How often a member rewrites its members-bucket entry (discovery by newcomers; liveness is the heartbeats'). */
   readonly registryMs?: number;
@@ -67,7 +67,7 @@ export function resolveOptions(opts: RuntimeOptions): ResolvedOptions {
   const merged = { ...DEFAULTS, ...stripUndefined(opts), nodeId };
   return {
     ...merged,
-    deadMs: opts.deadMs ?? 2 * merged.suspectMs,
+    deadMs: opts.deadMs ?? 1.5 * merged.suspectMs,
     log: opts.log ?? pino({ level: process.env.LOG_LEVEL ?? 'info' }),
     metricsRegistry: opts.metricsRegistry ?? new Registry(),
   } as ResolvedOptions;
