@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { DiscardPolicy, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pino from 'pino';
@@ -92,7 +92,8 @@ function floodState(): { stop: () => Promise<number> } {
     const kv = await new Kvm(raw).open(`rsd_${cluster.name}_state`);
     const big = randomBytes(256 * 1024);
     while (running) {
-      await Promise.all(Array.from({ length: 8 }, (_, i) => kv.put(`flood.${i}`, big).then(() => puts++)));
+      const batch = Array.from({ length: 8 }, (_, i) => kv.put(`flood.${i}`, big).then(() => puts++));
+      await Promise.all(batch).catch(() => undefined); // a put the server refused still loaded it
     }
   })();
   return {
@@ -111,10 +112,11 @@ test('a node whose JetStream writes stall and queue is not declared dead while i
   const missing = watchMissing();
   const before = await deathsAndLosses();
   const flood = floodState();
-  // The members bucket refuses every write, as a JetStream too busy to take a heartbeat would never answer one.
-  await jsm.streams.update(stream, { ...config, max_bytes: 1, discard: DiscardPolicy.New });
+  // The members bucket refuses every write (no message fits), as a JetStream too busy to take a heartbeat never
+  // answers one: the old KV heartbeats lapsed here and the node was declared dead with calls in flight.
+  await jsm.streams.update(stream, { ...config, max_msg_size: 1 });
   const members = await new Kvm(raw).open(`rsd_${cluster.name}_members`);
-  await assert.rejects(members.put('blocked', 'x'), 'the members bucket takes no write');
+  await assert.rejects(members.put('blocked', 'xx'), 'the members bucket takes no write');
   const keys = Array.from({ length: 40 }, (_, i) => `busy${i}`);
   const deadline = performance.now() + 3 * TIMING.deadMs;
   let rounds = 0;
