@@ -3,8 +3,8 @@
 // it (backend/test/objects/entry-points.test.ts checks).
 export { DropReporter } from './drop-reporter.ts';
 export { toResidentError } from './errors.ts';
-export { isActiveHost, type Membership } from './membership/member.ts';
 export { beatSubject } from './membership/heartbeats.ts';
+export { isActiveHost, type Membership } from './membership/member.ts';
 export { MemberEntryCodec } from './membership/member-entry.ts';
 export { type CallFrame, decodeBatch, encodeBatch } from './messaging/envelope.ts';
 export { packValue, unpackValue } from './messaging/payload.ts';
