@@ -62,8 +62,8 @@ export class NatsMembership implements Membership {
   private current: MemberInfo;
   private readonly seen = new Map<string, Seen>();
   private readonly registryGuard = new ReplayGuard();
-  /** `id/incarnation` → local time it was declared dead. */
-  private readonly dead = new Map<string, number>();
+  /** `id/incarnation` → when it was declared dead and what it was, so one that beats again can come back. */
+  private readonly dead = new Map<string, { at: number; seen: Seen }>();
   private seq = 0;
   private readonly listeners: (() => void)[] = [];
   private readonly lapseListeners: (() => void)[] = [];
@@ -254,9 +254,12 @@ export class NatsMembership implements Membership {
     if (prev.confirmed) this.changed();
   }
 
-  /** A heartbeat of a member the bucket told us about; heartbeats of others (not yet listed, or gone) wait for that. */
+  /**
+   * A heartbeat of a member the bucket told us about, or of one we declared dead (its key may be gone until it writes
+   * it again). Heartbeats of others (not yet listed, or gone) wait for the bucket.
+   */
   private onBeat(entry: MemberEntry, at: number): void {
-    const s = this.seen.get(entry.info.id);
+    const s = this.seen.get(entry.info.id) ?? this.revive(entry.info);
     if (!s || s.info.incarnation !== entry.info.incarnation) return;
     const silentMs = at - s.at;
     s.at = at;
@@ -267,15 +270,24 @@ export class NatsMembership implements Membership {
     this.note('recovered', 'info', s.info, { reason: 'heartbeat arrived', silentMs: Math.round(silentMs) });
   }
 
+  private revive(info: MemberInfo): Seen | undefined {
+    const dead = this.dead.get(`${info.id}/${info.incarnation}`);
+    if (!dead) return undefined;
+    const s: Seen = { ...dead.seen, confirmed: false };
+    this.seen.set(info.id, s);
+    return s;
+  }
+
   private confirm(s: Seen): void {
     s.confirmed = true;
+    s.suspectedAt = undefined;
     const key = `${s.info.id}/${s.info.incarnation}`;
-    const deadAt = this.dead.get(key);
-    if (deadAt !== undefined) {
+    const dead = this.dead.get(key);
+    if (dead !== undefined) {
       this.dead.delete(key);
       this.note('came_back', 'warn', s.info, {
         reason: 'heartbeats again after it was declared dead',
-        deadForMs: Math.round(performance.now() - deadAt),
+        deadForMs: Math.round(performance.now() - dead.at),
       });
     } else this.note('joined', 'info', s.info, { status: s.info.status, role: s.info.role });
     this.changed();
@@ -309,7 +321,7 @@ export class NatsMembership implements Membership {
     if (!s.confirmed) return this.note('leftover', 'info', info, { reason: 'listed but never beat', silentMs });
     const suspectedForMs = s.suspectedAt === undefined ? 0 : Math.round(performance.now() - s.suspectedAt);
     this.note('dead', 'warn', info, { reason: 'no heartbeat', silentMs, suspectedForMs });
-    this.dead.set(`${info.id}/${info.incarnation}`, performance.now());
+    this.dead.set(`${info.id}/${info.incarnation}`, { at: performance.now(), seen: s });
     if (this.dead.size > REMEMBERED_DEAD) this.dead.delete(this.dead.keys().next().value!);
     this.changed();
   }
