@@ -136,6 +136,7 @@ export class NatsMembership implements Membership {
     this.seen.set(this.current.id, { ...this.seen.get(this.current.id)!, info: this.current });
     this.beat();
     await this.register();
+    this.changed();
   }
 
   /** A signed last word first (a bare delete proves nothing, so peers wait for a timeout on one), then the key goes. */
