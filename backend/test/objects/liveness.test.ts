@@ -234,3 +234,23 @@ test('a paused node (SIGSTOP) is declared dead, and logged as coming back once i
   const where = await Promise.all(Array.from({ length: 60 }, (_, i) => client.get(Echo, `back${i}`).where()));
   assert.ok(where.includes('node1'), 'node1 owns objects again');
 });
+
+test('a node that was itself stalled (its event loop blocked) declares nobody dead when it runs again', async () => {
+  const before = counted(await local.metricsRegistry.metrics(), 'resident_membership_changes_total', 'change="dead"');
+  const missing = watchMissing();
+  const peers = ['node1', 'node3'];
+  for (const id of peers) assert.ok(local.membership.alive().has(id), `local sees ${id} before the stall`);
+  // Blocks this process (local and the client) for twice the time after which silence means dead: on waking, its
+  // timers run before its socket is read, so by its own clock every peer has been silent that long.
+  const end = performance.now() + 2 * TIMING.deadMs;
+  while (performance.now() < end);
+  await waitFor(() => internals(local).membership.leaseValid(), 10_000, "local's own heartbeats to come back");
+  const after = counted(await local.metricsRegistry.metrics(), 'resident_membership_changes_total', 'change="dead"');
+  assert.equal(after, before, 'local declared nobody dead');
+  for (const id of peers) assert.ok(local.membership.alive().has(id), `local still sees ${id}`);
+  assert.deepEqual(
+    missing.filter((id) => id !== 'local'),
+    [],
+    'the client, stalled with it, lost no peer either',
+  );
+});

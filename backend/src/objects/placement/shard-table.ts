@@ -49,6 +49,7 @@ export class ShardTable implements Placement {
   private lastRefill = performance.now();
   private drainWaiters: (() => void)[] = [];
   private draining = false;
+  private stopped = false;
   private readonly moves: ShardMoveLog;
 
   private constructor(private readonly opts: ShardTableOptions) {
@@ -136,6 +137,7 @@ export class ShardTable implements Placement {
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
     this.mirror?.stop();
     this.moves.flush();
@@ -290,7 +292,7 @@ export class ShardTable implements Placement {
   private async revalidate(): Promise<void> {
     if (this.revalidating) return;
     this.revalidating = true;
-    for (;;) {
+    while (!this.stopped) {
       try {
         await this.rereadMine();
         break;
