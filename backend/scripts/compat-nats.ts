@@ -8,6 +8,7 @@ import { systemNatsServer } from '@resident/shared/nats';
 const INVARIANT_TESTS = [
   'test/objects/single-writer.test.ts',
   'test/objects/failover.test.ts',
+  'test/objects/liveness.test.ts',
   'test/objects/cluster.test.ts',
   'test/objects/rebalance.test.ts',
   'test/objects/nats-loss.test.ts',

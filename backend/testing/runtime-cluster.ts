@@ -33,6 +33,7 @@ export interface ClusterOptions {
       | 'callTimeoutMs'
       | 'heartbeatMs'
       | 'suspectMs'
+      | 'deadMs'
       | 'rebalancePerSecond'
       | 'drainPerSecond'
       | 'idleMs'

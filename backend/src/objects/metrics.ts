@@ -2,6 +2,22 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 type Counts = Map<string, number>;
 
+/** What membership logs and counts: see NatsMembership. */
+export type MemberChange =
+  | 'joined'
+  | 'status'
+  | 'left'
+  | 'restarted'
+  | 'suspected'
+  | 'recovered'
+  | 'dead'
+  | 'came_back'
+  | 'leftover';
+
+/** Why the dispatcher refused a call without running it. */
+/** hold_full: too many calls held already; hold_expired: the caller's deadline passed while the call was held. */
+export type CallDropReason = 'hold_full' | 'hold_expired';
+
 function bump(counts: Counts, label: string): void {
   counts.set(label, (counts.get(label) ?? 0) + 1);
 }
@@ -20,6 +36,19 @@ function countsCounter(registry: Registry, name: string, help: string, label: st
   });
 }
 
+/** A Prometheus counter without labels whose value is read at scrape time. */
+function plainCounter(registry: Registry, name: string, help: string, value: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(value());
+    },
+  });
+}
+
 /**
  * Runtime metrics in base units, labelled by class or outcome at most, never by object key. Hot-path events only
  * increment plain numbers; Prometheus reads them when scraped.
@@ -32,7 +61,12 @@ export class RuntimeMetrics {
   private readonly commits: Counts = new Map();
   private readonly moves: Counts = new Map();
   private readonly garbageKinds: Counts = new Map();
+  private readonly memberChanges: Counts = new Map();
+  private readonly dropped: Counts = new Map();
+  private held = 0;
+  private bounced = 0;
   private active = 0;
+  private readonly heartbeatGapSeconds: Histogram;
   private readonly callSeconds: Histogram;
   private readonly commitSeconds: Histogram;
 
@@ -57,7 +91,34 @@ export class RuntimeMetrics {
       'kind',
       this.garbageKinds,
     );
+    countsCounter(
+      registry,
+      'resident_membership_changes_total',
+      'Membership changes seen by this node (joined, status, left, restarted, suspected, recovered, dead, came_back, leftover)',
+      'change',
+      this.memberChanges,
+    );
+    countsCounter(
+      registry,
+      'resident_calls_dropped_total',
+      'Calls this node refused without running them, by reason',
+      'reason',
+      this.dropped,
+    );
     const self = this;
+    plainCounter(registry, 'resident_calls_held_total', 'Calls held until their shard settled here', () => self.held);
+    plainCounter(
+      registry,
+      'resident_calls_bounced_total',
+      'Calls answered NotOwner (the caller routes them again)',
+      () => self.bounced,
+    );
+    this.heartbeatGapSeconds = new Histogram({
+      name: 'resident_heartbeat_gap_seconds',
+      help: "Time between two heartbeats of a peer as this node received them (how late peers' heartbeats are)",
+      buckets: [0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5],
+      registers,
+    });
     new Gauge({
       name: 'resident_active_objects',
       help: 'Objects active on this node',
@@ -119,6 +180,26 @@ export class RuntimeMetrics {
 
   moved(kind: 'handover' | 'takeover' | 'claim' | 'lost'): void {
     bump(this.moves, kind);
+  }
+
+  memberChange(change: MemberChange): void {
+    bump(this.memberChanges, change);
+  }
+
+  heartbeatGap(ms: number): void {
+    this.heartbeatGapSeconds.observe(ms / 1000);
+  }
+
+  callHeld(): void {
+    this.held++;
+  }
+
+  callBounced(): void {
+    this.bounced++;
+  }
+
+  callDropped(reason: CallDropReason): void {
+    bump(this.dropped, reason);
   }
 
   /** Kinds are a fixed set of names chosen by the code that drops the input, never taken from the input. */

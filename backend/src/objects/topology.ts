@@ -48,10 +48,15 @@ export async function buildTopology(
   await nc.flush(); // the inbox subscription is live before anyone can route to us
   const membership = await NatsMembership.join({
     bucket: await bucket('members'),
+    nc,
+    cluster,
     self,
     log: options.log,
+    metrics,
     heartbeatMs: options.heartbeatMs,
     suspectMs: options.suspectMs,
+    deadMs: options.deadMs,
+    registryMs: options.registryMs,
     codec,
     drops,
   });

@@ -1,6 +1,7 @@
 // The dispatcher's held calls, with placement and catalog doubles so a shard's status can change without an event.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Registry } from 'prom-client';
 import {
   type Catalog,
   ClassRegistry,
@@ -8,6 +9,7 @@ import {
   type ObjectTurn,
   type Placement,
   type ResidentError,
+  RuntimeMetrics,
   type ShardStatus,
 } from '../../src/objects/internal.ts';
 import { Counter } from '../../testing/fixtures.ts';
@@ -17,7 +19,9 @@ function setup(holdBound = 10) {
   const delivered: string[] = [];
   const placement = { status: () => status } as unknown as Placement;
   const catalog = { deliver: (_e: unknown, key: string) => delivered.push(key) } as unknown as Catalog;
-  const dispatcher = new Dispatcher(placement, catalog, { nodeId: 'n1', shards: 1, holdBound });
+  const registry = new Registry();
+  const metrics = new RuntimeMetrics(registry, () => []);
+  const dispatcher = new Dispatcher(placement, catalog, { nodeId: 'n1', shards: 1, holdBound }, metrics);
   const entry = new ClassRegistry([Counter]).ofClass(Counter);
   const settled: (ResidentError | undefined)[] = [];
   const turn = (deadline: number): ObjectTurn => ({
@@ -32,6 +36,7 @@ function setup(holdBound = 10) {
     setStatus: (s: ShardStatus) => (status = s),
     call: (key: string, deadline = 0) => dispatcher.dispatch(entry, key, turn(deadline)),
     dispatcher,
+    metrics: () => registry.metrics(),
   };
 }
 
@@ -45,7 +50,7 @@ test('a held call runs once its shard is owned again, with no settle event (a le
   assert.deepEqual(t.delivered, ['a']);
 });
 
-test('a held call whose deadline passed is answered with a timeout and frees its place', () => {
+test('a held call whose deadline passed is answered with a timeout, counted, and frees its place', async () => {
   const t = setup(1);
   const now = Date.now();
   t.call('late', now + 100);
@@ -55,6 +60,7 @@ test('a held call whose deadline passed is answered with a timeout and frees its
   assert.equal(t.settled.length, 1);
   assert.equal(t.settled[0]?.code, 'Timeout');
   assert.match(t.settled[0]?.message ?? '', /expired waiting for shard 0/);
+  assert.match(await t.metrics(), /resident_calls_dropped_total\{reason="hold_expired"\} 1/);
   t.call('next'); // the hold bound is 1: this is held, not refused, since the expired call left
   assert.equal(t.settled.length, 1);
   t.setStatus('owned');

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { type KV, Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { deriveMembershipKey, type MemberInfo, ObjectRuntime } from '../../src/objects/index.ts';
-import { inboxSubject, internals, MemberEntryCodec } from '../../src/objects/internal.ts';
+import { beatSubject, inboxSubject, internals, MemberEntryCodec } from '../../src/objects/internal.ts';
 import { Echo } from '../../testing/fixtures.ts';
 import { type RuntimeCluster, startRuntimeCluster } from '../../testing/runtime-cluster.ts';
 import { droppedIn, quietLog, TEST_MEMBERSHIP_KEY, waitFor } from '../../testing/support.ts';
@@ -114,16 +114,20 @@ describe('signed membership entries', () => {
     for (const id of ['fake1', 'fake2', 'fake3']) await members.delete(id);
   });
 
-  test('an entry signed with the cluster key is a member (the forgeries above were told apart by their signature)', async () => {
+  test('an entry and heartbeats signed with the cluster key are a member (the forgeries above were told apart by their signature)', async () => {
     const signer = new MemberEntryCodec(cluster.name, TEST_MEMBERSHIP_KEY);
     const probe: MemberInfo = { ...host('probe'), role: 'client' };
     await members.put('probe', signer.encode({ info: probe, seq: 1, left: false }));
+    let seq = 1;
+    const beating = setInterval(() => {
+      raw.publish(beatSubject(cluster.name, 'probe'), signer.encode({ info: probe, seq: ++seq, left: false }));
+    }, 100);
     await waitFor(
       () => internals(client).membership.isAlive('probe', probe.incarnation),
       3000,
       'the signed probe to be a member',
-    );
-    await members.put('probe', signer.encode({ info: probe, seq: 2, left: true }));
+    ).finally(() => clearInterval(beating));
+    await members.put('probe', signer.encode({ info: probe, seq: ++seq, left: true }));
     await waitFor(() => !client.membership.alive().has('probe'), 3000, 'the probe to be gone once it said it left');
   });
 

@@ -7,6 +7,7 @@ import type { CasBucket } from '../transport/cas-bucket.ts';
 import { KvMirror } from '../transport/kv-mirror.ts';
 import { rendezvous } from './hash.ts';
 import type { Placement, PlacementEvents, ShardStatus } from './placement.ts';
+import { ShardMoveLog } from './shard-move-log.ts';
 import { decodeRow, encodeRow, type Ownership, shardKey, shardOfKey } from './shard-row.ts';
 
 interface Row extends Ownership {
@@ -48,9 +49,12 @@ export class ShardTable implements Placement {
   private lastRefill = performance.now();
   private drainWaiters: (() => void)[] = [];
   private draining = false;
+  private stopped = false;
+  private readonly moves: ShardMoveLog;
 
   private constructor(private readonly opts: ShardTableOptions) {
     this.rows = new Array(opts.shards).fill(undefined);
+    this.moves = new ShardMoveLog(opts.log, opts.metrics);
   }
 
   static async start(opts: ShardTableOptions): Promise<ShardTable> {
@@ -138,9 +142,11 @@ export class ShardTable implements Placement {
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
     this.mirror?.stop();
+    this.moves.flush();
   }
 
   private ownerAlive(row: Ownership): boolean {
@@ -197,10 +203,16 @@ export class ShardTable implements Placement {
       this.mine.add(shard);
       this.opts.events.settled(shard);
     } else if (!nowMine && this.mine.delete(shard)) {
-      if (!this.leaving.has(shard)) this.opts.events.lost(shard);
+      if (!this.leaving.has(shard)) this.lost(shard, row);
       this.opts.events.settled(shard);
       this.checkDrained();
     }
+  }
+
+  private lost(shard: number, row: Row | undefined): void {
+    const reason = !row ? 'row removed' : row.owner ? `row now names ${row.owner}` : 'row is not a shard row';
+    this.moves.record({ kind: 'lost', shard, from: this.self.id, to: row?.owner ?? '', reason });
+    this.opts.events.lost(shard);
   }
 
   private reconcile(): void {
@@ -229,10 +241,19 @@ export class ShardTable implements Placement {
 
   private async claim(shard: number, row: Row | undefined): Promise<void> {
     this.claiming.add(shard);
+    const started = performance.now();
     const value: Ownership = { owner: this.self.id, incarnation: this.self.incarnation, epoch: (row?.epoch ?? 0) + 1 };
     try {
       const revision = await this.write(shard, value, row);
-      this.opts.metrics.moved(row ? 'takeover' : 'claim');
+      const kind = row ? 'takeover' : 'claim';
+      this.moves.record({
+        kind,
+        shard,
+        from: row?.owner ?? '',
+        to: this.self.id,
+        reason: claimReason(row),
+        ms: performance.now() - started,
+      });
       this.setRow(shard, { ...value, revision });
     } catch {
       // someone else wrote the row first; the mirror brings their version
@@ -243,6 +264,8 @@ export class ShardTable implements Placement {
 
   private async handOver(shard: number, to: string): Promise<void> {
     this.leaving.add(shard);
+    const started = performance.now();
+    const reason = this.draining ? 'draining' : 'no longer the rendezvous choice';
     try {
       await this.opts.events.release(shard);
       const row = this.rows[shard];
@@ -250,10 +273,10 @@ export class ShardTable implements Placement {
       if (!row || !this.isMine(row) || !target) return;
       const value: Ownership = { owner: to, incarnation: target.incarnation, epoch: row.epoch + 1 };
       const revision = await this.write(shard, value, row);
-      this.opts.metrics.moved('handover');
+      this.moves.record({ kind: 'handover', shard, from: this.self.id, to, reason, ms: performance.now() - started });
       this.setRow(shard, { ...value, revision });
     } catch (err) {
-      this.opts.log.warn({ shard, err: String(err) }, 'handover failed');
+      this.opts.log.warn({ shard, to, reason, err: String(err) }, 'handover failed');
     } finally {
       this.leaving.delete(shard);
       this.opts.events.settled(shard);
@@ -275,7 +298,7 @@ export class ShardTable implements Placement {
   private async revalidate(): Promise<void> {
     if (this.revalidating) return;
     this.revalidating = true;
-    for (;;) {
+    while (!this.stopped) {
       try {
         await this.rereadMine();
         break;
@@ -301,4 +324,9 @@ export class ShardTable implements Placement {
     if (!this.draining || (this.mine.size > 0 && this.hasOtherHosts())) return;
     for (const resolve of this.drainWaiters.splice(0)) resolve();
   }
+}
+
+function claimReason(row: Ownership | undefined): string {
+  if (!row) return 'no row';
+  return row.owner ? `owner ${row.owner} not alive` : 'row was not a shard row';
 }

@@ -1,6 +1,7 @@
 import type { Catalog } from '../catalog/catalog.ts';
 import type { ObjectTurn } from '../catalog/turn.ts';
 import { ErrorCode, ResidentError } from '../errors.ts';
+import type { RuntimeMetrics } from '../metrics.ts';
 import { shardOf } from '../placement/hash.ts';
 import type { Placement } from '../placement/placement.ts';
 import { type ClassEntry, objectId } from '../registry.ts';
@@ -23,6 +24,7 @@ export class Dispatcher {
     private readonly placement: Placement,
     private readonly catalog: Catalog,
     private readonly opts: { readonly nodeId: string; readonly shards: number; readonly holdBound: number },
+    private readonly metrics: RuntimeMetrics,
   ) {}
 
   dispatch(
@@ -38,6 +40,7 @@ export class Dispatcher {
       case 'hold':
         return this.hold(shard, { entry, key, turn });
       case 'foreign':
+        this.metrics.callBounced();
         return turn.settle(new ResidentError(ErrorCode.NotOwner, `${id} is not owned by ${this.opts.nodeId}`));
     }
   }
@@ -64,7 +67,11 @@ export class Dispatcher {
       }
       const waiting = list.filter((h) => h.turn.deadline === 0 || now <= h.turn.deadline);
       if (waiting.length === list.length) continue;
-      for (const h of list) if (!waiting.includes(h)) h.turn.settle(this.expired(shard, h));
+      for (const h of list) {
+        if (waiting.includes(h)) continue;
+        this.metrics.callDropped('hold_expired');
+        h.turn.settle(this.expired(shard, h));
+      }
       this.heldCount -= list.length - waiting.length;
       if (waiting.length) this.held.set(shard, waiting);
       else this.held.delete(shard);
@@ -82,6 +89,7 @@ export class Dispatcher {
 
   private hold(shard: number, held: Held): void {
     if (this.heldCount >= this.opts.holdBound) {
+      this.metrics.callDropped('hold_full');
       return held.turn.settle(
         new ResidentError(ErrorCode.Overloaded, `node ${this.opts.nodeId}: too many calls waiting for shard ownership`),
       );
@@ -93,5 +101,6 @@ export class Dispatcher {
     }
     list.push(held);
     this.heldCount++;
+    this.metrics.callHeld();
   }
 }

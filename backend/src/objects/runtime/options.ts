@@ -30,8 +30,14 @@ export interface RuntimeOptions {
   readonly idleMs?: number;
   readonly mailboxBound?: number;
   readonly maxPayloadBytes?: number;
+  /** How often a member publishes its heartbeat (core NATS). */
   readonly heartbeatMs?: number;
+  /** A member silent this long is suspected: logged and counted, no action. */
   readonly suspectMs?: number;
+  /** A member silent this long is declared dead and its shards move (default 1.5 × suspectMs). A node's lease is 2 heartbeats shorter. */
+  readonly deadMs?: number;
+  /** How often a member rewrites its members-bucket entry (discovery by newcomers; liveness is the heartbeats'). */
+  readonly registryMs?: number;
   readonly rebalancePerSecond?: number;
   readonly drainPerSecond?: number;
   readonly log?: Logger;
@@ -50,6 +56,7 @@ const DEFAULTS = {
   maxPayloadBytes: 512 * 1024,
   heartbeatMs: 200,
   suspectMs: 1000,
+  registryMs: 10_000,
   rebalancePerSecond: 32,
   drainPerSecond: 512,
 };
@@ -60,6 +67,7 @@ export function resolveOptions(opts: RuntimeOptions): ResolvedOptions {
   const merged = { ...DEFAULTS, ...stripUndefined(opts), nodeId };
   return {
     ...merged,
+    deadMs: opts.deadMs ?? 1.5 * merged.suspectMs,
     log: opts.log ?? pino({ level: process.env.LOG_LEVEL ?? 'info' }),
     metricsRegistry: opts.metricsRegistry ?? new Registry(),
   } as ResolvedOptions;

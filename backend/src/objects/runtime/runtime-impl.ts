@@ -52,11 +52,16 @@ export class RuntimeImpl implements ObjectRuntime {
     const { nodeId, shards, callTimeoutMs } = options;
     this.chains = new Chains(nodeId);
     this.catalog = new Catalog(this.host(), (turn, entry, key) => this.dispatcher.dispatch(entry, key, turn));
-    this.dispatcher = new Dispatcher(topology.placement, this.catalog, {
-      nodeId,
-      shards,
-      holdBound: options.mailboxBound * 10,
-    });
+    this.dispatcher = new Dispatcher(
+      topology.placement,
+      this.catalog,
+      {
+        nodeId,
+        shards,
+        holdBound: options.mailboxBound * 10,
+      },
+      metrics,
+    );
     this.outbound = new Outbound(
       topology.placement,
       topology.transport,
@@ -104,10 +109,7 @@ export class RuntimeImpl implements ObjectRuntime {
     const metrics = new RuntimeMetrics(options.metricsRegistry, () => rt?.catalog.mailboxDepths() ?? []);
     const events: PlacementEvents = {
       settled: (shard) => rt?.dispatcher.releaseHeld(shard),
-      lost: (shard) => {
-        metrics.moved('lost');
-        rt?.dropShard(shard);
-      },
+      lost: (shard) => rt?.dropShard(shard),
       release: async (shard) => {
         await rt?.catalog.closeShard(shard);
       },
