@@ -44,6 +44,8 @@ interface Entry {
 }
 
 const KNOWN_ERRORS = new Set<string>(Object.values(ErrorCode));
+/** Up to this many entries a scan is cheaper than a Map's memory. */
+const SCAN_LIMIT = 8;
 
 /**
  * The recent calls one object ran, by caller and call id, so a resent call runs at most once: a resend of an
@@ -53,6 +55,8 @@ const KNOWN_ERRORS = new Set<string>(Object.values(ErrorCode));
  */
 export class RecentCalls {
   private entries: Entry[] = [];
+  /** By key, once the table outgrows a short scan: a busy object remembers up to 128 calls, found on every call. */
+  private index: Map<string, Entry> | undefined;
   private replyBytes = 0;
 
   get size(): number {
@@ -147,6 +151,7 @@ export class RecentCalls {
   }
 
   private find(key: string): Entry | undefined {
+    if (this.index) return this.index.get(key);
     for (const e of this.entries) if (e.key === key) return e;
     return undefined;
   }
@@ -155,6 +160,8 @@ export class RecentCalls {
     if (this.entries.length === 0)
       this.entries = [entry]; // sized for one, as most tables stay
     else this.entries.push(entry);
+    if (this.index) this.index.set(entry.key, entry);
+    else if (this.entries.length > SCAN_LIMIT) this.index = new Map(this.entries.map((e) => [e.key, e]));
   }
 
   /** Answered ids past their window go (oldest first), and the oldest answered ones while the table is full. */
@@ -170,6 +177,8 @@ export class RecentCalls {
 
   private forget(e: Entry, at = this.entries.indexOf(e)): void {
     this.entries.splice(at, 1);
+    this.index?.delete(e.key);
+    if (this.entries.length === 0) this.index = undefined;
     this.replyBytes -= replySize(e.reply);
   }
 

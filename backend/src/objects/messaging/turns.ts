@@ -25,7 +25,8 @@ export class LocalTurn implements ObjectTurn {
     readonly call: OutgoingCall,
     readonly trackId: number,
     public args: unknown[],
-    readonly callKey: string,
+    /** Only for a call that went to another node before: see `Outbound.attemptLocal`. */
+    readonly callKey: string | undefined,
   ) {
     this.chain = call.chain;
     this.deadline = call.deadline;

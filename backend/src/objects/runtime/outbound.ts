@@ -94,6 +94,7 @@ export class Outbound implements Invoker, LocalTurnHost {
     if (args.length > this.opts.maxPayloadBytes)
       return call.fail(tooLarge(call.describe(), args.length, this.opts.maxPayloadBytes));
     call.node = node;
+    call.sentAway = true;
     call.started ||= performance.now();
     const frame: CallFrame = {
       id: this.tracker.add(call),
@@ -111,7 +112,10 @@ export class Outbound implements Invoker, LocalTurnHost {
 
   private attemptLocal(call: OutgoingCall): void {
     call.node = undefined;
-    const key = callKey(this.opts.nodeId, this.epoch, call.seq);
+    // A call that never left this node is never resent after it ran here (its only resends follow a NotOwner or a
+    // failed commit, which are not remembered), so only one that was sent away needs its id checked: the owner it
+    // went to may have stored it before the shard came here. Not remembering the rest keeps local calls cheap.
+    const key = call.sentAway ? callKey(this.opts.nodeId, this.epoch, call.seq) : undefined;
     const turn = new LocalTurn(this, call, this.tracker.add(call), call.localArgs, key);
     this.dispatcher.dispatch(call.entry, call.key, turn, call.id, call.shard);
   }
