@@ -28,8 +28,8 @@ export class ShardRouter {
   }
 
   of(key: string): Ref<typeof PresenceShard> {
-    const shard = this.shardKey(key);
-    return this.runtime.get(shard.startsWith('v') ? VolatilePresenceShard : PresenceShard, shard);
+    const cls = this.volatile(key) ? VolatilePresenceShard : PresenceShard;
+    return this.runtime.get(cls, this.shardKey(key));
   }
 }
 

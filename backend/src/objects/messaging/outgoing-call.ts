@@ -18,9 +18,13 @@ export class OutgoingCall implements TrackedCall {
   resentBecause: string | undefined;
   /** Set when the call first leaves the node; remote latency is measured from here. */
   started = 0;
-  /** An attempt went to another node, which may have run it: later attempts must be recognisable as resends. */
-  sentAway = false;
+
   private packed: Uint8Array | undefined;
+
+  /** An attempt went to another node, which may have run it: later attempts must be recognisable as resends. */
+  get sentAway(): boolean {
+    return this.started > 0;
+  }
   private copied: unknown[] | undefined;
 
   constructor(

@@ -65,17 +65,26 @@ export class Dispatcher {
         this.releaseHeld(shard);
         continue;
       }
-      const waiting = list.filter((h) => h.turn.deadline === 0 || now <= h.turn.deadline);
+      const waiting = this.answerExpired(shard, list, now);
       if (waiting.length === list.length) continue;
-      for (const h of list) {
-        if (waiting.includes(h)) continue;
-        this.metrics.callDropped('hold_expired');
-        h.turn.settle(this.expired(shard, h));
-      }
       this.heldCount -= list.length - waiting.length;
       if (waiting.length) this.held.set(shard, waiting);
       else this.held.delete(shard);
     }
+  }
+
+  /** Answers the held calls whose deadline passed with a timeout; returns the ones still waiting. */
+  private answerExpired(shard: number, list: readonly Held[], now: number): Held[] {
+    const waiting: Held[] = [];
+    for (const h of list) {
+      if (h.turn.deadline === 0 || now <= h.turn.deadline) {
+        waiting.push(h);
+        continue;
+      }
+      this.metrics.callDropped('hold_expired');
+      h.turn.settle(this.expired(shard, h));
+    }
+    return waiting;
   }
 
   private expired(shard: number, h: Held): ResidentError {

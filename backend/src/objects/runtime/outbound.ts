@@ -94,7 +94,6 @@ export class Outbound implements Invoker, LocalTurnHost {
     if (args.length > this.opts.maxPayloadBytes)
       return call.fail(tooLarge(call.describe(), args.length, this.opts.maxPayloadBytes));
     call.node = node;
-    call.sentAway = true;
     call.started ||= performance.now();
     const frame: CallFrame = {
       id: this.tracker.add(call),
