@@ -11,7 +11,8 @@ const env = (name: string) => {
   return v;
 };
 
-const nc = await connectNats(env('NATS_URLS').split(','), env('RESIDENT_NODE_ID'));
+const servers = env('NATS_URLS').split(',');
+const nc = await connectNats(servers, env('RESIDENT_NODE_ID'));
 const runtime = await ObjectRuntime.start({
   classes: ALL,
   nodeId: env('RESIDENT_NODE_ID'),
@@ -20,6 +21,7 @@ const runtime = await ObjectRuntime.start({
     cluster: env('RESIDENT_CLUSTER'),
     replicas: Number(process.env.RESIDENT_REPLICAS ?? 1),
     membershipKey: new Uint8Array(Buffer.from(env('RESIDENT_MEMBERSHIP_KEY'), 'base64')),
+    heartbeats: { servers }, // as the backend node sends them: from a thread of their own
   },
   log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }),
   ...JSON.parse(process.env.RESIDENT_OPTIONS ?? '{}'),

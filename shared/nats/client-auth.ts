@@ -81,6 +81,8 @@ export interface NatsClientAuth {
   readonly credential: string | undefined;
   /** Set when TLS is: the settings holding the CA (undefined: the system's CAs) and the client certificate. */
   readonly tls: { readonly ca: string | undefined; readonly cert: string | undefined } | undefined;
+  /** What it was read from, for a thread or process that connects with the same credentials (and reads them itself). */
+  readonly settings: NatsClientSettings;
 }
 
 /** Reads every file now, so a bad setting stops a process at start, named, rather than at its first reconnect. */
@@ -92,6 +94,7 @@ export function loadNatsClientAuth(settings: NatsClientSettings): NatsClientAuth
     options: { ...(authenticator ? { authenticator } : {}), ...(tls ? { tls } : {}) },
     credential: credential?.name,
     tls: tls ? { ca: settings['nats-tls-ca']?.name, cert: settings['nats-tls-cert']?.name } : undefined,
+    settings,
   };
 }
 

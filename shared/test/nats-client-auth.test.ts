@@ -50,7 +50,7 @@ test('a well-formed nkey seed, creds file, or user and password file loads; no s
     { user: 'u', pass: 'secret' },
     'the newline is not the password',
   );
-  assert.deepEqual(loadNatsClientAuth({}), { options: {}, credential: undefined, tls: undefined });
+  assert.deepEqual(loadNatsClientAuth({}), { options: {}, credential: undefined, tls: undefined, settings: {} });
 });
 
 test('every kind of bad setting is refused, named', () => {

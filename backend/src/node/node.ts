@@ -180,7 +180,8 @@ async function matchmaking(
 function clusterOptions(config: NodeConfig, connection: NatsConnection) {
   if (!config.authSecret) throw new Error('a cluster node needs --auth-secret (RESIDENT_AUTH_SECRET)');
   const membershipKey = deriveMembershipKey(config.authSecret, config.cluster);
-  return { connection, cluster: config.cluster, replicas: config.replicas, membershipKey };
+  const heartbeats = { servers: config.natsUrls, auth: config.natsAuth?.settings };
+  return { connection, cluster: config.cluster, replicas: config.replicas, membershipKey, heartbeats };
 }
 
 /** The configured secret; an embedded node without one keeps a generated secret in its data folder (dev only). */

@@ -7,7 +7,7 @@ export { decodeStateRecord, encodeStateRecord } from './catalog/state-record.ts'
 export type { ObjectTurn } from './catalog/turn.ts';
 export { DropReporter } from './drop-reporter.ts';
 export { type ResidentError, toResidentError } from './errors.ts';
-export { beatSubject } from './membership/heartbeats.ts';
+export { beatSubject } from './membership/beat-loop.ts';
 export { isActiveHost, type MemberInfo, type Membership } from './membership/member.ts';
 export { MemberEntryCodec } from './membership/member-entry.ts';
 export { type CallFrame, decodeBatch, encodeBatch } from './messaging/envelope.ts';

@@ -37,7 +37,8 @@ export async function buildTopology(
   const nc = options.nats.connection;
   const cluster = clusterName(options);
   checkClusterName(cluster);
-  const codec = new MemberEntryCodec(cluster, membershipKey(options, self));
+  const key = membershipKey(options, self);
+  const codec = new MemberEntryCodec(cluster, key);
   const replicas = options.nats.replicas ?? 1;
   // The names come from @resident/shared/nats, whose node role grants exactly these buckets.
   const bucket = (kind: BucketKind) => CasBucket.open(nc, bucketName(cluster, kind), { replicas });
@@ -57,6 +58,9 @@ export async function buildTopology(
     suspectMs: options.suspectMs,
     deadMs: options.deadMs,
     registryMs: options.registryMs,
+    stallMs: options.stallMs,
+    beatConnection: options.nats.heartbeats,
+    key,
     codec,
     drops,
   });

@@ -1,15 +1,9 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { clusterPrefix } from '@resident/shared/nats';
 import type { DropReporter } from '../drop-reporter.ts';
+import { BOARD, beatSubject } from './beat-loop.ts';
 import type { MemberInfo } from './member.ts';
 import type { MemberEntry, MemberEntryCodec } from './member-entry.ts';
 import { ReplayGuard } from './replay-guard.ts';
-
-/** Each member publishes its signed heartbeat here; every member subscribes to all of them. */
-export const beatSubject = (cluster: string, node: string): string => `${clusterPrefix(cluster)}.beat.${node}`;
-
-/** Own heartbeats sent and not yet seen coming back; more than this means the way back is broken. */
-const MAX_IN_FLIGHT = 64;
 
 export interface HeartbeatsOptions {
   readonly nc: NatsConnection;
@@ -17,23 +11,22 @@ export interface HeartbeatsOptions {
   readonly self: () => MemberInfo;
   readonly codec: MemberEntryCodec;
   readonly drops: DropReporter;
+  /** Where the beat loop (on this thread or its own) posts when the newest own heartbeat that came back was sent. */
+  readonly board: Float64Array;
   /** A fresh, signed heartbeat of another member arrived (local monotonic time `at`). */
   readonly onBeat: (entry: MemberEntry, at: number) => void;
 }
 
 /**
- * Heartbeats over core NATS: a signed entry per beat, published without JetStream, so they never wait behind state
- * writes. Each node also receives its own beats: the send time of the newest one that came back is what its lease is
- * measured from (a beat that never left the connection proves nothing), and the time it came back is this node's
- * reference for judging others' silence (a node that was itself paused or cut off sees everyone as silent).
+ * The receiving side of the heartbeats over core NATS (a BeatLoop sends this node's own): signed entries, published
+ * without JetStream, so they never wait behind state writes. The time one of this node's own beats last arrived
+ * through this same subscription is its reference for judging others' silence (a node that was itself paused or cut
+ * off sees everyone as silent); its lease is measured from the send time the beat loop posts on the board.
  */
 export class Heartbeats {
   private readonly guard = new ReplayGuard();
-  private readonly inFlight = new Map<number, number>();
   private readonly sub: Subscription;
-  /** Send time of the newest own heartbeat that came back. */
-  echoSentAt = Number.NEGATIVE_INFINITY;
-  /** Local time the newest own heartbeat came back. */
+  /** Local time the newest own heartbeat arrived here. */
   echoAt = Number.NEGATIVE_INFINITY;
   private echoed: (() => void)[] = [];
 
@@ -45,11 +38,10 @@ export class Heartbeats {
     });
   }
 
-  send(seq: number): void {
-    const info = this.opts.self();
-    this.inFlight.set(seq, performance.now());
-    if (this.inFlight.size > MAX_IN_FLIGHT) this.inFlight.delete(this.inFlight.keys().next().value!);
-    this.opts.nc.publish(beatSubject(this.opts.cluster, info.id), this.opts.codec.encode({ info, seq, left: false }));
+  /** Local time at which the newest own heartbeat that came back was sent (−∞ before the first). */
+  get echoSentAt(): number {
+    const at = this.opts.board[BOARD.echoSentAt]!;
+    return at === 0 ? Number.NEGATIVE_INFINITY : at - performance.timeOrigin;
   }
 
   /** Resolves once one of this node's own heartbeats came back from the server. */
@@ -72,14 +64,7 @@ export class Heartbeats {
       return this.drop('member_replay', subject, `heartbeat ${entry.seq} of ${entry.info.incarnation} is old`);
     const self = this.opts.self();
     if (entry.info.id !== self.id) return this.opts.onBeat(entry, now);
-    if (entry.info.incarnation === self.incarnation) this.echo(entry.seq, now);
-  }
-
-  private echo(seq: number, now: number): void {
-    const sentAt = this.inFlight.get(seq);
-    if (sentAt === undefined) return;
-    for (const s of this.inFlight.keys()) if (s <= seq) this.inFlight.delete(s);
-    this.echoSentAt = Math.max(this.echoSentAt, sentAt);
+    if (entry.info.incarnation !== self.incarnation) return;
     this.echoAt = now;
     for (const resolve of this.echoed.splice(0)) resolve();
   }

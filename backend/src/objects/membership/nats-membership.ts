@@ -6,6 +6,8 @@ import type { DropReporter } from '../drop-reporter.ts';
 import type { MemberChange, RuntimeMetrics } from '../metrics.ts';
 import type { CasBucket } from '../transport/cas-bucket.ts';
 import { KvMirror } from '../transport/kv-mirror.ts';
+import { absoluteNow, BOARD } from './beat-loop.ts';
+import { type BeatConnection, type BeatSource, startBeats } from './beat-thread.ts';
 import { Heartbeats } from './heartbeats.ts';
 import type { MemberInfo, MemberStatus, Membership } from './member.ts';
 import type { MemberEntry, MemberEntryCodec } from './member-entry.ts';
@@ -29,6 +31,15 @@ export interface NatsMembershipOptions {
   readonly registryMs: number;
   /** Signs this node's entries and heartbeats and checks everyone else's. */
   readonly codec: MemberEntryCodec;
+  /** The key `codec` signs with, for a heartbeat thread's own codec. */
+  readonly key: Uint8Array | undefined;
+  /**
+   * Where heartbeats connect from a thread of their own, so they flow while this node's event loop is busy; absent,
+   * they go from the main thread on `nc`.
+   */
+  readonly beatConnection: BeatConnection | undefined;
+  /** With a heartbeat thread: it stops beating once the main thread has not run for this long (a hung node dies). */
+  readonly stallMs: number;
   /** Entries and heartbeats that are malformed, unsigned or replayed are dropped and reported here. */
   readonly drops: DropReporter;
 }
@@ -57,6 +68,9 @@ interface Seen {
  * against this node's own heartbeats coming back, so a node that was itself paused or cut off judges nobody.
  * A node's lease (its right to act as an owner) lapses deadMs − 2 × heartbeatMs after the newest of its own
  * heartbeats that came back was sent: strictly before any peer that saw that heartbeat can declare it dead.
+ * Given a connection for them, heartbeats go from a thread of their own: a node whose event loop is busy (GC, a
+ * starved core, a socket backed up with calls) keeps beating and keeps its shards, while one whose main thread has
+ * not run for stallMs stops beating and is declared dead deadMs later, like a killed one.
  */
 export class NatsMembership implements Membership {
   private current: MemberInfo;
@@ -68,34 +82,37 @@ export class NatsMembership implements Membership {
   private readonly listeners: (() => void)[] = [];
   private readonly lapseListeners: (() => void)[] = [];
   private readonly beats: Heartbeats;
+  /** When the membership tick last ran, to notice (and log) this node's own event-loop stalls. */
+  private lastTick = performance.now();
   private mirror: KvMirror | undefined;
   private timers: NodeJS.Timeout[] = [];
   private readonly leaseMs: number;
   private lapsed = false;
   private stopped = false;
 
-  private constructor(private readonly opts: NatsMembershipOptions) {
+  private constructor(
+    private readonly opts: NatsMembershipOptions,
+    private readonly source: BeatSource,
+  ) {
     this.current = opts.self;
     this.leaseMs = opts.deadMs - 2 * opts.heartbeatMs;
-    if (opts.suspectMs <= 2 * opts.heartbeatMs) throw new Error('suspectMs must exceed 2 × heartbeatMs');
-    if (opts.deadMs < opts.suspectMs) throw new Error('deadMs must be at least suspectMs');
-    if (this.leaseMs <= opts.heartbeatMs) throw new Error('deadMs must exceed 3 × heartbeatMs');
     this.beats = new Heartbeats({
       nc: opts.nc,
       cluster: opts.cluster,
       self: () => this.current,
       codec: opts.codec,
       drops: opts.drops,
+      board: source.board,
       onBeat: (entry, at) => this.onBeat(entry, at),
     });
   }
 
   static async join(opts: NatsMembershipOptions): Promise<NatsMembership> {
-    const m = new NatsMembership(opts);
-    await opts.nc.flush(); // our heartbeat subscription is live before the first beat goes out
+    checkTimings(opts);
+    const m = new NatsMembership(opts, await beatsFor(opts));
+    await opts.nc.flush(); // our heartbeat subscription is live before the beats are looked for
     m.seen.set(opts.self.id, { info: opts.self, revision: 0, at: performance.now(), confirmed: true });
     await m.register();
-    m.beat();
     await m.firstEcho();
     m.mirror = await KvMirror.start(opts.bucket.kv, (key, entry) => m.observe(key, entry), opts.drops);
     await m.mirror.ready;
@@ -134,7 +151,7 @@ export class NatsMembership implements Membership {
   async setStatus(status: MemberStatus): Promise<void> {
     this.current = { ...this.current, status };
     this.seen.set(this.current.id, { ...this.seen.get(this.current.id)!, info: this.current });
-    this.beat();
+    this.source.update(this.current);
     await this.register();
     this.changed();
   }
@@ -145,6 +162,7 @@ export class NatsMembership implements Membership {
     for (const t of this.timers) clearInterval(t);
     this.mirror?.stop();
     this.beats.stop();
+    await this.source.stop();
     await this.write(true).catch(() => undefined);
     await this.opts.bucket.kv.delete(this.current.id).catch(() => undefined);
   }
@@ -153,6 +171,7 @@ export class NatsMembership implements Membership {
     const timeout = sleep(FIRST_ECHO_TIMEOUT_MS, 'timeout' as const, { ref: false });
     if ((await Promise.race([this.beats.firstEcho(), timeout])) === 'timeout') {
       this.beats.stop();
+      await this.source.stop();
       throw new Error(`no heartbeat of this node came back from NATS in ${FIRST_ECHO_TIMEOUT_MS / 1000} s`);
     }
   }
@@ -177,15 +196,6 @@ export class NatsMembership implements Membership {
     return this.opts.bucket.kv.put(this.current.id, this.opts.codec.encode(entry));
   }
 
-  private beat(): void {
-    if (this.stopped) return;
-    try {
-      this.beats.send(++this.seq);
-    } catch (err) {
-      this.opts.log.warn({ err: String(err) }, 'heartbeat not sent');
-    }
-  }
-
   private refresh(): void {
     if (this.stopped) return;
     this.register().catch((err) => this.opts.log.warn({ err: String(err) }, 'members entry refresh failed'));
@@ -193,9 +203,23 @@ export class NatsMembership implements Membership {
 
   private tick(): void {
     if (this.stopped) return;
+    this.noteStall();
+    this.source.board[BOARD.progress] = absoluteNow();
     this.checkLease();
-    this.beat();
     this.expire();
+  }
+
+  /** A tick this late means the event loop did not run: logged with whether the heartbeat thread paused for it. */
+  private noteStall(): void {
+    const now = performance.now();
+    const gapMs = now - this.lastTick;
+    this.lastTick = now;
+    if (gapMs < this.opts.suspectMs) return;
+    const pausedAt = this.source.board[BOARD.pausedAt]!;
+    this.opts.log.warn(
+      { stalledMs: Math.round(gapMs), beatsPausedMs: pausedAt ? Math.round(absoluteNow() - pausedAt) : 0 },
+      'event loop stalled: this node did not run for a while',
+    );
   }
 
   private checkLease(): void {
@@ -339,6 +363,23 @@ export class NatsMembership implements Membership {
   private changed(): void {
     for (const l of this.listeners) l();
   }
+}
+
+function beatsFor(opts: NatsMembershipOptions): Promise<BeatSource> {
+  return startBeats({
+    ...opts,
+    connection: opts.beatConnection,
+    info: opts.self,
+    onThreadFailed: (why) =>
+      opts.log.error({ why }, 'the heartbeat thread failed; heartbeats go on from the main thread'),
+  });
+}
+
+function checkTimings(opts: NatsMembershipOptions): void {
+  if (opts.suspectMs <= 2 * opts.heartbeatMs) throw new Error('suspectMs must exceed 2 × heartbeatMs');
+  if (opts.deadMs < opts.suspectMs) throw new Error('deadMs must be at least suspectMs');
+  if (opts.deadMs - 2 * opts.heartbeatMs <= opts.heartbeatMs) throw new Error('deadMs must exceed 3 × heartbeatMs');
+  if (opts.stallMs <= opts.heartbeatMs) throw new Error('stallMs must exceed heartbeatMs');
 }
 
 const CHANGE_TEXT: Record<MemberChange, string> = {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
+import type { BeatConnection } from '../membership/beat-thread.ts';
 import { isNodeId, type MemberRole } from '../membership/member.ts';
 import type { ResidentClass } from '../resident-class.ts';
 import type { StateStore } from '../storage/state-store.ts';
@@ -22,6 +23,12 @@ export interface RuntimeOptions {
      * it, and entries that do not check out are dropped. Required for hosts. See `deriveMembershipKey`.
      */
     readonly membershipKey?: Uint8Array;
+    /**
+     * The same servers and credentials as `connection`, for heartbeats sent from a thread of their own: they then
+     * flow while this node's event loop is busy, so a live node under load is not declared dead. Absent: heartbeats
+     * go from the main thread on `connection`, and an event-loop stall longer than deadMs looks like a death.
+     */
+    readonly heartbeats?: BeatConnection;
   };
   /** Default: JetStream KV in a cluster, memory on the embedded node (the node wiring passes LMDB there). */
   readonly store?: StateStore;
@@ -36,6 +43,11 @@ export interface RuntimeOptions {
   readonly suspectMs?: number;
   /** A member silent this long is declared dead and its shards move (default 1.5 × suspectMs). A node's lease is 2 heartbeats shorter. */
   readonly deadMs?: number;
+  /**
+   * With `nats.heartbeats`: a node whose main thread has not run for this long stops beating, so a hung node is
+   * declared dead (deadMs later); shorter stalls delay its calls but move none of its shards.
+   */
+  readonly stallMs?: number;
   /** How often a member rewrites its members-bucket entry (discovery by newcomers; liveness is the heartbeats'). */
   readonly registryMs?: number;
   readonly rebalancePerSecond?: number;
@@ -56,6 +68,7 @@ const DEFAULTS = {
   maxPayloadBytes: 512 * 1024,
   heartbeatMs: 200,
   suspectMs: 1000,
+  stallMs: 3000,
   registryMs: 10_000,
   rebalancePerSecond: 32,
   drainPerSecond: 512,
