@@ -1,5 +1,6 @@
 import { ErrorCode, type ResidentError, toResidentError } from '../errors.ts';
 import type { ClassEntry } from '../registry.ts';
+import type { CallSeqs } from './call-seqs.ts';
 import type { TrackedCall } from './call-tracker.ts';
 import { copyArgs, packArgs, unpackValue } from './payload.ts';
 
@@ -19,20 +20,22 @@ export class OutgoingCall implements TrackedCall {
   /** Set when the call first leaves the node; remote latency is measured from here. */
   started = 0;
 
+  /** The call's id across resends: this caller's node, its start epoch, and this sequence number. */
+  readonly seq: number;
+
   private packed: Uint8Array | undefined;
+  private copied: unknown[] | undefined;
 
   /** An attempt went to another node, which may have run it: later attempts must be recognisable as resends. */
   get sentAway(): boolean {
     return this.started > 0;
   }
-  private copied: unknown[] | undefined;
 
   constructor(
     readonly entry: ClassEntry,
     readonly key: string,
     readonly id: string,
-    /** The call's id across resends: this caller's node, its start epoch, and this sequence number. */
-    readonly seq: number,
+    private readonly seqs: CallSeqs,
     readonly shard: number,
     readonly method: string,
     args: unknown[],
@@ -46,6 +49,7 @@ export class OutgoingCall implements TrackedCall {
     // Copy now: the caller may change its arguments as soon as the call returns its promise.
     if (remoteFirst) this.packed = packArgs(args);
     else this.copied = copyArgs(args);
+    this.seq = seqs.take(); // after the copy, which may throw: a number taken stays open until settled
   }
 
   get packedArgs(): Uint8Array {
@@ -67,10 +71,13 @@ export class OutgoingCall implements TrackedCall {
   }
 
   succeed(value: unknown): void {
+    this.seqs.settle(this.seq, true, this.deadline);
     this.resolve(value);
   }
 
-  fail(err: ResidentError): void {
+  /** `answered`: the error came as the call's reply, not from giving up on it (a timeout, a lost node). */
+  fail(err: ResidentError, answered = false): void {
+    this.seqs.settle(this.seq, answered || !this.sentAway, this.deadline);
     this.reject(toResidentError(err, this.chain));
   }
 }

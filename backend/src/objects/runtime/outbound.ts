@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, ResidentError, toResidentError } from '../errors.ts';
+import { CallSeqs } from '../messaging/call-seqs.ts';
 import { CallTracker, timeoutError } from '../messaging/call-tracker.ts';
 import type { CallFrame, ReplyFrame } from '../messaging/envelope.ts';
 import { OutgoingCall } from '../messaging/outgoing-call.ts';
 import { copyValue, tooLarge, unpackValue } from '../messaging/payload.ts';
-import { callKey } from '../messaging/recent-calls.ts';
+import { callKey, REMEMBER_SLACK_MS } from '../messaging/recent-calls.ts';
 import { LocalTurn, type LocalTurnHost } from '../messaging/turns.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
 import { shardOf } from '../placement/hash.ts';
@@ -34,7 +35,7 @@ export class Outbound implements Invoker, LocalTurnHost {
   private stopped = false;
   /** Random per start, never 0: a restarted node's call ids never match the ones owners remember from before. */
   private readonly epoch = randomBytes(4).readUInt32BE() || 1;
-  private seq = 0;
+  private readonly seqs = new CallSeqs(REMEMBER_SLACK_MS);
 
   constructor(
     private readonly placement: Placement,
@@ -63,7 +64,7 @@ export class Outbound implements Invoker, LocalTurnHost {
         entry,
         key,
         id,
-        this.nextSeq(),
+        this.seqs,
         shard,
         method,
         args,
@@ -105,6 +106,7 @@ export class Outbound implements Invoker, LocalTurnHost {
       timeoutMs: Math.max(1, call.deadline - Date.now()),
       callSeq: call.seq,
       callerEpoch: this.epoch,
+      settledBelow: this.seqs.settledBelow(),
     };
     this.transport.send(node, { kind: 'call', call: frame });
   }
@@ -155,7 +157,7 @@ export class Outbound implements Invoker, LocalTurnHost {
     try {
       value = unpackValue(frame.result ?? new Uint8Array());
     } catch (err) {
-      return call.fail(toResidentError(err));
+      return call.fail(toResidentError(err), true);
     }
     this.metrics.callDone('ok', performance.now() - call.started);
     call.succeed(value);
@@ -198,12 +200,7 @@ export class Outbound implements Invoker, LocalTurnHost {
       return;
     }
     this.metrics.callDone(err.code);
-    call.fail(err);
-  }
-
-  private nextSeq(): number {
-    this.seq = this.seq >= 0xffffffff ? 1 : this.seq + 1;
-    return this.seq;
+    call.fail(err, true);
   }
 
   private retryLater(call: OutgoingCall, err: ResidentError): void {
