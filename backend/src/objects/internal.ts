@@ -12,6 +12,7 @@ export { isActiveHost, type MemberInfo, type Membership } from './membership/mem
 export { MemberEntryCodec } from './membership/member-entry.ts';
 export { type CallFrame, decodeBatch, encodeBatch } from './messaging/envelope.ts';
 export { packValue, unpackValue } from './messaging/payload.ts';
+export { CallSeqs } from './messaging/call-seqs.ts';
 export { MAX_REMEMBERED_CALLS, MAX_REMEMBERED_REPLY_BYTES, RecentCalls } from './messaging/recent-calls.ts';
 export { RuntimeMetrics } from './metrics.ts';
 export { rendezvous, shardOf } from './placement/hash.ts';

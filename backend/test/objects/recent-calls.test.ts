@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { z } from 'zod';
 import { ErrorCode, ObjectRuntime, Resident, ResidentError } from '../../src/objects/index.ts';
-import { MAX_REMEMBERED_CALLS, type ObjectTurn, RecentCalls } from '../../src/objects/internal.ts';
-import { quietLog } from '../../testing/support.ts';
+import { CallSeqs, MAX_REMEMBERED_CALLS, type ObjectTurn, RecentCalls } from '../../src/objects/internal.ts';
+import { quietLog, waitFor } from '../../testing/support.ts';
 
 /** A call's turn that records how it was answered. */
 function turn(deadline: number, settledBelow = 0): ObjectTurn & { answers: unknown[] } {
@@ -136,6 +136,28 @@ describe('acknowledged call ids', () => {
     );
     runOnce(table, 'p/1/9', now, deadline, 0, 9);
     assert.equal(table.size, 2, 'p/1/5 forgotten; p/1/9 kept (answered from the table) and the odd key kept');
+  });
+});
+
+describe("a caller's acknowledgement", () => {
+  test('never passes a call that is not settled, however the others settle', () => {
+    const seqs = new CallSeqs(0);
+    const [a, b, c] = [seqs.take(), seqs.take(), seqs.take()];
+    assert.equal(seqs.settledBelow(), a);
+    seqs.settle(b, true, 0);
+    assert.equal(seqs.settledBelow(), a, 'b is settled, but a (below it) is not');
+    seqs.settle(a, true, 0);
+    assert.equal(seqs.settledBelow(), c);
+    seqs.settle(c, true, 0);
+    assert.equal(seqs.settledBelow(), c + 1, 'nothing open: everything taken so far');
+  });
+
+  test('a call given up without an answer is acknowledged only once the owners stop remembering it', async () => {
+    const seqs = new CallSeqs(30);
+    const seq = seqs.take();
+    seqs.settle(seq, false, Date.now()); // timed out: a copy may still be queued on its owner
+    assert.equal(seqs.settledBelow(), seq, 'still open just after its deadline');
+    await waitFor(() => seqs.settledBelow() === seq + 1, 5000, 'the call to be acknowledged');
   });
 });
 

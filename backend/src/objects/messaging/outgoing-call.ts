@@ -20,8 +20,11 @@ export class OutgoingCall implements TrackedCall {
   /** Set when the call first leaves the node; remote latency is measured from here. */
   started = 0;
 
-  /** The call's id across resends: this caller's node, its start epoch, and this sequence number. */
-  readonly seq: number;
+  /**
+   * The call's id across resends, with this caller's node and epoch; 0 until it first leaves the node (see
+   * `Outbound.attempt`): a call that never does needs none, and costs the acknowledgements nothing.
+   */
+  seq = 0;
 
   private packed: Uint8Array | undefined;
   private copied: unknown[] | undefined;
@@ -49,7 +52,6 @@ export class OutgoingCall implements TrackedCall {
     // Copy now: the caller may change its arguments as soon as the call returns its promise.
     if (remoteFirst) this.packed = packArgs(args);
     else this.copied = copyArgs(args);
-    this.seq = seqs.take(); // after the copy, which may throw: a number taken stays open until settled
   }
 
   get packedArgs(): Uint8Array {
@@ -71,13 +73,13 @@ export class OutgoingCall implements TrackedCall {
   }
 
   succeed(value: unknown): void {
-    this.seqs.settle(this.seq, true, this.deadline);
+    if (this.seq) this.seqs.settle(this.seq, true, this.deadline);
     this.resolve(value);
   }
 
   /** `answered`: the error came as the call's reply, not from giving up on it (a timeout, a lost node). */
   fail(err: ResidentError, answered = false): void {
-    this.seqs.settle(this.seq, answered || !this.sentAway, this.deadline);
+    if (this.seq) this.seqs.settle(this.seq, answered, this.deadline);
     this.reject(toResidentError(err, this.chain));
   }
 }

@@ -96,6 +96,8 @@ export class Outbound implements Invoker, LocalTurnHost {
       return call.fail(tooLarge(call.describe(), args.length, this.opts.maxPayloadBytes));
     call.node = node;
     call.started ||= performance.now();
+    // Taken as the call first leaves: above every acknowledgement sent so far, which therefore never covers it.
+    call.seq ||= this.seqs.take();
     const frame: CallFrame = {
       id: this.tracker.add(call),
       cls: call.entry.name,
