@@ -10,6 +10,8 @@ export class CallSeqs {
   private next = 1;
   /** No open call is below this; advanced lazily by `settledBelow`. */
   private low = 1;
+  /** Calls given up without an answer, as (seq, open until) pairs in the order they gave up: see `settle`. */
+  private lingering: number[] = [];
 
   constructor(
     /** How long after its deadline a call that gave up without an answer stays open (see `settle`). */
@@ -31,16 +33,25 @@ export class CallSeqs {
    * an earlier run first. So it stays open until the owners' window for it has passed.
    */
   settle(seq: number, answered: boolean, deadline: number): void {
-    if (answered) return void this.open.delete(seq);
-    const wait = deadline + this.lingerMs - Date.now();
-    if (wait <= 0) return void this.open.delete(seq);
-    setTimeout(() => this.open.delete(seq), wait).unref();
+    if (answered) this.open.delete(seq);
+    else this.lingering.push(seq, deadline + this.lingerMs);
   }
 
   /** The acknowledgement to send: every call of this caller with a sequence number below it is settled. */
   settledBelow(): number {
+    if (this.lingering.length > 0) this.release(Date.now());
     while (this.low !== this.next && !this.open.has(this.low)) this.low = after(this.low);
     return this.low;
+  }
+
+  /** Lingering calls whose time is up close. In give-up order, not time order: one may wait for an earlier one. */
+  private release(now: number): void {
+    let done = 0;
+    while (done < this.lingering.length && this.lingering[done + 1]! <= now) {
+      this.open.delete(this.lingering[done]!);
+      done += 2;
+    }
+    if (done > 0) this.lingering.splice(0, done);
   }
 }
 
