@@ -28,7 +28,8 @@ export interface OutboundOptions {
  * Calls from this node: each goes to the owner of its object's shard, on this node or another, and is resent (with
  * backoff, within its deadline) while the owner is unknown, answers that the call did not run there, or dies with
  * the call in flight. Every attempt carries the same call id, and owners run a call id at most once, so a resend
- * whose predecessor did run gets that run's reply.
+ * whose predecessor did run gets that run's reply. Every frame also acknowledges the calls this node has settled
+ * (`CallSeqs`), so owners forget their ids instead of remembering them until the deadline.
  */
 export class Outbound implements Invoker, LocalTurnHost {
   private readonly tracker = new CallTracker(20);
