@@ -10,6 +10,7 @@ export { type ResidentError, toResidentError } from './errors.ts';
 export { beatSubject } from './membership/beat-loop.ts';
 export { isActiveHost, type MemberInfo, type Membership } from './membership/member.ts';
 export { MemberEntryCodec } from './membership/member-entry.ts';
+export { CallSeqs } from './messaging/call-seqs.ts';
 export { type CallFrame, decodeBatch, encodeBatch } from './messaging/envelope.ts';
 export { packValue, unpackValue } from './messaging/payload.ts';
 export { MAX_REMEMBERED_CALLS, MAX_REMEMBERED_REPLY_BYTES, RecentCalls } from './messaging/recent-calls.ts';

@@ -85,6 +85,12 @@ async function count(key: string): Promise<number> {
   return client.get(Counter, key).get();
 }
 
+/** The call table stored with the Counter's state, as the next owner would load it. */
+async function storedCalls(key: string): Promise<unknown[]> {
+  const state = await new Kvm(raw).open(`rsd_${cluster.name}_state`);
+  return (decodeStateRecord((await state.get(encodeStateKey(`Counter/${key}`)))!.value).calls as unknown[]) ?? [];
+}
+
 describe('resent call ids run at most once', () => {
   test('a call frame sent twice in one batch, and again later, runs once; every copy gets its reply', async () => {
     const key = 'dup-wire';
@@ -153,15 +159,78 @@ describe('resent call ids run at most once', () => {
   });
 });
 
+describe('acknowledged call ids', () => {
+  test('a caller acknowledging the replies it has leaves the owner remembering (and storing) only the newest id', async () => {
+    const key = 'ack-stored';
+    const node = client.locate(Counter, key)!;
+    for (let seq = 1; seq <= 20; seq++) {
+      assert.deepEqual(await exchange(node, 'peer1', [call(seq, key, seq, { settledBelow: seq })]), [{ value: seq }]);
+    }
+    assert.equal((await storedCalls(key)).length, 1, 'only id 20 is stored with the state');
+    assert.deepEqual(await exchange(node, 'peer1', [call(90, key, 20, { settledBelow: 20 })]), [{ value: 20 }]);
+    assert.deepEqual(
+      await exchange(node, 'peer1', [call(91, key, 3, { settledBelow: 3 })]),
+      [{ value: 21 }],
+      'forgotten',
+    );
+  });
+
+  test("the runtime's own calls acknowledge: after a burst, a hot object stores one id, not one per call", async () => {
+    const key = 'ack-runtime';
+    const counter = client.get(Counter, key);
+    await Promise.all(Array.from({ length: 40 }, () => counter.add(1)));
+    assert.equal(await counter.add(1), 41);
+    assert.equal((await storedCalls(key)).length, 1, 'every earlier call was acknowledged by the last one');
+  });
+
+  test("acknowledgements from another node, or another epoch of the same node, forget none of a caller's ids", async () => {
+    const key = 'ack-forged';
+    const node = client.locate(Counter, key)!;
+    assert.deepEqual(await exchange(node, 'peer1', [call(1, key, 5)]), [{ value: 1 }]);
+    const huge = 0xffffffff;
+    assert.deepEqual(await exchange(node, 'peer2', [call(2, key, huge, { settledBelow: huge })]), [{ value: 2 }]);
+    assert.deepEqual(await exchange(node, 'peer2', [call(3, key, 1000, { settledBelow: 1000 })]), [{ value: 3 }]);
+    const otherEpoch = { settledBelow: 1000, callerEpoch: EPOCH + 1 };
+    assert.deepEqual(await exchange(node, 'peer1', [call(4, key, 1000, otherEpoch)]), [{ value: 4 }]);
+    assert.deepEqual(
+      await exchange(node, 'peer1', [call(5, key, 5)]),
+      [{ value: 1 }],
+      "peer1's call did not run again",
+    );
+    assert.equal(await count(key), 4);
+  });
+
+  test('an acknowledgement past its own call id, or without one, is refused with a clear error and forgets nothing', async () => {
+    const key = 'ack-bad';
+    const node = client.locate(Counter, key)!;
+    assert.deepEqual(await exchange(node, 'peer1', [call(1, key, 1)]), [{ value: 1 }]);
+    const [past, none] = await exchange(node, 'peer1', [
+      call(2, key, 5, { settledBelow: 6 }),
+      call(3, key, 0, { settledBelow: 3 }),
+    ]);
+    assert.equal(past?.code, ErrorCode.Serialization);
+    assert.match(past?.message ?? '', /acknowledges calls below 6, past its own call id 5/);
+    assert.equal(none?.code, ErrorCode.Serialization);
+    assert.match(none?.message ?? '', /acknowledges calls below 3 but carries no call id/);
+    assert.deepEqual(await exchange(node, 'peer1', [call(4, key, 1)]), [{ value: 1 }], 'id 1 still remembered');
+    assert.equal(await count(key), 1, 'neither refused call ran');
+  });
+});
+
 describe('stored call ids', () => {
   test('the owner ran and stored a call, then died before its reply arrived: the next owner answers, not runs', async () => {
     const [key = ''] = keysOn(client, Counter, 'node1', 1, 'after-commit');
-    assert.deepEqual(await exchange('node1', 'peer3', [call(1, key, 41)]), [{ value: 1 }]); // the reply "lost"
+    assert.deepEqual(await exchange('node1', 'peer3', [call(1, key, 40, { settledBelow: 40 })]), [{ value: 1 }]);
+    // Id 40 is settled (acknowledged below); 41 runs and is stored, but its reply is "lost".
+    assert.deepEqual(await exchange('node1', 'peer3', [call(2, key, 41, { settledBelow: 41 })]), [{ value: 2 }]);
     await cluster.node('node1').kill();
     await waitFor(() => client.locate(Counter, key) !== 'node1', 10_000, 'another node to own the object');
-    assert.deepEqual(await callOwner('peer3', call(2, key, 41)), { value: 1 }, 'the stored reply, not a second run');
-    assert.equal(await count(key), 1);
-    assert.deepEqual(await callOwner('peer3', call(3, key, 42)), { value: 2 });
+    // Another call of the same caller reaches the new owner first; 41 is unsettled, so its ack stops below 41.
+    assert.deepEqual(await callOwner('peer3', call(3, key, 42, { settledBelow: 41 })), { value: 3 });
+    const resend = call(4, key, 41, { settledBelow: 41 });
+    assert.deepEqual(await callOwner('peer3', resend), { value: 2 }, 'the stored reply, not a second run');
+    assert.equal(await count(key), 3);
+    assert.deepEqual(await callOwner('peer3', call(5, key, 43, { settledBelow: 43 })), { value: 4 });
   });
 
   test('a caller whose call was running on a node that died resends it, and the new owner runs it once', async () => {

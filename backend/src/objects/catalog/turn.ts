@@ -15,6 +15,8 @@ export interface ObjectTurn extends Turn {
   settle(err: ResidentError | undefined, result?: unknown): void;
   /** A caller's call id (caller, epoch, sequence): set, the object runs it at most once however often it is resent. */
   readonly callKey?: string;
+  /** With a call key: its caller has settled every call of that caller below this sequence number (0: none). */
+  readonly settledBelow?: number;
   /** Settles with a result already packed (the one remembered for resends), so it is not packed twice. */
   settlePacked?(result: Uint8Array): void;
 }

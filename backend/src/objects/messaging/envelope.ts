@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
 import { ErrorCode } from '../errors.ts';
 import { isNodeId } from '../membership/member.ts';
+import { seqBefore } from './call-seqs.ts';
 
 export interface CallFrame {
   id: number;
@@ -14,6 +15,8 @@ export interface CallFrame {
   /** Same on every resend of one call (see envelope.proto); 0 or absent: not remembered. */
   callSeq?: number;
   callerEpoch?: number;
+  /** The sender has settled all its calls below this sequence number (see envelope.proto); 0 or absent: none. */
+  settledBelow?: number;
 }
 
 export interface ReplyFrame {
@@ -106,6 +109,15 @@ function callProblem(c: CallFrame): string | undefined {
   if (c.key.length > MAX_KEY) return `object key of ${c.key.length} characters (at most ${MAX_KEY})`;
   if (c.chain.length > MAX_CHAIN) return `call chain of ${c.chain.length} characters (at most ${MAX_CHAIN})`;
   if (c.timeoutMs < 1) return 'no time budget (timeout_ms 0)';
+  return ackProblem(c);
+}
+
+/** This call is unsettled, so a sender that acknowledges past it (or without a call id at all) is confused. */
+function ackProblem(c: CallFrame): string | undefined {
+  const below = c.settledBelow;
+  if (!below) return undefined;
+  if (!c.callSeq) return `acknowledges calls below ${below} but carries no call id`;
+  if (seqBefore(c.callSeq, below)) return `acknowledges calls below ${below}, past its own call id ${c.callSeq}`;
   return undefined;
 }
 

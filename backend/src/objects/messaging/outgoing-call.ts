@@ -1,5 +1,6 @@
 import { ErrorCode, type ResidentError, toResidentError } from '../errors.ts';
 import type { ClassEntry } from '../registry.ts';
+import type { CallSeqs } from './call-seqs.ts';
 import type { TrackedCall } from './call-tracker.ts';
 import { copyArgs, packArgs, unpackValue } from './payload.ts';
 
@@ -19,20 +20,25 @@ export class OutgoingCall implements TrackedCall {
   /** Set when the call first leaves the node; remote latency is measured from here. */
   started = 0;
 
+  /**
+   * The call's id across resends, with this caller's node and epoch; 0 until it first leaves the node (see
+   * `Outbound.attempt`): a call that never does needs none, and costs the acknowledgements nothing.
+   */
+  seq = 0;
+
   private packed: Uint8Array | undefined;
+  private copied: unknown[] | undefined;
 
   /** An attempt went to another node, which may have run it: later attempts must be recognisable as resends. */
   get sentAway(): boolean {
     return this.started > 0;
   }
-  private copied: unknown[] | undefined;
 
   constructor(
     readonly entry: ClassEntry,
     readonly key: string,
     readonly id: string,
-    /** The call's id across resends: this caller's node, its start epoch, and this sequence number. */
-    readonly seq: number,
+    private readonly seqs: CallSeqs,
     readonly shard: number,
     readonly method: string,
     args: unknown[],
@@ -67,10 +73,13 @@ export class OutgoingCall implements TrackedCall {
   }
 
   succeed(value: unknown): void {
+    if (this.seq) this.seqs.settle(this.seq, true, this.deadline);
     this.resolve(value);
   }
 
-  fail(err: ResidentError): void {
+  /** `answered`: the error came as the call's reply, not from giving up on it (a timeout, a lost node). */
+  fail(err: ResidentError, answered = false): void {
+    if (this.seq) this.seqs.settle(this.seq, answered, this.deadline);
     this.reject(toResidentError(err, this.chain));
   }
 }

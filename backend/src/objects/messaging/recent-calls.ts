@@ -1,5 +1,6 @@
 import type { ObjectTurn } from '../catalog/turn.ts';
 import { ErrorCode, ResidentError, toResidentError } from '../errors.ts';
+import { seqBefore } from './call-seqs.ts';
 import { packValue, unpackValue } from './payload.ts';
 
 /** Ids one object remembers at most; the oldest answered ones are forgotten first. */
@@ -9,7 +10,7 @@ export const MAX_REMEMBERED_REPLY_BYTES = 16 * 1024;
 /** A caller resends only until its deadline; a deadline from the network further off than this is not believed. */
 const MAX_WINDOW_MS = 60_000;
 /** Covers resends in flight at the deadline and clock skew between the node that stored an id and the next owner. */
-const SLACK_MS = 2_000;
+export const REMEMBER_SLACK_MS = 2_000;
 const MAX_KEY = 200;
 
 type Primitive = string | number | boolean | bigint | null | undefined;
@@ -35,6 +36,9 @@ export function callKey(caller: string, epoch: number, seq: number): string {
 
 interface Entry {
   readonly key: string;
+  /** The key's caller part (node and epoch) and sequence number, which acknowledgements name. */
+  readonly caller: string;
+  readonly seq: number;
   expires: number;
   /** 'running': started, no outcome; 'ran': outcome known, not yet stored; 'answered': stored and replied. */
   stage: 'running' | 'ran' | 'answered';
@@ -50,14 +54,18 @@ const SCAN_LIMIT = 8;
 /**
  * The recent calls one object ran, by caller and call id, so a resent call runs at most once: a resend of an
  * answered call gets the remembered reply, and one of a call still running waits for its outcome. Bounded in count
- * and reply bytes; an id is kept until its caller's deadline has passed (and no longer than a minute). An array in
- * arrival order, not a Map: most objects remember one or two calls, and a Map costs several times their size.
+ * and reply bytes; an id is kept until its caller acknowledges that it has the reply (`settledBelow` on its later
+ * calls) or its deadline has passed (and no longer than a minute). An array in arrival order, not a Map: most
+ * objects remember one or two calls, and a Map costs several times their size.
  */
 export class RecentCalls {
   private entries: Entry[] = [];
   /** By key, once the table outgrows a short scan: a busy object remembers up to 128 calls, found on every call. */
   private index: Map<string, Entry> | undefined;
   private replyBytes = 0;
+  /** The last acknowledgement applied: a caller repeats one while an older call of its is slow; no rescan then. */
+  private ackedCaller: string | undefined;
+  private ackedBelow = 0;
 
   get size(): number {
     return this.entries.length;
@@ -65,6 +73,8 @@ export class RecentCalls {
 
   /** True if the turn is a resend that this table answers or attaches to; false if it should run (now tracked). */
   intercept(turn: ObjectTurn, key: string, now: number): boolean {
+    const caller = callerOf(key);
+    if (turn.settledBelow) this.forgetSettled(caller, turn.settledBelow);
     const entry = this.find(key);
     if (entry?.stage === 'answered' && entry.expires <= now) this.forget(entry);
     else if (entry) {
@@ -76,8 +86,8 @@ export class RecentCalls {
       return true;
     }
     this.forgetOld(now);
-    const expires = Math.min(turn.deadline || now, now + MAX_WINDOW_MS) + SLACK_MS;
-    this.add({ key, expires, stage: 'running', reply: undefined, waiters: undefined });
+    const expires = Math.min(turn.deadline || now, now + MAX_WINDOW_MS) + REMEMBER_SLACK_MS;
+    this.add({ key, caller, seq: seqOf(key), expires, stage: 'running', reply: undefined, waiters: undefined });
     return false;
   }
 
@@ -135,7 +145,16 @@ export class RecentCalls {
       const reply = isStoredCall(c) ? restoredReply(c[2]) : false;
       if (reply === false) bad++;
       else if (c[1] > now) {
-        this.add({ key: c[0], expires: c[1], stage: 'answered', reply, waiters: undefined });
+        const key = c[0];
+        this.add({
+          key,
+          caller: callerOf(key),
+          seq: seqOf(key),
+          expires: c[1],
+          stage: 'answered',
+          reply,
+          waiters: undefined,
+        });
         this.replyBytes += replySize(reply);
       }
     }
@@ -148,6 +167,23 @@ export class RecentCalls {
   sweep(now: number): boolean {
     this.forgetOld(now);
     return this.entries.length === 0;
+  }
+
+  /**
+   * The caller (the sender of the frame carrying this, never anyone else) has every reply below `below`: those ids
+   * cannot come back. Only answered ones go; one still running or storing keeps its entry until it is answered.
+   */
+  private forgetSettled(caller: string, below: number): void {
+    if (this.entries.length === 0 || (below === this.ackedBelow && caller === this.ackedCaller)) return;
+    this.ackedCaller = caller;
+    this.ackedBelow = below;
+    let kept = 0;
+    for (const e of this.entries) {
+      if (e.stage === 'answered' && e.caller === caller && seqBefore(e.seq, below)) this.dropped(e);
+      else this.entries[kept++] = e;
+    }
+    this.entries.length = kept;
+    if (kept === 0) this.index = undefined;
   }
 
   private find(key: string): Entry | undefined {
@@ -177,8 +213,13 @@ export class RecentCalls {
 
   private forget(e: Entry, at = this.entries.indexOf(e)): void {
     this.entries.splice(at, 1);
-    this.index?.delete(e.key);
+    this.dropped(e);
     if (this.entries.length === 0) this.index = undefined;
+  }
+
+  /** An entry taken out of `entries`: out of the index and the reply budget too. */
+  private dropped(e: Entry): void {
+    this.index?.delete(e.key);
     this.replyBytes -= replySize(e.reply);
   }
 
@@ -190,6 +231,18 @@ export class RecentCalls {
       e.reply = undefined;
     }
   }
+}
+
+/** A key's caller part: its node and epoch (see `callKey`). */
+function callerOf(key: string): string {
+  const cut = key.lastIndexOf('/');
+  return cut < 0 ? key : key.slice(0, cut);
+}
+
+/** A key's sequence number; NaN for a stored key not in that form (such an id then only expires). */
+function seqOf(key: string): number {
+  const cut = key.lastIndexOf('/');
+  return cut < 0 ? Number.NaN : Number(key.slice(cut + 1));
 }
 
 function answer(turn: ObjectTurn, reply: RememberedReply | undefined): void {

@@ -62,6 +62,7 @@ export class InboundTurn implements ObjectTurn {
     readonly chain: string,
     readonly deadline: number,
     readonly callKey: string | undefined,
+    readonly settledBelow: number,
   ) {}
 
   run(instance: AnyResident): unknown {

@@ -34,7 +34,8 @@ export class Inbound {
     const chain = frame.chain || this.chains.next();
     const deadline = Date.now() + frame.timeoutMs;
     const key = frame.callSeq ? callKey(from, frame.callerEpoch ?? 0, frame.callSeq) : undefined;
-    const turn = new InboundTurn(this.replies, from, frame.id, frame.method, args, chain, deadline, key);
+    const acked = frame.settledBelow ?? 0;
+    const turn = new InboundTurn(this.replies, from, frame.id, frame.method, args, chain, deadline, key, acked);
     this.dispatcher.dispatch(entry, frame.key, turn);
   }
 }

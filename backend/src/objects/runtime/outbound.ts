@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, ResidentError, toResidentError } from '../errors.ts';
+import { CallSeqs } from '../messaging/call-seqs.ts';
 import { CallTracker, timeoutError } from '../messaging/call-tracker.ts';
 import type { CallFrame, ReplyFrame } from '../messaging/envelope.ts';
 import { OutgoingCall } from '../messaging/outgoing-call.ts';
 import { copyValue, tooLarge, unpackValue } from '../messaging/payload.ts';
-import { callKey } from '../messaging/recent-calls.ts';
+import { callKey, REMEMBER_SLACK_MS } from '../messaging/recent-calls.ts';
 import { LocalTurn, type LocalTurnHost } from '../messaging/turns.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
 import { shardOf } from '../placement/hash.ts';
@@ -27,14 +28,15 @@ export interface OutboundOptions {
  * Calls from this node: each goes to the owner of its object's shard, on this node or another, and is resent (with
  * backoff, within its deadline) while the owner is unknown, answers that the call did not run there, or dies with
  * the call in flight. Every attempt carries the same call id, and owners run a call id at most once, so a resend
- * whose predecessor did run gets that run's reply.
+ * whose predecessor did run gets that run's reply. Every frame also acknowledges the calls this node has settled
+ * (`CallSeqs`), so owners forget their ids instead of remembering them until the deadline.
  */
 export class Outbound implements Invoker, LocalTurnHost {
   private readonly tracker = new CallTracker(20);
   private stopped = false;
   /** Random per start, never 0: a restarted node's call ids never match the ones owners remember from before. */
   private readonly epoch = randomBytes(4).readUInt32BE() || 1;
-  private seq = 0;
+  private readonly seqs = new CallSeqs(REMEMBER_SLACK_MS);
 
   constructor(
     private readonly placement: Placement,
@@ -63,7 +65,7 @@ export class Outbound implements Invoker, LocalTurnHost {
         entry,
         key,
         id,
-        this.nextSeq(),
+        this.seqs,
         shard,
         method,
         args,
@@ -95,6 +97,8 @@ export class Outbound implements Invoker, LocalTurnHost {
       return call.fail(tooLarge(call.describe(), args.length, this.opts.maxPayloadBytes));
     call.node = node;
     call.started ||= performance.now();
+    // Taken as the call first leaves: above every acknowledgement sent so far, which therefore never covers it.
+    call.seq ||= this.seqs.take();
     const frame: CallFrame = {
       id: this.tracker.add(call),
       cls: call.entry.name,
@@ -105,6 +109,7 @@ export class Outbound implements Invoker, LocalTurnHost {
       timeoutMs: Math.max(1, call.deadline - Date.now()),
       callSeq: call.seq,
       callerEpoch: this.epoch,
+      settledBelow: this.seqs.settledBelow(),
     };
     this.transport.send(node, { kind: 'call', call: frame });
   }
@@ -155,7 +160,7 @@ export class Outbound implements Invoker, LocalTurnHost {
     try {
       value = unpackValue(frame.result ?? new Uint8Array());
     } catch (err) {
-      return call.fail(toResidentError(err));
+      return call.fail(toResidentError(err), true);
     }
     this.metrics.callDone('ok', performance.now() - call.started);
     call.succeed(value);
@@ -198,12 +203,7 @@ export class Outbound implements Invoker, LocalTurnHost {
       return;
     }
     this.metrics.callDone(err.code);
-    call.fail(err);
-  }
-
-  private nextSeq(): number {
-    this.seq = this.seq >= 0xffffffff ? 1 : this.seq + 1;
-    return this.seq;
+    call.fail(err, true);
   }
 
   private retryLater(call: OutgoingCall, err: ResidentError): void {
