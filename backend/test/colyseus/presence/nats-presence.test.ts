@@ -208,6 +208,46 @@ describe('NatsPresence on the object runtime', () => {
     assert.deepEqual(inbox.got, [1, 2]);
   });
 
+  test("a message on a Colyseus request channel ($room, p:process) waits ~0.1 s for a first subscriber; others don't", async () => {
+    const { presence } = await startNode(newCluster());
+    const early = new Inbox();
+    const plain = new Inbox();
+    // Colyseus lists a room before it subscribes to its channel: a seat request can get there first.
+    await presence.publish('$room1', 'seat');
+    await presence.publish('p:proc1', 'create');
+    await presence.publish('plain', 'lost');
+    await sleep(10);
+    await presence.subscribe('$room1', early.cb);
+    await presence.subscribe('p:proc1', early.cb);
+    await presence.subscribe('plain', plain.cb);
+    await early.until(2, 'request channels');
+    await presence.publish('plain', 'after');
+    await plain.until(1, 'plain');
+    await sleep(200);
+    assert.deepEqual(sorted(early.got as string[]), ['create', 'seat']);
+    assert.deepEqual(plain.got, ['after'], 'a plain topic drops what nobody listened to, as Redis does');
+  });
+
+  test('a request channel with a subscriber gets each message once; a garbage answer to it changes nothing', async () => {
+    const cluster = newCluster();
+    const { presence } = await startNode(cluster);
+    const inbox = new Inbox();
+    await presence.subscribe('$room2', inbox.cb);
+    // Another client on the subject answers every request with garbage: the publisher neither resends nor fails.
+    const raw = await connection('presence-hostile-answerer');
+    const sub = raw.subscribe(new PresenceSubjects(cluster).topic('$room2'), {
+      callback: (_err, msg) => msg.respond(Buffer.from([0xc1, 0xff])),
+    });
+    await raw.flush();
+    await presence.publish('$room2', 1);
+    await presence.publish('$room2', 2);
+    await inbox.until(2, '$room2');
+    await sleep(200);
+    assert.deepEqual(inbox.got, [1, 2]);
+    sub.unsubscribe();
+    assert.equal(await presence.incr('still-serving'), 1);
+  });
+
   test('expired keys are swept from the shard without being read', async () => {
     const node = await startNode(newCluster());
     const key = 'swept';
