@@ -7,7 +7,7 @@ import { blockingPop } from './blocking-pop.ts';
 import { ChannelDirectory, type ChannelWindow, DEFAULT_CHANNEL_WINDOW } from './channel-directory.ts';
 import { encodeMessage } from './codec.ts';
 import { GarbageCounter } from './garbage.ts';
-import { COLYSEUS_REQUEST_TOPICS, PatientPublisher } from './patient-publish.ts';
+import { COLYSEUS_REPLY_TOPICS, COLYSEUS_REQUEST_TOPICS, PatientPublisher } from './patient-publish.ts';
 import type { PresenceShard } from './presence-shard.ts';
 import { DEFAULT_PRESENCE_SHARDS, ShardRouter } from './shard-router.ts';
 import { type TopicCallback, TopicHub } from './topic-hub.ts';
@@ -29,6 +29,11 @@ export interface NatsPresenceOptions {
    * Default: Colyseus's IPC request channels (`$<roomId>`, `p:<processId>`).
    */
   readonly requestTopics?: (topic: string) => boolean;
+  /**
+   * Topics only ever published to in answer to a message this instance sends after subscribing: their `subscribe`
+   * resolves without a round trip to the server. Default: Colyseus's IPC reply channels (`ipc:<requestId>`).
+   */
+  readonly replyTopics?: (topic: string) => boolean;
   readonly channelWindow?: ChannelWindow;
   /** brpop re-checks its keys at least this often, in case a push ping was lost. Default 250 ms. */
   readonly brpopPollMs?: number;
@@ -52,6 +57,7 @@ export class NatsPresence implements Presence {
   private readonly brpopPollMs: number;
   private readonly patient: PatientPublisher;
   private readonly requestTopics: (topic: string) => boolean;
+  private readonly replyTopics: (topic: string) => boolean;
 
   constructor(opts: NatsPresenceOptions) {
     const { runtime } = opts;
@@ -69,6 +75,7 @@ export class NatsPresence implements Presence {
     this.brpopPollMs = opts.brpopPollMs ?? 250;
     this.patient = new PatientPublisher(nc);
     this.requestTopics = opts.requestTopics ?? COLYSEUS_REQUEST_TOPICS;
+    this.replyTopics = opts.replyTopics ?? COLYSEUS_REPLY_TOPICS;
   }
 
   /** Messages on presence subjects that were not valid msgpack of ours, and were dropped. */
@@ -78,11 +85,15 @@ export class NatsPresence implements Presence {
 
   // --- pub/sub ---
 
-  /** Resolves once the NATS server has the subscription, so a publish from anywhere after this is received. */
+  /**
+   * Resolves once the NATS server has the subscription, so a publish from anywhere after this is received. A reply
+   * topic resolves at once: NATS keeps one connection's order, so the request this instance publishes next reaches
+   * the server after the subscription, and so does any answer to it (NATS's own request/reply relies on this).
+   */
   async subscribe(topic: string, callback: TopicCallback): Promise<this> {
     if (this.stopped.signal.aborted) throw new Error('NatsPresence is shut down');
     this.hub.add(topic, callback);
-    await this.nc.flush();
+    if (!this.replyTopics(topic)) await this.nc.flush();
     return this;
   }
 

@@ -8,6 +8,9 @@ import { errors, type NatsConnection } from '@nats-io/transport-node';
  */
 export const COLYSEUS_REQUEST_TOPICS = (topic: string): boolean => topic.startsWith('$') || topic.startsWith('p:');
 
+/** Colyseus's IPC reply channels: published to only by whoever got the request sent after subscribing. */
+export const COLYSEUS_REPLY_TOPICS = (topic: string): boolean => topic.startsWith('ipc:');
+
 /** Waits before each new attempt while nobody listens: 126 ms in all, then the message is dropped, as Redis drops it. */
 const RETRY_MS = [2, 4, 8, 16, 32, 64];
 /**

@@ -111,6 +111,32 @@ describe('NatsPresence on the object runtime', () => {
     presence.shutdown();
   });
 
+  test("an IPC reply channel's subscribe needs no round trip, and the answer to a request sent after it arrives", async () => {
+    const cluster = newCluster();
+    const asker = await startNode(cluster, 'asker');
+    const answerer = await startNode(cluster, 'answerer');
+    await answerer.presence.subscribe('$room', (request: [string, string]) => {
+      void answerer.presence.publish(`ipc:${request[1]}`, ['ok', request[0]]);
+    });
+    const noFlush = new Proxy(asker.nc, {
+      get(target, prop) {
+        if (prop === 'flush') return () => new Promise(() => {});
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const presence = new NatsPresence({ runtime: asker.runtime, connection: noFlush });
+    const inbox = new Inbox();
+    // Colyseus's requestFromIPC: subscribe to the reply channel, then publish the request.
+    const late = sleep(2000).then(() => Promise.reject(new Error('subscribe waited for a round trip')));
+    late.catch(() => undefined);
+    await Promise.race([presence.subscribe('ipc:r1', inbox.cb), late]);
+    await presence.publish('$room', ['_reserveSeat', 'r1']);
+    await inbox.until(1, 'ipc:r1');
+    assert.deepEqual(inbox.got, [['ok', '_reserveSeat']]);
+    presence.shutdown();
+  });
+
   test('two runtime nodes share keys, messages, channels and brpop; keys and TTLs survive a drain', async () => {
     const cluster = newCluster();
     const a = await startNode(cluster, 'a');
@@ -236,7 +262,9 @@ describe('NatsPresence on the object runtime', () => {
     // Another client on the subject answers every request with garbage: the publisher neither resends nor fails.
     const raw = await connection('presence-hostile-answerer');
     const sub = raw.subscribe(new PresenceSubjects(cluster).topic('$room2'), {
-      callback: (_err, msg) => msg.respond(Buffer.from([0xc1, 0xff])),
+      callback: (_err, msg) => {
+        msg.respond(Buffer.from([0xc1, 0xff]));
+      },
     });
     await raw.flush();
     await presence.publish('$room2', 1);
