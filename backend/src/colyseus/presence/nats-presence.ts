@@ -7,6 +7,7 @@ import { blockingPop } from './blocking-pop.ts';
 import { ChannelDirectory, type ChannelWindow, DEFAULT_CHANNEL_WINDOW } from './channel-directory.ts';
 import { encodeMessage } from './codec.ts';
 import { GarbageCounter } from './garbage.ts';
+import { COLYSEUS_REPLY_TOPICS, COLYSEUS_REQUEST_TOPICS, PatientPublisher } from './patient-publish.ts';
 import type { PresenceShard } from './presence-shard.ts';
 import { DEFAULT_PRESENCE_SHARDS, ShardRouter } from './shard-router.ts';
 import { type TopicCallback, TopicHub } from './topic-hub.ts';
@@ -23,6 +24,16 @@ export interface NatsPresenceOptions {
   readonly shards?: number;
   /** Keys kept in memory only, not stored; the same on every node. Default: Colyseus's create locks (`ch:*`). */
   readonly volatileKeys?: (key: string) => boolean;
+  /**
+   * Topics whose messages are sent again for about 0.1 s while nobody subscribes to them (see patient-publish.ts).
+   * Default: Colyseus's IPC request channels (`$<roomId>`, `p:<processId>`).
+   */
+  readonly requestTopics?: (topic: string) => boolean;
+  /**
+   * Topics only ever published to in answer to a message this instance sends after subscribing: their `subscribe`
+   * resolves without a round trip to the server. Default: Colyseus's IPC reply channels (`ipc:<requestId>`).
+   */
+  readonly replyTopics?: (topic: string) => boolean;
   readonly channelWindow?: ChannelWindow;
   /** brpop re-checks its keys at least this often, in case a push ping was lost. Default 250 ms. */
   readonly brpopPollMs?: number;
@@ -44,6 +55,9 @@ export class NatsPresence implements Presence {
   private readonly garbage: GarbageCounter;
   private readonly stopped = new AbortController();
   private readonly brpopPollMs: number;
+  private readonly patient: PatientPublisher;
+  private readonly requestTopics: (topic: string) => boolean;
+  private readonly replyTopics: (topic: string) => boolean;
 
   constructor(opts: NatsPresenceOptions) {
     const { runtime } = opts;
@@ -59,6 +73,9 @@ export class NatsPresence implements Presence {
     const window = opts.channelWindow ?? DEFAULT_CHANNEL_WINDOW;
     this.directory = new ChannelDirectory(nc, this.subjects, () => this.hub.names(), this.garbage, log, window);
     this.brpopPollMs = opts.brpopPollMs ?? 250;
+    this.patient = new PatientPublisher(nc);
+    this.requestTopics = opts.requestTopics ?? COLYSEUS_REQUEST_TOPICS;
+    this.replyTopics = opts.replyTopics ?? COLYSEUS_REPLY_TOPICS;
   }
 
   /** Messages on presence subjects that were not valid msgpack of ours, and were dropped. */
@@ -68,11 +85,15 @@ export class NatsPresence implements Presence {
 
   // --- pub/sub ---
 
-  /** Resolves once the NATS server has the subscription, so a publish from anywhere after this is received. */
+  /**
+   * Resolves once the NATS server has the subscription, so a publish from anywhere after this is received. A reply
+   * topic resolves at once: NATS keeps one connection's order, so the request this instance publishes next reaches
+   * the server after the subscription, and so does any answer to it (NATS's own request/reply relies on this).
+   */
   async subscribe(topic: string, callback: TopicCallback): Promise<this> {
     if (this.stopped.signal.aborted) throw new Error('NatsPresence is shut down');
     this.hub.add(topic, callback);
-    await this.nc.flush();
+    if (!this.replyTopics(topic)) await this.nc.flush();
     return this;
   }
 
@@ -83,7 +104,10 @@ export class NatsPresence implements Presence {
 
   /** Like RedisPresence: `undefined` is sent as `false` (JSON there has no undefined at the top level). */
   async publish(topic: string, data: unknown): Promise<void> {
-    this.nc.publish(this.subjects.topic(topic), encodeMessage(data === undefined ? false : data));
+    const subject = this.subjects.topic(topic);
+    const payload = encodeMessage(data === undefined ? false : data);
+    if (this.requestTopics(topic)) this.patient.publish(subject, payload);
+    else this.nc.publish(subject, payload);
   }
 
   channels(pattern = '*'): Promise<string[]> {
@@ -241,6 +265,7 @@ export class NatsPresence implements Presence {
   shutdown(): void {
     if (this.stopped.signal.aborted) return;
     this.stopped.abort();
+    this.patient.stop();
     this.hub.clear();
     this.directory.close();
   }

@@ -689,6 +689,30 @@ describe('NatsDriver: local replica', () => {
     assert.equal((await late.query({ name })).length, 100);
   });
 
+  it("a seat's update of a listing this node holds answers while the server is paused; others see it once stored", async () => {
+    const { driver: a } = await node('seat-a');
+    const { driver: b } = await node('seat-b');
+    const room = listing({ name: uid('seat'), clients: 3 });
+    await a.persist(room, true);
+    await eventually('b has the listing', () => b.has(room.roomId));
+    const server = must(must(nats).servers[0]);
+    server.pause();
+    let answer: boolean | 'timeout';
+    try {
+      const late = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 1_000));
+      answer = await Promise.race([a.update(room, { $inc: { clients: 1 }, $set: { locked: true } }), late]);
+      assert.equal((await a.findOne({ roomId: room.roomId }))?.clients, 4, 'this node reads it at once');
+    } finally {
+      server.resume();
+    }
+    assert.equal(answer, true, 'the update must not wait for the bucket');
+    await eventually(
+      'b reads the stored update',
+      async () => (await b.findOne({ roomId: room.roomId }))?.locked === true,
+    );
+    assert.equal((await b.findOne({ roomId: room.roomId }))?.clients, 4);
+  });
+
   it('shutdown waits for writes in flight, then refuses work and leaves the connection open', async () => {
     const { nc, driver } = await node('leaving');
     const { driver: other } = await node('staying');

@@ -111,6 +111,32 @@ describe('NatsPresence on the object runtime', () => {
     presence.shutdown();
   });
 
+  test("an IPC reply channel's subscribe needs no round trip, and the answer to a request sent after it arrives", async () => {
+    const cluster = newCluster();
+    const asker = await startNode(cluster, 'asker');
+    const answerer = await startNode(cluster, 'answerer');
+    await answerer.presence.subscribe('$room', (request: [string, string]) => {
+      void answerer.presence.publish(`ipc:${request[1]}`, ['ok', request[0]]);
+    });
+    const noFlush = new Proxy(asker.nc, {
+      get(target, prop) {
+        if (prop === 'flush') return () => new Promise(() => {});
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const presence = new NatsPresence({ runtime: asker.runtime, connection: noFlush });
+    const inbox = new Inbox();
+    // Colyseus's requestFromIPC: subscribe to the reply channel, then publish the request.
+    const late = sleep(2000).then(() => Promise.reject(new Error('subscribe waited for a round trip')));
+    late.catch(() => undefined);
+    await Promise.race([presence.subscribe('ipc:r1', inbox.cb), late]);
+    await presence.publish('$room', ['_reserveSeat', 'r1']);
+    await inbox.until(1, 'ipc:r1');
+    assert.deepEqual(inbox.got, [['ok', '_reserveSeat']]);
+    presence.shutdown();
+  });
+
   test('two runtime nodes share keys, messages, channels and brpop; keys and TTLs survive a drain', async () => {
     const cluster = newCluster();
     const a = await startNode(cluster, 'a');
@@ -206,6 +232,48 @@ describe('NatsPresence on the object runtime', () => {
     await presence.publish('throws', 2);
     await inbox.until(2, 'throws');
     assert.deepEqual(inbox.got, [1, 2]);
+  });
+
+  test("a message on a Colyseus request channel ($room, p:process) waits ~0.1 s for a first subscriber; others don't", async () => {
+    const { presence } = await startNode(newCluster());
+    const early = new Inbox();
+    const plain = new Inbox();
+    // Colyseus lists a room before it subscribes to its channel: a seat request can get there first.
+    await presence.publish('$room1', 'seat');
+    await presence.publish('p:proc1', 'create');
+    await presence.publish('plain', 'lost');
+    await sleep(10);
+    await presence.subscribe('$room1', early.cb);
+    await presence.subscribe('p:proc1', early.cb);
+    await presence.subscribe('plain', plain.cb);
+    await early.until(2, 'request channels');
+    await presence.publish('plain', 'after');
+    await plain.until(1, 'plain');
+    await sleep(200);
+    assert.deepEqual(sorted(early.got as string[]), ['create', 'seat']);
+    assert.deepEqual(plain.got, ['after'], 'a plain topic drops what nobody listened to, as Redis does');
+  });
+
+  test('a request channel with a subscriber gets each message once; a garbage answer to it changes nothing', async () => {
+    const cluster = newCluster();
+    const { presence } = await startNode(cluster);
+    const inbox = new Inbox();
+    await presence.subscribe('$room2', inbox.cb);
+    // Another client on the subject answers every request with garbage: the publisher neither resends nor fails.
+    const raw = await connection('presence-hostile-answerer');
+    const sub = raw.subscribe(new PresenceSubjects(cluster).topic('$room2'), {
+      callback: (_err, msg) => {
+        msg.respond(Buffer.from([0xc1, 0xff]));
+      },
+    });
+    await raw.flush();
+    await presence.publish('$room2', 1);
+    await presence.publish('$room2', 2);
+    await inbox.until(2, '$room2');
+    await sleep(200);
+    assert.deepEqual(inbox.got, [1, 2]);
+    sub.unsubscribe();
+    assert.equal(await presence.incr('still-serving'), 1);
   });
 
   test('expired keys are swept from the shard without being read', async () => {
