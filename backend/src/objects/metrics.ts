@@ -70,7 +70,7 @@ export class RuntimeMetrics {
   private readonly callSeconds: Histogram;
   private readonly commitSeconds: Histogram;
 
-  constructor(registry: Registry, mailboxDepth: () => number[]) {
+  constructor(registry: Registry, maxMailboxDepth: () => number) {
     const registers = [registry];
     countsCounter(registry, 'resident_activations_total', 'Objects activated', 'class', this.activations);
     countsCounter(registry, 'resident_deactivations_total', 'Objects deactivated', 'class', this.deactivations);
@@ -132,7 +132,7 @@ export class RuntimeMetrics {
       help: 'Deepest mailbox on this node',
       registers,
       collect() {
-        this.set(Math.max(0, ...mailboxDepth()));
+        this.set(maxMailboxDepth());
       },
     });
     this.callSeconds = new Histogram({

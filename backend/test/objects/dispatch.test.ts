@@ -20,7 +20,7 @@ function setup(holdBound = 10) {
   const placement = { status: () => status } as unknown as Placement;
   const catalog = { deliver: (_e: unknown, key: string) => delivered.push(key) } as unknown as Catalog;
   const registry = new Registry();
-  const metrics = new RuntimeMetrics(registry, () => []);
+  const metrics = new RuntimeMetrics(registry, () => 0);
   const dispatcher = new Dispatcher(placement, catalog, { nodeId: 'n1', shards: 1, holdBound }, metrics);
   const entry = new ClassRegistry([Counter]).ofClass(Counter);
   const settled: (ResidentError | undefined)[] = [];

@@ -60,6 +60,25 @@ describe('the membership key', () => {
     await assert.rejects(start(new Uint8Array(16)), /at least 32 bytes/);
   });
 
+  test('a caller-only client without one works, and sends the hosts nothing unsigned to drop', async () => {
+    const before = await dropped('node1', 'member_signature');
+    const keyless = await ObjectRuntime.start({
+      classes: [Echo],
+      role: 'client',
+      nats: { connection: raw, cluster: cluster.name },
+      log: quietLog(),
+    });
+    try {
+      const where = await Promise.all(Array.from({ length: 20 }, (_, i) => keyless.get(Echo, `kl${i}`).where()));
+      assert.deepEqual(new Set(where), new Set(['node1', 'node2']));
+      await new Promise((r) => setTimeout(r, 1000)); // five heartbeat periods
+      assert.equal(await dropped('node1', 'member_signature'), before, 'no unsigned entry or heartbeat reached node1');
+      assert.equal(await members.get(keyless.nodeId), null, 'it is not listed in the members bucket');
+    } finally {
+      await keyless.stop();
+    }
+  });
+
   test('nodes derive it from their shared secret, one key per cluster', () => {
     const a = deriveMembershipKey('the same secret', 'one');
     assert.equal(a.length, 32);

@@ -70,7 +70,7 @@ function startTable(bucket: CasBucket, membership: Membership): Promise<ShardTab
     shards: SHARDS,
     events: { settled() {}, lost() {}, release: async () => {} },
     log,
-    metrics: new RuntimeMetrics(new Registry(), () => []),
+    metrics: new RuntimeMetrics(new Registry(), () => 0),
     drops: new DropReporter(log, () => {}),
     rebalancePerSecond: 1000,
     drainPerSecond: 1000,

@@ -6,6 +6,17 @@ import type { MemberEntryCodec } from './member-entry.ts';
 /** Each member publishes its signed heartbeat here; every member subscribes to all of them. */
 export const beatSubject = (cluster: string, node: string): string => `${clusterPrefix(cluster)}.beat.${node}`;
 
+/**
+ * Where a member without the membership key (a caller-only tool) sends its heartbeats: only to itself, as the
+ * reference its own judging needs. Unsigned, they would only be dropped by every host.
+ */
+export const echoSubject = (cluster: string, node: string): string => `${clusterPrefix(cluster)}.echo.${node}`;
+
+/** The subject this member's own heartbeats go to. */
+export function ownBeatSubject(cluster: string, node: string, codec: MemberEntryCodec): string {
+  return codec.verifies ? beatSubject(cluster, node) : echoSubject(cluster, node);
+}
+
 /** Own heartbeats sent and not yet seen coming back; more than this means the way back is broken. */
 const MAX_IN_FLIGHT = 64;
 
@@ -63,7 +74,7 @@ export class BeatLoop {
 
   start(): void {
     const { nc, cluster } = this.opts;
-    this.sub = nc.subscribe(beatSubject(cluster, this.info.id), {
+    this.sub = nc.subscribe(ownBeatSubject(cluster, this.info.id, this.opts.codec), {
       callback: (err, msg) => {
         if (!err) this.receive(msg.data);
       },
@@ -95,7 +106,7 @@ export class BeatLoop {
     this.inFlight.set(seq, now);
     if (this.inFlight.size > MAX_IN_FLIGHT) this.inFlight.delete(this.inFlight.keys().next().value!);
     const data = this.opts.codec.encode({ info: this.info, seq, left: false });
-    this.opts.nc.publish(beatSubject(this.opts.cluster, this.info.id), data);
+    this.opts.nc.publish(ownBeatSubject(this.opts.cluster, this.info.id, this.opts.codec), data);
   }
 
   /** Only a beat of ours that is still in flight counts: a copy replayed later is not in the map any more. */

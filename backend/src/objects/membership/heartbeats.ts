@@ -1,6 +1,6 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { DropReporter } from '../drop-reporter.ts';
-import { BOARD, beatSubject } from './beat-loop.ts';
+import { BOARD, beatSubject, echoSubject } from './beat-loop.ts';
 import type { MemberInfo } from './member.ts';
 import type { MemberEntry, MemberEntryCodec } from './member-entry.ts';
 import { ReplayGuard } from './replay-guard.ts';
@@ -25,17 +25,22 @@ export interface HeartbeatsOptions {
  */
 export class Heartbeats {
   private readonly guard = new ReplayGuard();
-  private readonly sub: Subscription;
+  private readonly subs: Subscription[];
   /** Local time the newest own heartbeat arrived here. */
   echoAt = Number.NEGATIVE_INFINITY;
   private echoed: (() => void)[] = [];
 
   constructor(private readonly opts: HeartbeatsOptions) {
-    this.sub = opts.nc.subscribe(beatSubject(opts.cluster, '*'), {
-      callback: (err, msg) => {
-        if (!err) this.receive(msg.subject, msg.data);
-      },
-    });
+    // Without the key, own beats come back on an echo subject of their own (see ownBeatSubject).
+    const echo = opts.codec.verifies ? [] : [echoSubject(opts.cluster, opts.self().id)];
+    const subjects = [beatSubject(opts.cluster, '*'), ...echo];
+    this.subs = subjects.map((subject) =>
+      opts.nc.subscribe(subject, {
+        callback: (err, msg) => {
+          if (!err) this.receive(msg.subject, msg.data);
+        },
+      }),
+    );
   }
 
   /** Local time at which the newest own heartbeat that came back was sent (−∞ before the first). */
@@ -51,7 +56,7 @@ export class Heartbeats {
   }
 
   stop(): void {
-    this.sub.unsubscribe();
+    for (const sub of this.subs) sub.unsubscribe();
   }
 
   private receive(subject: string, data: Uint8Array): void {

@@ -106,7 +106,7 @@ export class RuntimeImpl implements ObjectRuntime {
     };
     // The topology's events reach the parts once they exist; until then there is nothing held, active or serving.
     let rt: RuntimeImpl | undefined;
-    const metrics = new RuntimeMetrics(options.metricsRegistry, () => rt?.catalog.mailboxDepths() ?? []);
+    const metrics = new RuntimeMetrics(options.metricsRegistry, () => rt?.catalog.maxMailboxDepth() ?? 0);
     const events: PlacementEvents = {
       settled: (shard) => rt?.dispatcher.releaseHeld(shard),
       lost: (shard) => rt?.dropShard(shard),
