@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { loadNatsClientAuth, statsSubject } from '@resident/shared/nats';
 import { parseCli, UsageError } from '../cluster/cli.ts';
+import { dashboardQueries, exportedNames, metricNames } from './dashboard.ts';
 import { alive, close, freePortPair, listen, processesWithArgument, Runner } from './runner-process.ts';
 
 const READY_MS = 120_000;
@@ -60,6 +61,24 @@ async function secured(runner: Runner, cluster: string, nodes: readonly string[]
   assert.doesNotMatch(runner.stdout, /Violation/, 'a permission violation in the NATS logs');
 }
 
+/** Every metric the Grafana dashboard queries is one a node in a NATS cluster really exports. */
+async function dashboardMatches(port: number): Promise<void> {
+  const exported = exportedNames(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+  for (const { panel, expr } of dashboardQueries())
+    for (const name of metricNames(expr)) assert.ok(exported.has(name), `panel "${panel}": ${name} is not exported`);
+  const texts = await Promise.all(
+    [port, port + 1].map(async (p) => (await fetch(`http://127.0.0.1:${p}/metrics`)).text()),
+  );
+  for (const text of texts) assert.match(text, /^resident_nats_connected 1$/m, 'connected to NATS');
+  // Matchmaking went through presence shards, and the room has a checkpoint object: both counted by class.
+  const presence = /^resident_active_objects\{class="PresenceShard"\} [1-9]/m;
+  const active = texts.flatMap((t) => t.split('\n').filter((l) => l.startsWith('resident_active_objects')));
+  assert.ok(
+    texts.some((t) => presence.test(t)),
+    `no PresenceShard object active: ${active.join(', ')}`,
+  );
+}
+
 test('starts NATS and two nodes, reports where they are, and stops everything on SIGINT', async () => {
   const port = await freePortPair();
   const cluster = `t${randomBytes(3).toString('hex')}`;
@@ -73,6 +92,7 @@ test('starts NATS and two nodes, reports where they are, and stops everything on
     assert.equal(await status(port + 1, 'ready'), 200);
     await playsTheGame(port, port + 1);
     await secured(runner, cluster, ['node1', 'node2']);
+    await dashboardMatches(port);
     const out = runner.stdout;
     assert.match(out, /NATS client URLs: nats:\/\/127\.0\.0\.1:\d+\n/);
     for (const p of [port, port + 1]) {

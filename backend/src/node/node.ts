@@ -38,6 +38,7 @@ import {
 import { registerApi } from './api.ts';
 import type { NodeConfig } from './config.ts';
 import { connectNode } from './nats-connection.ts';
+import { registerNodeMetrics } from './node-metrics.ts';
 import { once } from './once.ts';
 import { type RunningServer, startServer } from './server.ts';
 import { registerStatic } from './static-files.ts';
@@ -69,6 +70,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const nc = config.natsUrls.length > 0 ? await connectNode(config) : undefined;
+  registerNodeMetrics(metrics, nc);
   if (nc) logger.info({ nats: await detectServerFeatures(nc) }, 'nats-server features');
   const store = await openStore(config);
   const runtime = await RuntimeImpl.start({

@@ -65,7 +65,6 @@ export class RuntimeMetrics {
   private readonly dropped: Counts = new Map();
   private held = 0;
   private bounced = 0;
-  private active = 0;
   private readonly heartbeatGapSeconds: Histogram;
   private readonly callSeconds: Histogram;
   private readonly commitSeconds: Histogram;
@@ -121,10 +120,12 @@ export class RuntimeMetrics {
     });
     new Gauge({
       name: 'resident_active_objects',
-      help: 'Objects active on this node',
+      help: 'Objects active on this node, by class',
+      labelNames: ['class'],
       registers,
       collect() {
-        this.set(self.active);
+        this.reset();
+        for (const [cls, n] of self.activations) this.set({ class: cls }, n - (self.deactivations.get(cls) ?? 0));
       },
     });
     new Gauge({
@@ -151,12 +152,10 @@ export class RuntimeMetrics {
 
   activated(cls: string): void {
     bump(this.activations, cls);
-    this.active++;
   }
 
   deactivated(cls: string): void {
     bump(this.deactivations, cls);
-    this.active--;
   }
 
   turnDone(cls: string): void {
