@@ -70,7 +70,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const nc = config.natsUrls.length > 0 ? await connectNode(config) : undefined;
-  registerNodeMetrics(metrics, nc);
+  registerNodeMetrics(metrics);
   if (nc) logger.info({ nats: await detectServerFeatures(nc) }, 'nats-server features');
   const store = await openStore(config);
   const runtime = await RuntimeImpl.start({

@@ -69,7 +69,10 @@ export class RuntimeMetrics {
   private readonly callSeconds: Histogram;
   private readonly commitSeconds: Histogram;
 
-  constructor(registry: Registry, maxMailboxDepth: () => number) {
+  constructor(
+    private readonly registry: Registry,
+    maxMailboxDepth: () => number,
+  ) {
     const registers = [registry];
     countsCounter(registry, 'resident_activations_total', 'Objects activated', 'class', this.activations);
     countsCounter(registry, 'resident_deactivations_total', 'Objects deactivated', 'class', this.deactivations);
@@ -202,6 +205,25 @@ export class RuntimeMetrics {
   }
 
   /** Kinds are a fixed set of names chosen by the code that drops the input, never taken from the input. */
+  /** A cluster member's NATS connection: 1 while connected, 0 while reconnecting, and how often it came back. */
+  watchNats(nats: { readonly connected: boolean; readonly reconnects: number }): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'resident_nats_connected',
+      help: 'Whether this node is connected to NATS (1) or reconnecting (0)',
+      registers,
+      collect() {
+        this.set(nats.connected ? 1 : 0);
+      },
+    });
+    plainCounter(
+      this.registry,
+      'resident_nats_reconnects_total',
+      'Times this node reconnected to NATS',
+      () => nats.reconnects,
+    );
+  }
+
   garbage(kind: string): void {
     bump(this.garbageKinds, kind);
   }

@@ -46,6 +46,7 @@ export async function buildTopology(
   const drops = new DropReporter(options.log, (kind) => metrics.garbage(kind));
   const transport = new NatsTransport(nc, cluster, self.id, inbound, drops);
   void transport.watchStatus();
+  metrics.watchNats(transport);
   await nc.flush(); // the inbox subscription is live before anyone can route to us
   const membership = await NatsMembership.join({
     bucket: await bucket('members'),

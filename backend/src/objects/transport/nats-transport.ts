@@ -62,12 +62,17 @@ export class NatsTransport implements Transport {
   }
 
   private disconnected = false;
+  /** Times the connection came back after a disconnect (for metrics). */
+  reconnects = 0;
 
   /** Tracks connection state from the client's status stream. */
   async watchStatus(): Promise<void> {
     for await (const s of this.nc.status()) {
       if (s.type === 'disconnect') this.disconnected = true;
-      else if (s.type === 'reconnect') this.disconnected = false;
+      else if (s.type === 'reconnect') {
+        this.disconnected = false;
+        this.reconnects++;
+      }
     }
   }
 
