@@ -1,6 +1,7 @@
 // Builds the backend node's image from infra/image/Containerfile on a given base.
 
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { podman, podmanEnv } from './podman.ts';
 
@@ -28,6 +29,9 @@ export function buildImage(opts: BuildOptions): BuildResult {
   const started = performance.now();
   // docker format: OCI image configs have no HEALTHCHECK, and podman drops it from them.
   const args = ['build', '--format', 'docker', '--build-arg', `BASE=${opts.base}`, '-t', image];
+  // Behind a TLS-intercepting proxy, the CA bundle this process trusts goes to npm in the build as a secret.
+  const ca = process.env.NODE_EXTRA_CA_CERTS;
+  if (ca && existsSync(ca)) args.push('--secret', `id=ca,src=${ca}`);
   args.push('-f', CONTAINERFILE, '--ignorefile', IGNOREFILE, ROOT);
   const result = spawnSync('podman', args, { env: podmanEnv(), stdio: ['ignore', opts.stdio ?? 'inherit', 'inherit'] });
   if (result.error) throw new Error(`image: cannot run podman: ${result.error.message}`);
