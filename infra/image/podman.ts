@@ -5,9 +5,13 @@ import { fileURLToPath } from 'node:url';
 
 export const CONTAINERS_CONF = fileURLToPath(new URL('./containers.conf', import.meta.url));
 
-/** The environment podman gets: ours, plus CONTAINERS_CONF unless the caller already chose one. */
+/** What podman gets on top of this process's environment: CONTAINERS_CONF, unless the caller already chose one. */
+export const PODMAN_CONF_ENV: Readonly<Record<string, string>> = {
+  CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? CONTAINERS_CONF,
+};
+
 export function podmanEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? CONTAINERS_CONF };
+  return { ...process.env, ...PODMAN_CONF_ENV };
 }
 
 /** Runs `podman args` and returns its stdout; throws with podman's stderr when it fails. */
