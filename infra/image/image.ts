@@ -6,13 +6,15 @@ import { fileURLToPath } from 'node:url';
 import { podman, podmanEnv } from './podman.ts';
 
 export const IMAGE = 'localhost/resident-node:dev';
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CONTAINERFILE = fileURLToPath(new URL('./Containerfile', import.meta.url));
 const IGNOREFILE = fileURLToPath(new URL('./Containerfile.dockerignore', import.meta.url));
 
 export interface BuildOptions {
   readonly base: string;
   readonly tag?: string;
+  /** A stage to stop at, e.g. `build` (every dependency, for running tests in the image's Node and libc). */
+  readonly target?: string;
   /** podman's own output; default: this process's stderr. */
   readonly stdio?: 'inherit' | 'ignore';
 }
@@ -29,6 +31,7 @@ export function buildImage(opts: BuildOptions): BuildResult {
   const started = performance.now();
   // docker format: OCI image configs have no HEALTHCHECK, and podman drops it from them.
   const args = ['build', '--format', 'docker', '--build-arg', `BASE=${opts.base}`, '-t', image];
+  if (opts.target) args.push('--target', opts.target);
   // Behind a TLS-intercepting proxy, the CA bundle this process trusts goes to npm in the build as a secret.
   const ca = process.env.NODE_EXTRA_CA_CERTS;
   if (ca && existsSync(ca)) args.push('--secret', `id=ca,src=${ca}`);
