@@ -69,6 +69,19 @@ for (const bad of ['abc', '0', '65536', '80.5', '']) {
   });
 }
 
+test('a NATS that cannot be reached stops the node with one line naming the setting', async () => {
+  const port = await freePort(); // nothing listens there
+  const started = startMain({
+    NATS_URL: `nats://127.0.0.1:${port}`,
+    RESIDENT_AUTH_SECRET: 'x'.repeat(32),
+    PORT: String(await freePort()),
+  });
+  assert.equal(await exitCodeWithin(started, 20_000), 1);
+  const lines = started.output().stderr.split('\n').filter((l) => l !== '' && !l.startsWith('[uWebSockets.js]'));
+  assert.equal(lines.length, 1, lines.join('\n'));
+  assert.match(lines[0]!, new RegExp(`^resident: cannot reach NATS at nats://127\\.0\\.0\\.1:${port} \\(--nats, NATS_URL\\): `));
+});
+
 test('serves /health, refuses to share its port with a second node, and stops cleanly on SIGTERM', async () => {
   const port = await freePort();
   const first = startMain({ PORT: String(port), NODE_ID: 'first' });

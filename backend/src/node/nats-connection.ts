@@ -14,8 +14,9 @@ export async function connectNode(config: NodeConfig): Promise<NatsConnection> {
   try {
     nc = await connectNats(config.natsUrls, config.nodeId, nodeConnectOptions(config.cluster, auth));
   } catch (err) {
-    const line = auth && explainConnectFailure(err, auth);
-    throw line ? new ConfigError(line) : err;
+    // Any failure to connect is a setting to fix (orchestrators restart the node): say which, in one line.
+    const line = (auth && explainConnectFailure(err, auth)) || unreachable(err, config.natsUrls);
+    throw new ConfigError(line);
   }
   try {
     await checkNodeRole(nc, config);
@@ -24,6 +25,11 @@ export async function connectNode(config: NodeConfig): Promise<NatsConnection> {
     throw err;
   }
   return nc;
+}
+
+function unreachable(err: unknown, urls: readonly string[]): string {
+  const why = err instanceof Error ? err.message : String(err);
+  return `cannot reach NATS at ${urls.join(',')} (--nats, NATS_URL): ${why}`;
 }
 
 /** One JetStream round trip with the node's reply prefix, so a wrong role or cluster fails here, not mid-join. */
