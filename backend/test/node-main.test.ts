@@ -77,9 +77,15 @@ test('a NATS that cannot be reached stops the node with one line naming the sett
     PORT: String(await freePort()),
   });
   assert.equal(await exitCodeWithin(started, 20_000), 1);
-  const lines = started.output().stderr.split('\n').filter((l) => l !== '' && !l.startsWith('[uWebSockets.js]'));
+  const lines = started
+    .output()
+    .stderr.split('\n')
+    .filter((l) => l !== '' && !l.startsWith('[uWebSockets.js]'));
   assert.equal(lines.length, 1, lines.join('\n'));
-  assert.match(lines[0]!, new RegExp(`^resident: cannot reach NATS at nats://127\\.0\\.0\\.1:${port} \\(--nats, NATS_URL\\): `));
+  assert.match(
+    lines[0]!,
+    new RegExp(`^resident: cannot reach NATS at nats://127\\.0\\.0\\.1:${port} \\(--nats, NATS_URL\\): `),
+  );
 });
 
 test('serves /health, refuses to share its port with a second node, and stops cleanly on SIGTERM', async () => {
