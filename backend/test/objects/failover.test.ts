@@ -50,7 +50,7 @@ describe('failover: kill -9 the node hosting 10,000 objects', () => {
     });
     const failoverS = (performance.now() - killedAt) / 1000;
     console.log(
-      `failover of 10,000 objects: first answer after ${Math.round(firstAck)} ms, all after ${failoverS.toFixed(2)} s; ambiguous errors: ${ambiguous.n} (first after ${Math.round(ambiguous.firstAt - killedAt)} ms)`,
+      `failover of 10,000 objects: first answer after ${Math.round(firstAck)} ms, all after ${failoverS.toFixed(2)} s; ambiguous errors: ${ambiguous.n}${ambiguous.n ? ` (first after ${Math.round(ambiguous.firstAt - killedAt)} ms)` : ''}`,
     );
     for (const k of keys) {
       const v = values.get(k)!;
