@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, DEFAULT_LIMITS, readConfig } from '../src/node/config.ts';
 
@@ -79,6 +82,26 @@ describe('node config: flags and environment', () => {
     assert.deepEqual(read(['--metrics-listen', '[::1]:9100']).http.metricsListen, { host: '::1', port: 9100 });
   });
 
+  test('secrets can come from mounted files, without their final newline', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'resident-config-'));
+    try {
+      writeFileSync(join(dir, 'auth'), `${'a'.repeat(40)}\n`);
+      writeFileSync(join(dir, 'token'), 't'.repeat(20));
+      const c = read(['--nats', 'nats://a:4222', '--auth-secret-file', join(dir, 'auth')], {
+        RESIDENT_METRICS_TOKEN_FILE: join(dir, 'token'),
+      });
+      assert.equal(c.authSecret, 'a'.repeat(40));
+      assert.equal(c.http.metricsToken, 't'.repeat(20));
+      writeFileSync(join(dir, 'short'), 'short\n');
+      assert.throws(
+        () => read([], { RESIDENT_METRICS_TOKEN_FILE: join(dir, 'short') }),
+        /^ConfigError: RESIDENT_METRICS_TOKEN_FILE must be at least 16 characters, got 5$/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   const bad: [string[], NodeJS.ProcessEnv, RegExp][] = [
     [['--port', 'abc'], {}, /^--port must be an integer from 1 to 65535, got "abc"$/],
     [[], { PORT: '70000' }, /^PORT must be an integer/],
@@ -100,6 +123,21 @@ describe('node config: flags and environment', () => {
     [['--metrics-listen', 'h:70000'], {}, /^--metrics-listen must be HOST:PORT/],
     [['--metrics-listen', ':9100'], {}, /^--metrics-listen must be HOST:PORT/],
     [['--metrics-token', 'short'], {}, /^--metrics-token must be at least 16 characters, got 5$/],
+    [
+      [],
+      { RESIDENT_METRICS_TOKEN_FILE: '/nonexistent/token' },
+      /^RESIDENT_METRICS_TOKEN_FILE \/nonexistent\/token: cannot read it \(ENOENT\)$/,
+    ],
+    [
+      ['--nats', 'nats://a:4222', '--auth-secret-file', '/nonexistent/s'],
+      {},
+      /^--auth-secret-file \/nonexistent\/s: cannot read it \(ENOENT\)$/,
+    ],
+    [
+      ['--auth-secret', 'x'.repeat(32)],
+      { RESIDENT_AUTH_SECRET_FILE: '/x' },
+      /^--auth-secret and RESIDENT_AUTH_SECRET_FILE: give the secret once$/,
+    ],
     [['--max-body', '100'], {}, /^--max-body must be an integer from 256 to 1048576, got "100"$/],
     [['--max-body', '4k'], {}, /^--max-body must be an integer from 256 to 1048576, got "4k"$/],
     [['--max-options-depth', '0'], {}, /^--max-options-depth must be an integer from 1 to 32/],

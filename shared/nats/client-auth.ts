@@ -133,7 +133,7 @@ function password(s: NatsClientSettings, user: Named): string {
   const inline = s['nats-password'];
   if (file && inline) throw new NatsSettingError(`${inline.name} and ${file.name}: give the password once`);
   if (inline) return inline.value;
-  if (file) return new TextDecoder().decode(readSetting(file, true));
+  if (file) return readSecretFile(file.value, file.name);
   throw new NatsSettingError(`${user.name} needs a password: set --nats-password-file or NATS_PASSWORD`);
 }
 
@@ -149,6 +149,11 @@ function tlsOptions(s: NatsClientSettings): TlsOptions | undefined {
 }
 
 /** The file's bytes; `trim` drops surrounding whitespace (a seed or password file usually ends with a newline). */
+/** The secret in the file a setting names (Compose and Kubernetes mount secrets as files), without the final newline. */
+export function readSecretFile(path: string, name: string): string {
+  return new TextDecoder().decode(readSetting({ value: path, name }, true));
+}
+
 function readSetting(setting: Named, trim = false): Uint8Array {
   let data: Buffer;
   try {

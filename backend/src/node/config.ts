@@ -10,6 +10,7 @@ import {
   NatsSettingError,
   natsClientSettings,
   natsClientUsage,
+  readSecretFile,
 } from '@resident/shared/nats';
 
 export const DEFAULT_PORT = 2567;
@@ -97,6 +98,7 @@ const HTTP_SETTINGS = {
   listen: 'RESIDENT_LISTEN',
   'metrics-listen': 'RESIDENT_METRICS_LISTEN',
   'metrics-token': 'RESIDENT_METRICS_TOKEN',
+  'metrics-token-file': 'RESIDENT_METRICS_TOKEN_FILE',
   'max-body': 'RESIDENT_MAX_BODY',
   'max-options-depth': 'RESIDENT_MAX_OPTIONS_DEPTH',
   'ws-idle-timeout': 'RESIDENT_WS_IDLE_TIMEOUT',
@@ -114,6 +116,7 @@ const HTTP_USAGE = `HTTP, WebSocket and room limits (per node; "address" is the 
   --listen HOST          ${HTTP_SETTINGS.listen} address the HTTP/WebSocket port binds to (default: every address)
   --metrics-listen H:P   ${HTTP_SETTINGS['metrics-listen']} serve /metrics there instead of on the main port
   --metrics-token T      ${HTTP_SETTINGS['metrics-token']} /metrics needs "Authorization: Bearer T" (>= 16 characters)
+  --metrics-token-file F ${HTTP_SETTINGS['metrics-token-file']} the same, read from file F (a mounted secret)
                          (default: /metrics open on the main port, for local development)
   --max-body BYTES       ${HTTP_SETTINGS['max-body']} largest request body, 256-1048576 (default ${D.maxBodyBytes})
   --max-options-depth N  ${HTTP_SETTINGS['max-options-depth']} deepest nesting of matchmaking options, 1-32 (default ${D.maxOptionsDepth})
@@ -133,7 +136,7 @@ function readHttpSettings(get: (key: HttpSetting) => [string | undefined, string
 } {
   const int = (key: HttpSetting, fallback: number, min = 1, max = 1_000_000) =>
     parseInteger(...get(key), fallback, min, max);
-  const [token, tokenName] = get('metrics-token');
+  const [token, tokenName] = secretSetting(get, 'metrics-token', 'metrics-token-file');
   if (token !== undefined && token.length < MIN_METRICS_TOKEN)
     throw new ConfigError(`${tokenName} must be at least ${MIN_METRICS_TOKEN} characters, got ${token.length}`);
   const [listen, listenName] = get('listen');
@@ -186,6 +189,7 @@ const SETTINGS = {
   'data-dir': 'RESIDENT_DATA_DIR',
   replicas: 'RESIDENT_REPLICAS',
   'auth-secret': 'RESIDENT_AUTH_SECRET',
+  'auth-secret-file': 'RESIDENT_AUTH_SECRET_FILE',
   'client-dir': 'RESIDENT_CLIENT_DIR',
   'login-rate': 'RESIDENT_LOGIN_RATE',
   ...NATS_CLIENT_SETTINGS,
@@ -204,6 +208,7 @@ export const USAGE = `usage: npm start -- [options]     (each option can also be
   --replicas N           ${SETTINGS.replicas} JetStream replicas, 1 or 3 (default 1)
   --auth-secret S        ${SETTINGS['auth-secret']} guest-token HMAC secret, >= 32 characters, the same on every
                          node (required with NATS; an embedded node generates one and warns)
+  --auth-secret-file F   ${SETTINGS['auth-secret-file']} the same, read from file F (a mounted secret)
   --client-dir DIR       ${SETTINGS['client-dir']} built browser client served at / (default client/dist)
   --login-rate N         ${SETTINGS['login-rate']} guest logins per second per client address, burst 10x (default
                          ${DEFAULT_LOGIN_RATE}; raise it for load tests from few addresses)
@@ -263,6 +268,24 @@ function parseAddress(raw: string | undefined, name: string, port: number): stri
   return raw;
 }
 
+/** A secret given inline (`key`) or as a file (`fileKey`), not both; the name returned is the one that was set. */
+function secretSetting<K extends Setting>(
+  get: (key: K) => [string | undefined, string],
+  key: K,
+  fileKey: K,
+): [string | undefined, string] {
+  const [inline, inlineName] = get(key);
+  const [file, fileName] = get(fileKey);
+  if (inline !== undefined && file !== undefined)
+    throw new ConfigError(`${inlineName} and ${fileName}: give the secret once`);
+  if (file === undefined) return [inline, inlineName];
+  try {
+    return [readSecretFile(file, fileName), fileName];
+  } catch (err) {
+    throw new ConfigError(err instanceof Error ? err.message : String(err));
+  }
+}
+
 /** Flags first, then environment; names in errors are the ones the user actually set. */
 function lookup(
   flags: Partial<Record<Setting, string>>,
@@ -310,7 +333,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv, host: string)
     // Stable by default, so an embedded node finds its state again after a restart.
     dataDir: get('data-dir')[0] ?? `.data/${get('node-id')[0] ?? 'embedded'}`,
     replicas,
-    authSecret: parseSecret(...get('auth-secret'), natsUrls.length > 0),
+    authSecret: parseSecret(...secretSetting(get, 'auth-secret', 'auth-secret-file'), natsUrls.length > 0),
     clientDir: get('client-dir')[0] ?? DEFAULT_CLIENT_DIR,
     loginRate: parsePositive(...get('login-rate'), DEFAULT_LOGIN_RATE),
     natsAuth: natsUrls.length ? readNatsAuth(flags, env) : undefined,
@@ -353,7 +376,7 @@ function parseSecret(raw: string | undefined, name: string, clustered: boolean):
   if (raw === undefined) {
     if (clustered) {
       throw new ConfigError(
-        `a cluster needs a shared guest-token secret: set --auth-secret or ${SETTINGS['auth-secret']} (the same on every node)`,
+        `a cluster needs a shared guest-token secret: set --auth-secret, ${SETTINGS['auth-secret']} or ${SETTINGS['auth-secret-file']} (the same on every node)`,
       );
     }
     return undefined;
