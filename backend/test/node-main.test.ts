@@ -110,7 +110,7 @@ test('serves /health, refuses to share its port with a second node, and stops cl
     );
     assert.match(stdout, /"msg":"play at http:\/\/localhost:\d+\/ \(rooms: arena, lounge\)"/);
     assert.match(stdout, /"signal":"SIGTERM"/);
-    assert.match(stdout, /"msg":"stopped"/);
+    assert.match(stdout, /"drainSeconds":\d+(\.\d+)?,"msg":"stopped"/);
   } finally {
     first.child.kill('SIGKILL');
   }

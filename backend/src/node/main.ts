@@ -52,9 +52,11 @@ function shutdown(signal: NodeJS.Signals): void {
   }
   stopping = true;
   logger.info({ signal }, 'shutting down: disposing rooms, handing objects over');
+  const started = performance.now();
   node.stop().then(
     () => {
-      logger.info('stopped');
+      // How long the drain took: what an orchestrator's grace period must exceed.
+      logger.info({ drainSeconds: Number(((performance.now() - started) / 1000).toFixed(2)) }, 'stopped');
       process.exit(0);
     },
     (err: unknown) => {
