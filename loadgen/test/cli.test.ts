@@ -68,6 +68,12 @@ describe('flags', () => {
     const bad = join(dir, 'bad-scenario.json');
     writeFileSync(bad, '{"name": "x", "description": "y", "kind": "sockets", "bots": []}');
     refused(['--users', '5', '--scenario', bad, ...T], /non-empty "bots"/);
+    const bot = { profile: 'p', weight: 1, room: 'arena', inputHz: 0, pingEveryMs: 0, pingSample: 0, decodeSample: 0 };
+    writeFileSync(
+      bad,
+      JSON.stringify({ name: 'x', description: 'y', kind: 'sockets', bots: [{ ...bot, recover: 'pray' }] }),
+    );
+    refused(['--users', '5', '--scenario', bad, ...T], /bots\[\]\.recover must be "reconnect" or "rematch"/);
   });
 
   test('targets: where, non-loopback hosts, cluster files', () => {

@@ -1,8 +1,11 @@
 // One bot: guest login, HTTP matchmaking, WebSocket, the Colyseus join handshake, then its profile's traffic (inputs,
-// pings) and counting what it receives. Idle bots keep only a few fields; decoding and RTT bookkeeping exist only on
-// the sampled bots that need them.
+// pings) and counting what it receives. When its room's node goes away it gets back in through any node: into the
+// moved room by its reconnection token, as the browser client does, or, for a room that ends with its node, into a
+// room matchmaking finds (the profile's `recover`). Idle bots keep only a few fields; decoding and RTT bookkeeping
+// exist only on the sampled bots that need them.
 
 import { decodePong, encodeInput, encodePing } from '@resident/shared/game';
+import { DEFAULT_REJOIN, REJOINABLE_CODES, rejoin } from '@resident/shared/net/rejoin';
 import { unpack } from 'msgpackr';
 import type { WorkerMetrics } from '../metrics/sample.ts';
 import {
@@ -16,7 +19,14 @@ import {
   readJoinRoom,
   readMessageType,
 } from '../protocol/colyseus.ts';
-import { guestLogin, joinOrCreate, StepError, seatPath } from '../protocol/http-api.ts';
+import {
+  guestLogin,
+  joinOrCreate,
+  reconnect,
+  type SeatReservation,
+  StepError,
+  seatPath,
+} from '../protocol/http-api.ts';
 import { LeanSocket, type SocketListener } from '../protocol/lean-socket.ts';
 import type { BotProfile } from '../scenarios/scenario.ts';
 import { StateCheck } from './state-check.ts';
@@ -31,6 +41,8 @@ export interface BotContext {
   readonly metrics: WorkerMetrics;
   readonly wheel: Wheel;
   readonly stepTimeoutMs: number;
+  /** Every node a bot may re-join through. */
+  readonly targets: readonly string[];
   /** Counts bots that are joined right now. */
   joined: number;
 }
@@ -62,6 +74,11 @@ export class Bot implements SocketListener, Timed {
   #phase = Phase.Joining;
   #ws: LeanSocket | undefined;
   #sessionId = '';
+  /** What a re-join needs: the login token, the room and the reconnection token of the last JOIN_ROOM. */
+  #token = '';
+  #roomId = '';
+  #reconnectionToken = '';
+  #rejoining = false;
   #seq = 0;
   #angle = Math.random() * Math.PI * 2;
   #nextInput = 0;
@@ -86,23 +103,62 @@ export class Bot implements SocketListener, Timed {
     const started = performance.now();
     const login = await guestLogin(spec.target, spec.name, ctx.stepTimeoutMs);
     ctx.metrics.counters.logins += 1;
+    this.#token = login.token;
     const seat = await joinOrCreate(spec.target, spec.profile.room, login.token, ctx.stepTimeoutMs);
     if (this.#stopping) throw new StepError('stopped', 'run stopped while joining');
+    await this.#connect(seat, seatPath(seat, login.token), spec.target);
+    ctx.metrics.hist.join.record(performance.now() - started);
+  }
+
+  /** Opens the seat's WebSocket; resolves on JOIN_ROOM. */
+  async #connect(seat: SeatReservation, path: string, target: string): Promise<void> {
+    const { spec, ctx } = this;
     this.#sessionId = seat.sessionId;
+    this.#roomId = seat.roomId;
+    this.#phase = Phase.Joining;
     if (spec.decodes) this.#decoding = { check: new StateCheck(), sentAt: new Float64Array(ACK_RING), lastAck: 0 };
-    const [host, port] = hostPort(seat.publicAddress, spec.target);
+    const [host, port] = hostPort(seat.publicAddress, target);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#ws?.destroy();
         reject(new StepError('connect', `no JOIN_ROOM within ${ctx.stepTimeoutMs} ms of connecting`));
       }, ctx.stepTimeoutMs);
       this.#join = { resolve, reject, timer };
-      this.#ws = new LeanSocket(
-        { host, port, path: seatPath(seat, login.token), localAddress: spec.localAddress, noDelay: true },
-        this,
-      );
+      this.#ws = new LeanSocket({ host, port, path, localAddress: spec.localAddress, noDelay: true }, this);
     });
-    ctx.metrics.hist.join.record(performance.now() - started);
+  }
+
+  /** The room's node went away: back into the room (restored elsewhere) or into a new one, through any node. */
+  async #rejoin(code: number): Promise<void> {
+    const since = performance.now();
+    this.#rejoining = true;
+    const policy = { ...DEFAULT_REJOIN, endpoints: this.ctx.targets };
+    const attempt =
+      this.spec.profile.recover === 'reconnect'
+        ? (endpoint: string) => this.#reconnectVia(endpoint)
+        : (endpoint: string) => this.#rematchVia(endpoint);
+    try {
+      await rejoin(policy, attempt, () => !this.#stopping);
+      this.ctx.metrics.hist.rejoin.record(performance.now() - since);
+    } catch (err) {
+      if (!this.#stopping)
+        this.ctx.metrics.error('rejoin', `${this.spec.profile.room}: closed ${code}, then ${(err as Error).message}`);
+    } finally {
+      this.#rejoining = false;
+    }
+  }
+
+  async #reconnectVia(endpoint: string): Promise<void> {
+    const { ctx } = this;
+    const seat = await reconnect(endpoint, this.#roomId, this.#reconnectionToken, this.#token, ctx.stepTimeoutMs);
+    if (this.#stopping) throw new StepError('stopped', 'run stopped while re-joining');
+    await this.#connect(seat, seatPath(seat, this.#token, this.#reconnectionToken), endpoint);
+  }
+
+  async #rematchVia(endpoint: string): Promise<void> {
+    const seat = await joinOrCreate(endpoint, this.spec.profile.room, this.#token, this.ctx.stepTimeoutMs);
+    if (this.#stopping) throw new StepError('stopped', 'run stopped while re-joining');
+    await this.#connect(seat, seatPath(seat, this.#token), endpoint);
   }
 
   /** Consented leave: a close frame; the server's close ends it. */
@@ -152,8 +208,9 @@ export class Bot implements SocketListener, Timed {
     }
     if (!wasJoined) return;
     this.ctx.joined -= 1;
-    if (!this.#stopping)
-      this.ctx.metrics.error('disconnect', `${this.spec.profile.room}: closed ${code} ${reason}`.trim());
+    if (this.#stopping) return;
+    if (REJOINABLE_CODES.has(code) && this.#reconnectionToken) return void this.#rejoin(code);
+    this.ctx.metrics.error('disconnect', `${this.spec.profile.room}: closed ${code} ${reason}`.trim());
   }
 
   /** Inputs and pings, driven by the worker's wheel. May be called early: then it only names its due time. */
@@ -185,6 +242,7 @@ export class Bot implements SocketListener, Timed {
 
   #onJoinRoom(data: Buffer, it: { offset: number }): void {
     const join = readJoinRoom(data, it);
+    this.#reconnectionToken = join.reconnectionToken;
     this.#ws!.send(JOIN_ACK);
     this.ctx.metrics.counters.msgsOut += 1;
     this.#decoding?.check.handshake(join.reflection);
@@ -192,7 +250,7 @@ export class Bot implements SocketListener, Timed {
     clearTimeout(this.#join.timer);
     this.#phase = Phase.Joined;
     this.ctx.joined += 1;
-    this.ctx.metrics.counters.joins += 1;
+    this.ctx.metrics.counters[this.#rejoining ? 'rejoins' : 'joins'] += 1;
     this.#join.resolve();
     this.#join = undefined;
     this.#scheduleTraffic();

@@ -27,7 +27,7 @@ export class SocketFleet implements Fleet {
   constructor(plan: WorkerPlan, metrics: WorkerMetrics) {
     if (plan.scenario.kind !== 'sockets') throw new Error('SocketFleet needs a socket scenario');
     this.#plan = plan;
-    this.#ctx = { metrics, wheel: new Wheel(), stepTimeoutMs: plan.stepTimeoutMs, joined: 0 };
+    this.#ctx = { metrics, wheel: new Wheel(), stepTimeoutMs: plan.stepTimeoutMs, targets: plan.targets, joined: 0 };
   }
 
   start(): void {

@@ -65,7 +65,7 @@ export class Progress {
     const lines = [
       `loadgen ${this.#label}  phase ${live.phase}  ${elapsed}s / ${total}s  workers ${latest.length}/${live.record.plans.length}`,
       `users    target ${fmt(sum((s) => s.target))}  connected ${fmt(sum((s) => s.active))}  joining ${fmt(sum((s) => s.joining))}`,
-      `rates    login ${rate('logins')}/s  join ${rate('joins')}/s  msgs in ${rate('msgsIn')}/s  out ${rate('msgsOut')}/s  calls ${rate('calls')}/s`,
+      `rates    login ${rate('logins')}/s  join ${rate('joins')}/s  re-join ${rate('rejoins')}/s  msgs in ${rate('msgsIn')}/s  out ${rate('msgsOut')}/s  calls ${rate('calls')}/s`,
       `errors   ${this.#errors}${
         this.#errors
           ? ` (${Object.entries(this.#errorKinds)

@@ -5,6 +5,7 @@ import { Histogram, type SparseHistogram } from './histogram.ts';
 export const COUNTERS = [
   'logins',
   'joins',
+  'rejoins',
   'msgsIn',
   'msgsOut',
   'bytesIn',
@@ -23,9 +24,18 @@ export const HISTOGRAMS = {
   ping: 'ping RTT (bytes "ping" → "pong", app level, through the room)',
   cping: 'Colyseus PING RTT (protocol level; every room answers it)',
   join: 'join latency (guest login → room joined)',
+  rejoin: "re-join latency (the room's node went away → back in the room, through any node)",
   call: 'object call latency (Player.touch over NATS; simulated, no sockets)',
 } as const;
 export type HistogramName = keyof typeof HISTOGRAMS;
+
+/** One empty histogram per name in HISTOGRAMS. */
+export function histSet(): Record<HistogramName, Histogram> {
+  return Object.fromEntries(Object.keys(HISTOGRAMS).map((name) => [name, new Histogram()])) as Record<
+    HistogramName,
+    Histogram
+  >;
+}
 
 export interface WorkerSample {
   worker: string;
@@ -50,13 +60,7 @@ export interface WorkerSample {
 
 export class WorkerMetrics {
   readonly counters = Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<CounterName, number>;
-  readonly hist: Record<HistogramName, Histogram> = {
-    ack: new Histogram(),
-    ping: new Histogram(),
-    cping: new Histogram(),
-    join: new Histogram(),
-    call: new Histogram(),
-  };
+  readonly hist = histSet();
   #errorKinds: Record<string, number> = {};
   #errorSamples: string[] = [];
   #seq = 0;

@@ -2,8 +2,8 @@
 // window's totals. Histograms are merged, never their percentiles averaged.
 
 import type { RunRecord } from '../coordinator/run.ts';
-import { Histogram, type Percentiles, summarize } from './histogram.ts';
-import { COUNTERS, type CounterName, HISTOGRAMS, type HistogramName, type WorkerSample } from './sample.ts';
+import { type Histogram, type Percentiles, summarize } from './histogram.ts';
+import { COUNTERS, type CounterName, HISTOGRAMS, type HistogramName, histSet, type WorkerSample } from './sample.ts';
 import type { NodeSample } from './scrape.ts';
 
 /** A worker's gauges count for this long after its last sample. */
@@ -56,16 +56,6 @@ function addTo(t: Totals, s: WorkerSample): void {
   for (const c of COUNTERS) t.counters[c] += s.counters[c];
   for (const [k, v] of Object.entries(s.errorKinds)) t.errorKinds[k] = (t.errorKinds[k] ?? 0) + v;
   for (const e of s.errorSamples) if (t.errorSamples.length < 20) t.errorSamples.push(`${s.worker} ${e}`);
-}
-
-function histSet(): Record<HistogramName, Histogram> {
-  return {
-    ack: new Histogram(),
-    ping: new Histogram(),
-    cping: new Histogram(),
-    join: new Histogram(),
-    call: new Histogram(),
-  };
 }
 
 function latencyOf(h: Record<HistogramName, Histogram>) {

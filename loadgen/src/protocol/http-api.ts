@@ -31,11 +31,27 @@ export async function guestLogin(base: string, name: string, timeoutMs: number):
 
 export async function joinOrCreate(base: string, room: string, token: string, timeoutMs: number) {
   const body = await postJson(`${base}/matchmake/joinOrCreate/${room}`, {}, token, timeoutMs, 'matchmake');
+  return seatFrom(body, 'matchmake');
+}
+
+function seatFrom(body: unknown, kind: string): SeatReservation {
   const seat = body as Partial<SeatReservation>;
   if (typeof seat.roomId !== 'string' || typeof seat.sessionId !== 'string' || typeof seat.processId !== 'string') {
-    throw new StepError('matchmake', `matchmake answered without a seat: ${JSON.stringify(body).slice(0, 200)}`);
+    throw new StepError(kind, `matchmake answered without a seat: ${JSON.stringify(body).slice(0, 200)}`);
   }
   return seat as SeatReservation;
+}
+
+/** A seat back in a room that moved (its node died or drained), by the reconnection token its JOIN_ROOM gave. */
+export async function reconnect(
+  base: string,
+  roomId: string,
+  reconnectionToken: string,
+  token: string,
+  timeoutMs: number,
+) {
+  const url = `${base}/matchmake/reconnect/${encodeURIComponent(roomId)}`;
+  return seatFrom(await postJson(url, { reconnectionToken }, token, timeoutMs, 'rejoin'), 'rejoin');
 }
 
 async function postJson(url: string, body: unknown, token: string | undefined, timeoutMs: number, kind: string) {
@@ -64,6 +80,7 @@ async function postJson(url: string, body: unknown, token: string | undefined, t
 }
 
 /** The WebSocket path for a seat, with the token as the SDK sends it (`_authToken`), for rooms that check it there. */
-export function seatPath(seat: SeatReservation, token: string): string {
-  return `/${seat.processId}/${seat.roomId}?sessionId=${encodeURIComponent(seat.sessionId)}&_authToken=${encodeURIComponent(token)}`;
+export function seatPath(seat: SeatReservation, token: string, reconnectionToken?: string): string {
+  const again = reconnectionToken ? `&reconnectionToken=${encodeURIComponent(reconnectionToken)}` : '';
+  return `/${seat.processId}/${seat.roomId}?sessionId=${encodeURIComponent(seat.sessionId)}${again}&_authToken=${encodeURIComponent(token)}`;
 }

@@ -81,6 +81,8 @@ function figures(agg: Aggregate, setup: Setup, simulated: boolean, nodes: string
   ];
   const rtt = rttFigure(agg);
   if (rtt) out.push(rtt);
+  const rejoins = rejoinFigure(agg);
+  if (rejoins) out.push(rejoins);
   const backend = backendBytesPerUser(agg, nodes);
   if (backend !== undefined) {
     out.push({
@@ -167,6 +169,20 @@ function preRamp(agg: Aggregate, rss: (row: Aggregate['rows'][number]) => number
   const has = (r: Aggregate['rows'][number]) => (rss(r) ?? 0) > 0;
   // No reading yet when the ramp began (a short run): the earliest reading has the fewest users.
   return before.filter(has).at(-1) ?? agg.rows.find(has);
+}
+
+/** Bots whose room's node went away and that got back into the moved room; only when that happened. */
+function rejoinFigure(agg: Aggregate): Figure | undefined {
+  const n = agg.total.counters.rejoins;
+  if (n === 0) return undefined;
+  const p = agg.latency.rejoin;
+  const when = p ? `; node gone → back in the room p50 ${p.p50} ms, p99 ${p.p99} ms, max ${p.max} ms` : '';
+  return {
+    name: 'rejoins',
+    value: n,
+    unit: 'bots',
+    note: `back in a room through another node after theirs went away (the moved room by reconnection token, or a new one for profiles that rematch)${when}`,
+  };
 }
 
 function errorNote(agg: Aggregate): string {

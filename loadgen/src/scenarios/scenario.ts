@@ -20,7 +20,15 @@ export interface BotProfile {
   pingKind: 'app' | 'protocol';
   /** Fraction of this profile's bots that decode the full state (and measure input→ack RTT). */
   decodeSample: number;
+  /**
+   * When the room's node goes away: "reconnect" by reconnection token through any node (the room survives its node
+   * and comes back elsewhere, as the arena does), or "rematch": matchmake again, as a lobby client does for a room
+   * that ends with its node (the lounge).
+   */
+  recover: Recover;
 }
+
+export type Recover = 'reconnect' | 'rematch';
 
 export type Scenario =
   | { name: string; description: string; kind: 'sockets'; bots: BotProfile[] }
@@ -84,7 +92,14 @@ function checkProfile(raw: unknown, bad: (what: string) => Error): BotProfile {
     pingSample: num('pingSample', 0, 1),
     decodeSample: num('decodeSample', 0, 1),
     pingKind: pingKind(b.pingKind, bad),
+    recover: recover(b.recover, bad),
   };
+}
+
+function recover(raw: unknown, bad: (what: string) => Error): Recover {
+  if (raw === undefined || raw === 'reconnect') return 'reconnect';
+  if (raw === 'rematch') return 'rematch';
+  throw bad('bots[].recover must be "reconnect" or "rematch"');
 }
 
 function pingKind(raw: unknown, bad: (what: string) => Error): 'app' | 'protocol' {
