@@ -35,6 +35,9 @@ export function generatedFiles(): GeneratedFile[] {
       path: NATS_VALUES_FILE,
       text: `${header(`the roles' permissions from shared/nats for cluster "${cluster}", the RESIDENT_CLUSTER of base/config.env`)}${toYaml(natsValues(cluster))}`,
     },
-    { path: ROUTES_FILE, text: `${header('a Service and an Ingress host per StatefulSet ordinal, routes.ts')}${yamlDocs(routeObjects())}` },
+    {
+      path: ROUTES_FILE,
+      text: `${header('a Service and an Ingress host per StatefulSet ordinal, routes.ts')}${yamlDocs(routeObjects())}`,
+    },
   ];
 }

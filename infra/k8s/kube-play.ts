@@ -71,7 +71,7 @@ export function expandVars(value: string, defined: Readonly<Record<string, strin
 function resolveEnv(
   env: readonly IEnvVar[],
   config: Readonly<Record<string, string>>,
-  opts: PlayOptions,
+  opts: EnvOptions,
 ): { env: IEnvVar[]; values: Record<string, string> } {
   const values: Record<string, string> = { ...config };
   const out: IEnvVar[] = [];
@@ -100,13 +100,16 @@ function secretFolder(volume: IVolume, opts: PlayOptions, fsGroup: number): IVol
   const dir = join(opts.hostDir, opts.podName, volume.name);
   const data = opts.secrets.get(source.secretName!);
   if (!data) throw new Error(`kube-play: volume ${volume.name} needs Secret ${source.secretName}, which was not given`);
-  const items = source.items ?? Object.keys(data).map((key) => ({ key, path: key }));
+  const items: { key: string; path: string; mode?: number }[] =
+    source.items ?? Object.keys(data).map((key) => ({ key, path: key }));
   mkdirSync(dir, { recursive: true, mode: 0o750 });
   chownSync(dir, 0, fsGroup);
   for (const item of items) {
     const file = join(dir, item.path);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, secretValue(opts.secrets, source.secretName!, item.key), { mode: item.mode ?? source.defaultMode ?? 0o644 });
+    writeFileSync(file, secretValue(opts.secrets, source.secretName!, item.key), {
+      mode: item.mode ?? source.defaultMode ?? 0o644,
+    });
     chownSync(file, 0, fsGroup);
   }
   return { name: volume.name, hostPath: { path: dir, type: 'Directory' } };
@@ -117,7 +120,19 @@ function nodeContainer(spec: IPodSpec): IContainer {
   return spec.containers[0]!;
 }
 
-export function playablePod(objects: readonly K8sObject[], opts: PlayOptions): PlayablePod {
+type EnvOptions = Pick<PlayOptions, 'podName' | 'config' | 'secrets'>;
+
+interface Resolved {
+  readonly template: NonNullable<IStatefulSet['spec']>['template'];
+  readonly spec: IPodSpec;
+  readonly container: IContainer;
+  readonly configName: string;
+  readonly config: Record<string, string>;
+  readonly env: IEnvVar[];
+  readonly values: Record<string, string>;
+}
+
+function resolve(objects: readonly K8sObject[], opts: EnvOptions): Resolved {
   const sts = find(objects, 'StatefulSet', STATEFUL_SET) as unknown as IStatefulSet & K8sObject;
   const template = sts.spec!.template;
   const spec = structuredClone(template.spec!) as IPodSpec;
@@ -126,7 +141,16 @@ export function playablePod(objects: readonly K8sObject[], opts: PlayOptions): P
   if (!configName) throw new Error(`kube-play: ${describe(sts)} reads no ConfigMap`);
   const configMap = find(objects, 'ConfigMap', configName);
   const config = { ...(configMap.data as Record<string, string>), ...opts.config };
-  const { env, values } = resolveEnv(container.env ?? [], config, opts);
+  return { template, spec, container, configName, config, ...resolveEnv(container.env ?? [], config, opts) };
+}
+
+/** The environment pod `podName` of the rendered StatefulSet gets, as the kubelet computes it. */
+export function podEnvironment(objects: readonly K8sObject[], opts: EnvOptions): Readonly<Record<string, string>> {
+  return resolve(objects, opts).values;
+}
+
+export function playablePod(objects: readonly K8sObject[], opts: PlayOptions): PlayablePod {
+  const { template, spec, container, configName, config, env, values } = resolve(objects, opts);
   container.env = env;
   container.image = opts.image;
   delete container.ports;

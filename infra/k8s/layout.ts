@@ -8,7 +8,8 @@ export const K8S_DIR = fileURLToPath(new URL('./', import.meta.url));
 export const OVERLAYS = ['dev', 'production'] as const;
 export type Overlay = (typeof OVERLAYS)[number];
 
-export const overlayDir = (overlay: Overlay): string => fileURLToPath(new URL(`./overlays/${overlay}`, import.meta.url));
+export const overlayDir = (overlay: Overlay): string =>
+  fileURLToPath(new URL(`./overlays/${overlay}`, import.meta.url));
 export const CONFIG_ENV = fileURLToPath(new URL('./base/config.env', import.meta.url));
 export const ROUTES_FILE = fileURLToPath(new URL('./base/routes.yaml', import.meta.url));
 export const NATS_VALUES_FILE = fileURLToPath(new URL('./nats/values.yaml', import.meta.url));

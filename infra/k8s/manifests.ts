@@ -40,9 +40,9 @@ const MODULES: readonly Record<string, unknown>[] = [
 const MODELS = new Map<string, ModelClass>();
 for (const mod of MODULES) {
   for (const value of Object.values(mod)) {
-    const model = value as Partial<ModelClass>;
-    if (typeof model === 'function' && model.apiVersion && model.kind)
-      MODELS.set(`${model.apiVersion}/${model.kind}`, model as ModelClass);
+    if (typeof value !== 'function') continue;
+    const model = value as unknown as Partial<ModelClass>;
+    if (model.apiVersion && model.kind) MODELS.set(`${model.apiVersion}/${model.kind}`, model as ModelClass);
   }
 }
 
@@ -63,7 +63,8 @@ export function renderKustomization(dir: string): K8sObject[] {
     .filter((o): o is K8sObject => o !== null);
 }
 
-export const describe = (o: Pick<K8sObject, 'kind' | 'metadata'>): string => `${o.kind} ${o.metadata?.name ?? '(no name)'}`;
+export const describe = (o: Pick<K8sObject, 'kind' | 'metadata'>): string =>
+  `${o.kind} ${o.metadata?.name ?? '(no name)'}`;
 
 /** `/spec/containers/0/ports` → `spec.containers[0].ports` */
 function fieldPath(instancePath: string): string {

@@ -43,10 +43,7 @@ function ingress(count: number) {
       ingressClassName: 'nginx',
       // One wildcard certificate for the lobby and every node; components/public-domain appends the domain.
       tls: [{ hosts: ['*'], secretName: 'resident-tls' }],
-      rules: [
-        rule(LOBBY_HOST, STATEFUL_SET),
-        ...Array.from({ length: count }, (_, i) => rule(podName(i), podName(i))),
-      ],
+      rules: [rule(LOBBY_HOST, STATEFUL_SET), ...Array.from({ length: count }, (_, i) => rule(podName(i), podName(i)))],
     },
   };
 }

@@ -12,14 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
+// The testing workspace depends on infra, so infra takes its certificate maker by path, in a test only.
+import { createTestCertificates, type TestCertificates } from '../../../testing/tls-certs.ts';
 import { ensureBase } from '../../image/base.ts';
 import { buildImage } from '../../image/image.ts';
 import { PODMAN_CONF_ENV, podman, podmanEnv, podmanUnusable } from '../../image/podman.ts';
 import { type NatsCluster, startNatsCluster } from '../../nats/index.ts';
 import { Child, freePorts, waitAllReady } from '../../process/index.ts';
 import { exportedNames } from '../../test/dashboard.ts';
-// The testing workspace depends on infra, so infra takes its certificate maker by path, in a test only.
-import { createTestCertificates, type TestCertificates } from '../../../testing/tls-certs.ts';
 import { type PlayablePod, playablePod } from '../kube-play.ts';
 import { clusterName, overlayDir } from '../layout.ts';
 import { kubectlUnusable, renderKustomization } from '../manifests.ts';
@@ -57,7 +57,10 @@ function secretsFrom(files: readonly string[], certs: TestCertificates): Map<str
   return secrets;
 }
 
-describe('the node pod spec under podman kube play (production overlay)', { skip: skip ?? false, timeout: 30 * 60_000 }, () => {
+describe('the node pod spec under podman kube play (production overlay)', {
+  skip: skip ?? false,
+  timeout: 30 * 60_000,
+}, () => {
   let work: string;
   let certs: TestCertificates;
   let nats: NatsCluster;
@@ -149,7 +152,10 @@ describe('the node pod spec under podman kube play (production overlay)', { skip
     const exec = (...cmd: string[]) => podman(['exec', first.pod.container, ...cmd]);
     assert.equal(exec('id', '-u').trim(), '10001');
     assert.match(exec('grep', 'CapEff', '/proc/self/status'), /CapEff:\s+0+\n/);
-    const write = spawnSync('podman', ['exec', first.pod.container, 'touch', '/app/x'], { env: podmanEnv(), encoding: 'utf8' });
+    const write = spawnSync('podman', ['exec', first.pod.container, 'touch', '/app/x'], {
+      env: podmanEnv(),
+      encoding: 'utf8',
+    });
     assert.match(write.stderr, /Read-only file system/);
     // The node (a child of tini, PID 1) raises its soft limit to the hard one; the runtime sets the hard one.
     const cmdline = exec('sh', '-c', 'grep -la "^node" /proc/[0-9]*/cmdline').split('\n')[0]!;
@@ -165,7 +171,8 @@ describe('the node pod spec under podman kube play (production overlay)', { skip
     const res = await fetch(first.metricsUrl, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(res.status, 200);
     const names = exportedNames(await res.text());
-    for (const name of ['resident_users', 'resident_rooms', 'process_cpu_seconds_total']) assert.ok(names.has(name), name);
+    for (const name of ['resident_users', 'resident_rooms', 'process_cpu_seconds_total'])
+      assert.ok(names.has(name), name);
   });
 
   test('stopping a pod runs its preStop, drains it to the other node, logs "stopped" and exits 0', async (t) => {
@@ -187,7 +194,10 @@ describe('the node pod spec under podman kube play (production overlay)', { skip
       second.lines.some((l) => l.includes('"msg":"shutting down: disposing rooms, handing objects over"')),
       second.lines.slice(-10).join('\n'),
     );
-    assert.ok(second.lines.some((l) => l.includes('"msg":"stopped"')), second.lines.slice(-10).join('\n'));
+    assert.ok(
+      second.lines.some((l) => l.includes('"msg":"stopped"')),
+      second.lines.slice(-10).join('\n'),
+    );
     // Exit code 0 means it finished within the grace period: podman pod stop kills at the deadline (137).
     t.diagnostic(`drain of ${second.name} with ${first.name} up (SIGTERM → exit): ${drainSeconds.toFixed(1)} s`);
     // The survivor holds every shard now and keeps serving.
