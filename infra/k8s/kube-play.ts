@@ -9,7 +9,7 @@ import type { IStatefulSet } from 'kubernetes-models/apps/v1';
 import type { IContainer, IEnvVar, IPodSpec, IVolume } from 'kubernetes-models/v1';
 import { stringify } from 'yaml';
 import { STATEFUL_SET } from './layout.ts';
-import { describe, type K8sObject } from './manifests.ts';
+import { describe, type K8sObject } from './models.ts';
 
 export const ADAPTATIONS = [
   'StatefulSet → one Pod per ordinal (kube play has no StatefulSet), with the pod-name label the StatefulSet adds',

@@ -1,50 +1,12 @@
-// Renders a kustomization with `kubectl kustomize` and validates every object against the official Kubernetes
-// OpenAPI schemas (kubernetes-models), and cert-manager's and the Prometheus Operator's CRD schemas for theirs.
-// An object of a kind with no schema here is an error, never skipped.
+// Renders a kustomization with `kubectl kustomize` and validates every object against its schema (models.ts), then
+// looks for fields no schema knows (strict-fields.ts). An object of a kind with no schema is an error, never skipped.
 
 import { spawnSync } from 'node:child_process';
-import * as certManagerV1 from '@kubernetes-models/cert-manager/cert-manager.io/v1';
-import * as monitoringV1 from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
-import * as appsV1 from 'kubernetes-models/apps/v1';
-import * as autoscalingV2 from 'kubernetes-models/autoscaling/v2';
-import * as networkingV1 from 'kubernetes-models/networking.k8s.io/v1';
-import * as policyV1 from 'kubernetes-models/policy/v1';
-import * as coreV1 from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
+import { describe, type K8sObject, modelOf } from './models.ts';
+import { unknownFields } from './strict-fields.ts';
 
-/** A rendered object: what every manifest has, the rest unknown until validated. */
-export interface K8sObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
-  readonly [key: string]: unknown;
-}
-
-interface ModelClass {
-  readonly apiVersion: string;
-  readonly kind: string;
-  new (data: object): { validate(): void };
-}
-
-const MODULES: readonly Record<string, unknown>[] = [
-  coreV1,
-  appsV1,
-  policyV1,
-  autoscalingV2,
-  networkingV1,
-  certManagerV1,
-  monitoringV1,
-];
-
-/** apiVersion/kind → the model that validates it. */
-const MODELS = new Map<string, ModelClass>();
-for (const mod of MODULES) {
-  for (const value of Object.values(mod)) {
-    if (typeof value !== 'function') continue;
-    const model = value as unknown as Partial<ModelClass>;
-    if (model.apiVersion && model.kind) MODELS.set(`${model.apiVersion}/${model.kind}`, model as ModelClass);
-  }
-}
+export { describe, type K8sObject } from './models.ts';
 
 /** Why kubectl (with its kustomize) cannot render here, or undefined when it can. */
 export function kubectlUnusable(): string | undefined {
@@ -62,9 +24,6 @@ export function renderKustomization(dir: string): K8sObject[] {
     .map((doc) => doc.toJS() as K8sObject | null)
     .filter((o): o is K8sObject => o !== null);
 }
-
-export const describe = (o: Pick<K8sObject, 'kind' | 'metadata'>): string =>
-  `${o.kind} ${o.metadata?.name ?? '(no name)'}`;
 
 /** `/spec/containers/0/ports` → `spec.containers[0].ports` */
 function fieldPath(instancePath: string): string {
@@ -84,7 +43,7 @@ interface SchemaError {
 
 /** One line per problem, each naming the object and the field: `StatefulSet resident: spec.replicas must be integer`. */
 export function validateObject(o: K8sObject): string[] {
-  const model = MODELS.get(`${o.apiVersion}/${o.kind}`);
+  const model = modelOf(o);
   if (!model) return [`${describe(o)}: no schema for ${o.apiVersion} ${o.kind}`];
   try {
     new model(o).validate();
@@ -100,6 +59,7 @@ export function validateObject(o: K8sObject): string[] {
   }
 }
 
+/** Schema problems of every object, then the fields no schema knows. */
 export function validateAll(objects: readonly K8sObject[]): string[] {
-  return objects.flatMap(validateObject);
+  return [...objects.flatMap(validateObject), ...unknownFields(objects)];
 }

@@ -160,6 +160,7 @@ describe('rendered with kubectl kustomize', { skip: noKubectl }, () => {
           target: { kind: 'StatefulSet', name: 'resident' },
           patch: JSON.stringify([
             { op: 'replace', path: '/spec/template/spec/containers/0/ports/0/containerPort', value: 'http' },
+            { op: 'add', path: '/spec/template/spec/containers/0/readinesProbe', value: { periodSeconds: 2 } },
           ]),
         },
         {
@@ -172,6 +173,7 @@ describe('rendered with kubectl kustomize', { skip: noKubectl }, () => {
     assert.deepEqual(problems, [
       'Service resident: spec.ports[0].port is required',
       'StatefulSet resident: spec.template.spec.containers[0].ports[0].containerPort must be integer',
+      'StatefulSet resident: spec.template.spec.containers[0].readinesProbe is an unknown field',
     ]);
     const unknown = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } };
     assert.deepEqual(validateObject(unknown), ['Widget w: no schema for example.com/v1 Widget']);
