@@ -10,10 +10,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { findNatsServer, ROLES } from '@resident/shared/nats';
 import type { IStatefulSet } from 'kubernetes-models/apps/v1';
 import type { IContainer, IPodSpec } from 'kubernetes-models/v1';
-import { parse, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { generatedFiles } from '../generated.ts';
 import { expandVars, podEnvironment } from '../kube-play.ts';
 import {
@@ -27,7 +26,6 @@ import {
   SECRETS,
 } from '../layout.ts';
 import { type K8sObject, kubectlUnusable, renderKustomization, validateAll, validateObject } from '../manifests.ts';
-import { chartConf, nkeyVariable } from '../nats-values.ts';
 import { LOBBY_HOST, podName } from '../routes.ts';
 import { generateSecrets } from '../secrets.ts';
 
@@ -82,27 +80,6 @@ test('render.ts --check names a stale generated file and exits 1', () => {
   } finally {
     writeFileSync(NATS_VALUES_FILE, values);
   }
-});
-
-test("nats-server accepts the authorization the chart renders from values.yaml, nkeys from the pods' environment", () => {
-  const values = parse(readFileSync(NATS_VALUES_FILE, 'utf8')) as {
-    config: { merge: unknown };
-    container: { env: Record<string, { valueFrom?: { secretKeyRef: { name: string; key: string } } }> };
-  };
-  const users = docsOf(generated.natsUsersFile)[0] as unknown as { stringData: Record<string, string> };
-  const env: Record<string, string> = {};
-  for (const role of ROLES) {
-    const ref = values.container.env[nkeyVariable(role)]?.valueFrom?.secretKeyRef;
-    assert.deepEqual(ref, { name: SECRETS.natsUsers.name, key: role }, `container.env.${nkeyVariable(role)}`);
-    env[nkeyVariable(role)] = users.stringData[role]!;
-  }
-  const conf = join(scratch, 'nats.conf');
-  writeFileSync(conf, chartConf(values.config.merge));
-  const check = spawnSync(findNatsServer(), ['-t', '-c', conf], { encoding: 'utf8', env: { ...process.env, ...env } });
-  assert.equal(check.status, 0, check.stderr);
-  const missing = spawnSync(findNatsServer(), ['-t', '-c', conf], { encoding: 'utf8', env: {} });
-  assert.notEqual(missing.status, 0, 'nats-server accepted the config without the nkey variables');
-  assert.match(missing.stderr, /RESIDENT_NODE_NKEY/);
 });
 
 test('the secrets tool writes valid Secrets with every key the manifests use, seeds owner-only', () => {
