@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAllDocuments } from 'yaml';
 // The testing workspace depends on infra, so infra takes its certificate maker by path, in a test only.
 import { createTestCertificates, type TestCertificates } from '../../../testing/tls-certs.ts';
@@ -28,6 +29,7 @@ import { generateSecrets } from '../secrets.ts';
 const skip = podmanUnusable() ?? kubectlUnusable();
 const IMAGE = 'localhost/resident-node:k8s-test';
 const PREFIX = `k8s${process.pid}`;
+const LOG_WAIT_MS = 10_000;
 
 interface RunningPod {
   readonly name: string;
@@ -37,6 +39,16 @@ interface RunningPod {
   readonly file: string;
   readonly lines: string[];
   readonly logs: Child;
+}
+
+/** The pod's first log line containing `text`: podman's log stream can trail the pod's own answers a little. */
+async function logLine(pod: RunningPod, text: string): Promise<string> {
+  for (let waited = 0; waited < LOG_WAIT_MS; waited += 100) {
+    const line = pod.lines.find((l) => l.includes(text));
+    if (line) return line;
+    await sleep(100);
+  }
+  assert.fail(`${pod.name} never logged ${text}:\n${pod.lines.join('\n')}`);
 }
 
 /** Secret name → key → value, from the secrets tool's files and the client certificate cert-manager would issue. */
@@ -124,13 +136,16 @@ describe('the node pod spec under podman kube play (production overlay)', {
   });
 
   after(async () => {
-    for (const p of pods) {
-      spawnSync('podman', ['kube', 'down', p.file], { env: podmanEnv(), stdio: 'ignore' });
-      if (p.logs.running) p.logs.signal('SIGKILL');
+    try {
+      for (const p of pods) {
+        spawnSync('podman', ['kube', 'down', p.file], { env: podmanEnv(), stdio: 'ignore' });
+        if (p.logs.running) p.logs.signal('SIGKILL');
+      }
+    } finally {
+      await nats?.close();
+      certs?.remove();
+      if (work) rmSync(work, { recursive: true, force: true });
     }
-    await nats?.close();
-    certs?.remove();
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   test('a pod starts, turns ready, and is the node its name says, at its own public address', async () => {
@@ -138,9 +153,11 @@ describe('the node pod spec under podman kube play (production overlay)', {
     const domain = first.pod.env.PUBLIC_DOMAIN;
     assert.equal(first.pod.env.NODE_ID, first.name);
     assert.equal(first.pod.env.PUBLIC_ADDRESS, `${first.name}.${domain}`);
-    const started = first.lines.find((l) => l.includes('"msg":"listening on port'));
-    assert.ok(started, first.lines.join('\n'));
-    const line = JSON.parse(started) as { node: string; publicAddress: string; mode: string };
+    const line = JSON.parse(await logLine(first, '"msg":"listening on port')) as {
+      node: string;
+      publicAddress: string;
+      mode: string;
+    };
     assert.equal(line.node, first.name);
     assert.equal(line.publicAddress, `${first.name}.${domain}`);
     assert.match(line.mode, new RegExp(`cluster "${clusterName()}" on NATS`));
