@@ -102,6 +102,7 @@ describe('Compose: 3 nats-servers with authentication, 3 nodes, Prometheus (podm
     const building = performance.now();
     const built = buildLocalImages({ tags: TAGS, stdio: 'ignore' });
     measured.buildSeconds = { total: seconds(building), ...built.seconds };
+    measured.natsServer = built.natsServer;
     work = mkdtempSync(join(tmpdir(), 'resident-compose-test-'));
     secrets = join(work, 'secrets');
     writeSecrets({ dir: secrets, cluster: CLUSTER });
@@ -126,6 +127,9 @@ describe('Compose: 3 nats-servers with authentication, 3 nodes, Prometheus (podm
     stack.up();
     await waitAllReady(NODES.map((service, i) => stack.readyTarget(service, urls[i]!)));
     measured.upSeconds = seconds(starting);
+    // podman-compose 1.0.3 starts the nodes without waiting for NATS to be healthy: their policy restarts them.
+    const restarts = NODES.map((n) => podman(['inspect', '--format', '{{.RestartCount}}', stack.container(n)]).trim());
+    measured.nodeRestartsAtStart = restarts.map(Number);
   });
 
   after(() => {

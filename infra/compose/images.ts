@@ -2,7 +2,7 @@
 // (infra/image) and small nats-server and Prometheus images, all on the local Debian 13 base. With a registry,
 // compose.yaml's defaults are the official nats and prom/prometheus images and only the node's image is built.
 
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,8 @@ export interface LocalImages {
   readonly images: Record<ImageSetting, string>;
   /** Wall time of each build, base included in the node's when it was built now. */
   readonly seconds: Record<ImageSetting, number>;
+  /** The nats-server that went into the NATS image: its version line and where it came from. */
+  readonly natsServer: string;
 }
 
 export function buildLocalImages(opts: BuildLocalOptions = {}): LocalImages {
@@ -49,13 +51,13 @@ export function buildLocalImages(opts: BuildLocalOptions = {}): LocalImages {
     base = ensureBase().image;
     buildImage({ base, tag: images.RESIDENT_IMAGE, stdio });
   });
-  timed('NATS_IMAGE', () => podmanBuild(NATS_CONTAINERFILE, base, images.NATS_IMAGE, stdio, natsContext()));
+  // The provisioned nats-server (the one the tests run; NATS_SERVER_BIN names another) is the context's only file.
+  const nats = findNatsServer();
+  const natsServer = `${execFileSync(nats, ['--version'], { encoding: 'utf8' }).trim()} (${nats})`;
+  timed('NATS_IMAGE', () => podmanBuild(NATS_CONTAINERFILE, base, images.NATS_IMAGE, stdio, { 'nats-server': nats }));
   timed('PROMETHEUS_IMAGE', () => podmanBuild(PROMETHEUS_CONTAINERFILE, base, images.PROMETHEUS_IMAGE, stdio));
-  return { images, seconds };
+  return { images, seconds, natsServer };
 }
-
-/** The provisioned nats-server (the one the tests run) is the nats build context's only file. */
-const natsContext = (): Record<string, string> => ({ 'nats-server': findNatsServer() });
 
 /** Builds `file` on `base` in a fresh context holding only `files` (name in the context → source path). */
 function podmanBuild(

@@ -40,6 +40,7 @@ function main(argv: string[]): void {
 
 function images(): void {
   const built = buildLocalImages();
+  console.log(`# NATS image with ${built.natsServer}`);
   for (const [setting, image] of Object.entries(built.images)) {
     const seconds = built.seconds[setting as keyof typeof built.images].toFixed(0);
     console.log(`export ${setting}=${image}    # built in ${seconds} s`);
