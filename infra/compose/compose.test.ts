@@ -247,13 +247,13 @@ describe('Compose: 3 nats-servers with authentication, 3 nodes, Prometheus (podm
     const background = loadgen(load, (line) => {
       if (line.includes('phase window')) inWindow();
     });
-    await windowOpen;
-    // Half the players join the loadgen's arena room, whose node is then killed; half open rooms of their own.
-    const players = await Promise.all(
-      Array.from({ length: PLAYERS }, (_, i) =>
-        player(urls[i % urls.length]!, `P${i}`, i < PLAYERS / 2 ? 'joinOrCreate' : 'create'),
-      ),
-    );
+    await Promise.race([windowOpen, background.then(() => assert.fail('the loadgen ended before its window'))]);
+    // Half the players join the loadgen's arena room (the only one yet), whose node is then killed; then the other
+    // half open rooms of their own.
+    const half = Array.from({ length: PLAYERS / 2 }, (_, i) => i);
+    const joined = await Promise.all(half.map((i) => player(urls[i % urls.length]!, `P${i}`, 'joinOrCreate')));
+    const created = await Promise.all(half.map((i) => player(urls[i % urls.length]!, `Q${i}`, 'create')));
+    const players = [...joined, ...created];
     const hosts = await until(
       async () => {
         const nodes = players.map((p) => p.room.state?.node);
