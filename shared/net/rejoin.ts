@@ -10,12 +10,19 @@ export interface RejoinPolicy {
   readonly timeoutMs: number;
   readonly minDelayMs: number;
   readonly maxDelayMs: number;
+  /**
+   * How long one attempt's matchmaking request may take. The node that died is one of the endpoints, and a connect
+   * to it may hang rather than be refused (a published port whose container is gone drops the SYN); without a
+   * bound, that one attempt could use up the whole deadline.
+   */
+  readonly attemptTimeoutMs: number;
 }
 
 export const DEFAULT_REJOIN: Omit<RejoinPolicy, 'endpoints'> = {
   timeoutMs: 15_000,
   minDelayMs: 100,
   maxDelayMs: 1_000,
+  attemptTimeoutMs: 3_000,
 };
 
 /** Close codes after which the room may exist elsewhere: abnormal closure, going away, server said "try again". */

@@ -21,7 +21,7 @@ export class ResilientRoom<State = unknown> {
   private constructor(
     public room: Room<unknown, State>,
     private readonly policy: RejoinPolicy,
-    private readonly client: (endpoint: string) => Client,
+    private readonly client: (endpoint: string, limitMs?: number) => Client,
   ) {
     this.attach(room);
   }
@@ -60,9 +60,11 @@ export class ResilientRoom<State = unknown> {
   ): Promise<ResilientRoom<S>> {
     const { token, ...timing } = policy;
     const full: RejoinPolicy = { ...DEFAULT_REJOIN, ...timing, endpoints };
-    const client = (endpoint: string) => {
+    // One client per attempt; a re-join attempt's matchmaking request gets its own time limit.
+    const client = (endpoint: string, limitMs?: number) => {
       const c = new Client(endpoint);
       if (token) c.auth.token = token;
+      if (limitMs) c.http.options = { ...c.http.options, signal: AbortSignal.timeout(limitMs) };
       return c;
     };
     // A first join retries only "node unreachable"; a refusal (no such room, bad token) is the answer.
@@ -137,7 +139,7 @@ export class ResilientRoom<State = unknown> {
     try {
       const room = await rejoin(
         this.policy,
-        (endpoint) => this.client(endpoint).reconnect<State>(token),
+        (endpoint) => this.client(endpoint, this.policy.attemptTimeoutMs).reconnect<State>(token),
         () => !this.leaving,
       );
       if (this.leaving) {

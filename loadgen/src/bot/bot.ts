@@ -149,16 +149,20 @@ export class Bot implements SocketListener, Timed {
   }
 
   async #reconnectVia(endpoint: string): Promise<void> {
-    const { ctx } = this;
-    const seat = await reconnect(endpoint, this.#roomId, this.#reconnectionToken, this.#token, ctx.stepTimeoutMs);
+    const seat = await reconnect(endpoint, this.#roomId, this.#reconnectionToken, this.#token, this.#attemptMs());
     if (this.#stopping) throw new StepError('stopped', 'run stopped while re-joining');
     await this.#connect(seat, seatPath(seat, this.#token, this.#reconnectionToken), endpoint);
   }
 
   async #rematchVia(endpoint: string): Promise<void> {
-    const seat = await joinOrCreate(endpoint, this.spec.profile.room, this.#token, this.ctx.stepTimeoutMs);
+    const seat = await joinOrCreate(endpoint, this.spec.profile.room, this.#token, this.#attemptMs());
     if (this.#stopping) throw new StepError('stopped', 'run stopped while re-joining');
     await this.#connect(seat, seatPath(seat, this.#token), endpoint);
+  }
+
+  /** A re-join attempt's request: bounded as the browser's, so the dead node's endpoint costs little. */
+  #attemptMs(): number {
+    return Math.min(this.ctx.stepTimeoutMs, DEFAULT_REJOIN.attemptTimeoutMs);
   }
 
   /** Consented leave: a close frame; the server's close ends it. */
