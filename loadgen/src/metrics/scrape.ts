@@ -3,12 +3,19 @@
 
 const SCRAPE_MS = 2000;
 const TIMEOUT_MS = 1500;
+/**
+ * Extra scrapes soon after the start, so each node has a CPU reading before the first bot: the coordinator starts the
+ * ramp 1.5 s after scraping begins (run.ts START_DELAY_MS). The CPU-per-user slope needs that idle reading.
+ */
+const EARLY_MS = [500, 1000];
 
 export interface NodeSample {
   node: string;
   at: number;
   /** CPU use since the previous scrape, in % of one core; undefined on the first. */
   cpuPct?: number;
+  /** The node's process_cpu_seconds_total: CPU over any span between two samples. */
+  cpuSeconds: number;
   rssBytes: number;
 }
 
@@ -24,17 +31,20 @@ export class NodeScraper {
   readonly samples: NodeSample[] = [];
   readonly failures = new Map<string, string>();
   readonly #last = new Map<string, { at: number; cpu: number }>();
-  #timer: NodeJS.Timeout | undefined;
+  /** Nodes with a scrape in flight: a slow node is not asked twice at once (its samples stay in order). */
+  readonly #busy = new Set<string>();
+  readonly #timers: NodeJS.Timeout[] = [];
 
   constructor(readonly nodes: readonly string[]) {}
 
   start(): void {
     void this.#scrapeAll();
-    this.#timer = setInterval(() => void this.#scrapeAll(), SCRAPE_MS);
+    for (const ms of EARLY_MS) this.#timers.push(setTimeout(() => void this.#scrapeAll(), ms));
+    this.#timers.push(setInterval(() => void this.#scrapeAll(), SCRAPE_MS));
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    for (const t of this.#timers) clearTimeout(t);
   }
 
   /** The newest sample of each node. */
@@ -49,6 +59,8 @@ export class NodeScraper {
   }
 
   async #scrape(node: string): Promise<void> {
+    if (this.#busy.has(node)) return;
+    this.#busy.add(node);
     try {
       const res = await fetch(`${node}/metrics`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
       const m = parseProcessMetrics(await res.text());
@@ -57,10 +69,18 @@ export class NodeScraper {
       const last = this.#last.get(node);
       const cpuPct = last ? (100 * (m.cpuSeconds - last.cpu) * 1000) / (at - last.at) : undefined;
       this.#last.set(node, { at, cpu: m.cpuSeconds });
-      this.samples.push({ node, at, rssBytes: m.rssBytes, ...(cpuPct === undefined ? {} : { cpuPct }) });
+      this.samples.push({
+        node,
+        at,
+        cpuSeconds: m.cpuSeconds,
+        rssBytes: m.rssBytes,
+        ...(cpuPct === undefined ? {} : { cpuPct }),
+      });
       this.failures.delete(node);
     } catch (err) {
       this.failures.set(node, (err as Error).message);
+    } finally {
+      this.#busy.delete(node);
     }
   }
 }
