@@ -114,9 +114,7 @@ function nodeSamples(firstAt: number): NodeSample[] {
   for (const node of ['http://n1', 'http://n2']) {
     let cpuSeconds = 100;
     let last: number | undefined;
-    const times = [firstAt, firstAt + 500, firstAt + 1000];
-    for (let at = firstAt + 2000; at <= T0 + RAMP_MS + HOLD_MS; at += 2000) times.push(at);
-    for (const at of times) {
+    for (let at = firstAt; at <= T0 + RAMP_MS + HOLD_MS; at += 1000) {
       const before = cpuSeconds;
       if (last !== undefined) for (let ms = last; ms < at; ms += 10) cpuSeconds += nodeCpuPct(ms) / 100 / 100;
       // As the scraper computes it: CPU since the previous scrape.

@@ -1,13 +1,13 @@
 // CPU and memory of each backend node, from its /metrics (Prometheus text): process_cpu_seconds_total and
-// process_resident_memory_bytes, polled every couple of seconds.
+// process_resident_memory_bytes, polled every second.
 
-const SCRAPE_MS = 2000;
-const TIMEOUT_MS = 1500;
 /**
- * Extra scrapes soon after the start, so each node has a CPU reading before the first bot: the coordinator starts the
- * ramp 1.5 s after scraping begins (run.ts START_DELAY_MS). The CPU-per-user slope needs that idle reading.
+ * Every second from the start: the coordinator starts the ramp 1.5 s after scraping begins (run.ts START_DELAY_MS),
+ * so each node has a CPU reading at 0 users, which the CPU-per-user slope needs. The same pace throughout, since a
+ * scrape costs the node CPU itself: a faster pace before the ramp would count that cost as the users' savings.
  */
-const EARLY_MS = [500, 1000];
+const SCRAPE_MS = 1000;
+const TIMEOUT_MS = 1500;
 
 export interface NodeSample {
   node: string;
@@ -33,18 +33,17 @@ export class NodeScraper {
   readonly #last = new Map<string, { at: number; cpu: number }>();
   /** Nodes with a scrape in flight: a slow node is not asked twice at once (its samples stay in order). */
   readonly #busy = new Set<string>();
-  readonly #timers: NodeJS.Timeout[] = [];
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(readonly nodes: readonly string[]) {}
 
   start(): void {
     void this.#scrapeAll();
-    for (const ms of EARLY_MS) this.#timers.push(setTimeout(() => void this.#scrapeAll(), ms));
-    this.#timers.push(setInterval(() => void this.#scrapeAll(), SCRAPE_MS));
+    this.#timer = setInterval(() => void this.#scrapeAll(), SCRAPE_MS);
   }
 
   stop(): void {
-    for (const t of this.#timers) clearTimeout(t);
+    clearInterval(this.#timer);
   }
 
   /** The newest sample of each node. */
