@@ -1,6 +1,6 @@
 // The backend's cost per user: slopes of the nodes' total RSS (bytes) and CPU (% of one core) over the users held,
 // each named for the users the run had: idle (no inputs), playing (inputs), or a blend. A play run's memory slope is
-// not the cost of an idle user, so it is not called one.
+// not the cost of an idle user, so it is not called one. The generator's bytes per bot use the same slope.
 
 import { type Figure, round } from '@resident/shared/bench';
 import type { NodeSample } from '../metrics/scrape.ts';
