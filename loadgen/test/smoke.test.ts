@@ -51,6 +51,20 @@ test('mix: 500 bots, 20 s, 2 local nodes: 0 errors, JSON and HTML reports', { ti
   assert.ok(result.timeline.length >= 20 && result.timeline.some((row) => row.active === 500));
   assert.ok(result.timeline.some((row) => Object.values(row.nodes).some((n) => n.cpuPct !== undefined)));
 
+  // The join figures, and the per-user slopes named for a blend (mix is not idle users).
+  const joins = fig('joins_per_s');
+  assert.ok(
+    joins && joins.value > 0 && /median of the per-second join counts/.test(joins.note ?? ''),
+    JSON.stringify(joins),
+  );
+  assert.ok(result.joinRamp && result.joinRamp.seconds >= 3, JSON.stringify(result.joinRamp));
+  const joinP99 = fig('join_p99_ms');
+  assert.ok(joinP99 && joinP99.value > 0 && /join latency/.test(joinP99.note ?? ''), JSON.stringify(joinP99));
+  assert.equal(fig('retries')?.value, 0, 'nodes that are not overloaded ask no bot to retry');
+  for (const name of ['backend_bytes_per_user', 'backend_cpu_per_1k_users'])
+    assert.match(fig(name)?.note ?? '', /a blend of 80 % idle .* and 20 % play/, name);
+  assert.ok(!result.figures.some((f) => /per_idle_user|per_1k_idle_users/.test(f.name)), 'mix is not idle');
+
   // The summary is in the BENCHMARKS format, with the loadgen's own top-level fields.
   const s = JSON.parse(readFileSync(summary, 'utf8')) as Record<string, unknown>;
   for (const key of ['bench', 'when', 'machine', 'command', 'figures', 'scenario', 'simulated'])
@@ -59,12 +73,19 @@ test('mix: 500 bots, 20 s, 2 local nodes: 0 errors, JSON and HTML reports', { ti
   for (const name of [
     'concurrent_users_held',
     'errors',
+    'joins_per_s',
+    'join_p99_ms',
+    'retries',
     'rtt_p99_ms',
-    'backend_bytes_per_idle_user',
+    'backend_bytes_per_user',
+    'backend_cpu_per_1k_users',
     'loadgen_bytes_per_bot',
   ]) {
     assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
   }
   assert.ok(existsSync(join(out, 'report.html')));
-  assert.equal(checkHtml(readFileSync(join(out, 'report.html'), 'utf8')), undefined);
+  const html = readFileSync(join(out, 'report.html'), 'utf8');
+  assert.equal(checkHtml(html), undefined);
+  assert.match(html, /Join rate \(joins per second\)/, 'the join-rate plot');
+  assert.match(r.out, /retries 0/, 'the progress shows retries');
 });

@@ -36,11 +36,23 @@ const INPUT = bytesHeader('input');
 const PING = bytesHeader('ping');
 const ACK_RING = 64;
 
+/** How a bot honours a server that asks it to retry a join step (HTTP 429, or 503 with Retry-After). */
+export interface RetryPolicy {
+  /** Retries per join at most; the next refusal is an error (`<step>-refused`). */
+  readonly maxRetries: number;
+  /** A longer wait asked for is cut to this, so a bot does not wait forever. */
+  readonly maxWaitMs: number;
+}
+
+/** 10 retries of at most 30 s: a join gives up after about 5 minutes of being refused. */
+export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 10, maxWaitMs: 30_000 };
+
 /** What all bots of a worker share. */
 export interface BotContext {
   readonly metrics: WorkerMetrics;
   readonly wheel: Wheel;
   readonly stepTimeoutMs: number;
+  readonly retry: RetryPolicy;
   /** Every node a bot may re-join through. */
   readonly targets: readonly string[];
   /** Counts bots that are joined right now. */
@@ -86,6 +98,8 @@ export class Bot implements SocketListener, Timed {
   #pingSentAt = 0;
   #decoding: Decoding | undefined;
   #join: { resolve: () => void; reject: (err: Error) => void; timer: NodeJS.Timeout } | undefined;
+  /** Ends a Retry-After wait early (the run is stopping). */
+  #wake: (() => void) | undefined;
   #stopping = false;
 
   constructor(
@@ -101,13 +115,54 @@ export class Bot implements SocketListener, Timed {
   async start(): Promise<void> {
     const { spec, ctx } = this;
     const started = performance.now();
-    const login = await guestLogin(spec.target, spec.name, ctx.stepTimeoutMs);
+    const budget = { left: ctx.retry.maxRetries };
+    const login = await this.#step(budget, () => guestLogin(spec.target, spec.name, ctx.stepTimeoutMs));
     ctx.metrics.counters.logins += 1;
     this.#token = login.token;
-    const seat = await joinOrCreate(spec.target, spec.profile.room, login.token, ctx.stepTimeoutMs);
+    const seat = await this.#step(budget, () =>
+      joinOrCreate(spec.target, spec.profile.room, login.token, ctx.stepTimeoutMs),
+    );
     if (this.#stopping) throw new StepError('stopped', 'run stopped while joining');
     await this.#connect(seat, seatPath(seat, login.token), spec.target);
     ctx.metrics.hist.join.record(performance.now() - started);
+  }
+
+  /**
+   * One HTTP step of the join, tried again after the wait the server asks for (capped), as long as the join's retry
+   * budget lasts. Each retry counts in `retries`, not in `errors`; a refusal past the budget is an error.
+   */
+  async #step<T>(budget: { left: number }, run: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await run();
+      } catch (err) {
+        const wait = err instanceof StepError ? err.retryAfterMs : undefined;
+        if (wait === undefined || this.#stopping) throw err;
+        const { maxRetries, maxWaitMs } = this.ctx.retry;
+        if (budget.left <= 0) {
+          throw new StepError(
+            `${(err as StepError).kind}-refused`,
+            `${(err as Error).message} (after ${maxRetries} retries)`,
+          );
+        }
+        budget.left -= 1;
+        this.ctx.metrics.counters.retries += 1;
+        await this.#sleep(Math.min(wait, maxWaitMs));
+        if (this.#stopping) throw new StepError('stopped', 'run stopped while waiting to retry');
+      }
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#wake = done;
+    });
   }
 
   /** Opens the seat's WebSocket; resolves on JOIN_ROOM. */
@@ -168,12 +223,14 @@ export class Bot implements SocketListener, Timed {
   /** Consented leave: a close frame; the server's close ends it. */
   leave(): void {
     this.#stopping = true;
+    this.#wake?.();
     if (this.#phase === Phase.Closed) return;
     this.#ws?.close(1000);
   }
 
   destroy(): void {
     this.#stopping = true;
+    this.#wake?.();
     this.#ws?.destroy();
   }
 

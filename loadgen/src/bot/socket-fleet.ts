@@ -1,11 +1,12 @@
 // A worker's bots for the socket scenarios: starts them along the ramp with bounded parallelism, spread over the
 // targets and over loopback source addresses, retries a failed join a couple of times, and closes them at the end.
+// (A join step the server asks to retry, 429 or 503 with Retry-After, is retried inside the bot: see RetryPolicy.)
 
 import type { WorkerMetrics } from '../metrics/sample.ts';
 import { StepError } from '../protocol/http-api.ts';
 import { inSample, profileFor } from '../scenarios/scenario.ts';
 import { type Fleet, rampTarget, sourceAddress, type WorkerPlan } from '../workers/plan.ts';
-import { Bot, type BotContext } from './bot.ts';
+import { Bot, type BotContext, DEFAULT_RETRY } from './bot.ts';
 import { Wheel } from './wheel.ts';
 
 const PUMP_MS = 20;
@@ -27,7 +28,14 @@ export class SocketFleet implements Fleet {
   constructor(plan: WorkerPlan, metrics: WorkerMetrics) {
     if (plan.scenario.kind !== 'sockets') throw new Error('SocketFleet needs a socket scenario');
     this.#plan = plan;
-    this.#ctx = { metrics, wheel: new Wheel(), stepTimeoutMs: plan.stepTimeoutMs, targets: plan.targets, joined: 0 };
+    this.#ctx = {
+      metrics,
+      wheel: new Wheel(),
+      stepTimeoutMs: plan.stepTimeoutMs,
+      retry: DEFAULT_RETRY,
+      targets: plan.targets,
+      joined: 0,
+    };
   }
 
   start(): void {

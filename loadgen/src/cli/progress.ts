@@ -1,5 +1,5 @@
-// Live terminal progress: users (target vs connected), join rates, messages, RTT percentiles, errors, generator CPU,
-// backend nodes. On a terminal it redraws in place (log-update); otherwise one line every 5 s.
+// Live terminal progress: users (target vs connected), join rates, messages, RTT percentiles, errors and retries
+// (join steps the server asked to retry), generator CPU, backend nodes. On a terminal it redraws in place (log-update); otherwise one line every 5 s.
 
 import logUpdate from 'log-update';
 import type { LiveRun } from '../coordinator/run.ts';
@@ -21,6 +21,7 @@ export class Progress {
   readonly #tty: boolean;
   readonly #label: string;
   #errors = 0;
+  #retries = 0;
   readonly #errorKinds: Record<string, number> = {};
   #seen = 0;
   #lastLine = 0;
@@ -39,6 +40,7 @@ export class Progress {
     // Errors since the last update: samples are appended, so count only the new ones.
     for (const s of record.samples.slice(this.#seen)) {
       this.#errors += s.counters.errors;
+      this.#retries += s.counters.retries;
       for (const [k, v] of Object.entries(s.errorKinds)) this.#errorKinds[k] = (this.#errorKinds[k] ?? 0) + v;
     }
     this.#seen = record.samples.length;
@@ -65,14 +67,14 @@ export class Progress {
     const lines = [
       `loadgen ${this.#label}  phase ${live.phase}  ${elapsed}s / ${total}s  workers ${latest.length}/${live.record.plans.length}`,
       `users    target ${fmt(sum((s) => s.target))}  connected ${fmt(sum((s) => s.active))}  joining ${fmt(sum((s) => s.joining))}`,
-      `rates    login ${rate('logins')}/s  join ${rate('joins')}/s  re-join ${rate('rejoins')}/s  msgs in ${rate('msgsIn')}/s  out ${rate('msgsOut')}/s  calls ${rate('calls')}/s`,
+      `rates    login ${rate('logins')}/s  join ${rate('joins')}/s  retry ${rate('retries')}/s  re-join ${rate('rejoins')}/s  msgs in ${rate('msgsIn')}/s  out ${rate('msgsOut')}/s  calls ${rate('calls')}/s`,
       `errors   ${this.#errors}${
         this.#errors
           ? ` (${Object.entries(this.#errorKinds)
               .map(([k, v]) => `${k} ${v}`)
               .join(', ')})`
           : ''
-      }`,
+      }  retries ${this.#retries} (asked by the server; not errors)`,
       `RTT ms   ${this.#rtt(latest.map((s) => s.hist))}`,
       `loadgen  CPU ${fmt(sum((s) => s.cpuMicros) / 10_000 / interval)}%  RSS ${mb(sum((s) => s.rssBytes))}`,
     ];

@@ -14,6 +14,8 @@ export const COUNTERS = [
   'decodedPatches',
   'inputs',
   'calls',
+  /** Join steps the server asked to retry (HTTP 429, or 503 with Retry-After), retried after the wait it asked for. */
+  'retries',
   'errors',
 ] as const;
 export type CounterName = (typeof COUNTERS)[number];
@@ -23,7 +25,7 @@ export const HISTOGRAMS = {
   ack: 'input→ack RTT (decoded bots: input seq N sent → own blob ack ≥ N seen)',
   ping: 'ping RTT (bytes "ping" → "pong", app level, through the room)',
   cping: 'Colyseus PING RTT (protocol level; every room answers it)',
-  join: 'join latency (guest login → room joined)',
+  join: 'join latency (guest login → room joined, Retry-After waits included)',
   rejoin: "re-join latency (the room's node went away → back in the room, through any node)",
   call: 'object call latency (Player.touch over NATS; simulated, no sockets)',
 } as const;

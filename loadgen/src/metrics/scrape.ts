@@ -1,7 +1,12 @@
 // CPU and memory of each backend node, from its /metrics (Prometheus text): process_cpu_seconds_total and
-// process_resident_memory_bytes, polled every couple of seconds.
+// process_resident_memory_bytes, polled every second.
 
-const SCRAPE_MS = 2000;
+/**
+ * Every second from the start: the coordinator starts the ramp 1.5 s after scraping begins (run.ts START_DELAY_MS),
+ * so each node has a CPU reading at 0 users, which the CPU-per-user slope needs. The same pace throughout, since a
+ * scrape costs the node CPU itself: a faster pace before the ramp would count that cost as the users' savings.
+ */
+const SCRAPE_MS = 1000;
 const TIMEOUT_MS = 1500;
 
 export interface NodeSample {
@@ -9,6 +14,8 @@ export interface NodeSample {
   at: number;
   /** CPU use since the previous scrape, in % of one core; undefined on the first. */
   cpuPct?: number;
+  /** The node's process_cpu_seconds_total: CPU over any span between two samples. */
+  cpuSeconds: number;
   rssBytes: number;
 }
 
@@ -24,6 +31,8 @@ export class NodeScraper {
   readonly samples: NodeSample[] = [];
   readonly failures = new Map<string, string>();
   readonly #last = new Map<string, { at: number; cpu: number }>();
+  /** Nodes with a scrape in flight: a slow node is not asked twice at once (its samples stay in order). */
+  readonly #busy = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(readonly nodes: readonly string[]) {}
@@ -49,6 +58,8 @@ export class NodeScraper {
   }
 
   async #scrape(node: string): Promise<void> {
+    if (this.#busy.has(node)) return;
+    this.#busy.add(node);
     try {
       const res = await fetch(`${node}/metrics`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
       const m = parseProcessMetrics(await res.text());
@@ -57,10 +68,18 @@ export class NodeScraper {
       const last = this.#last.get(node);
       const cpuPct = last ? (100 * (m.cpuSeconds - last.cpu) * 1000) / (at - last.at) : undefined;
       this.#last.set(node, { at, cpu: m.cpuSeconds });
-      this.samples.push({ node, at, rssBytes: m.rssBytes, ...(cpuPct === undefined ? {} : { cpuPct }) });
+      this.samples.push({
+        node,
+        at,
+        cpuSeconds: m.cpuSeconds,
+        rssBytes: m.rssBytes,
+        ...(cpuPct === undefined ? {} : { cpuPct }),
+      });
       this.failures.delete(node);
     } catch (err) {
       this.failures.set(node, (err as Error).message);
+    } finally {
+      this.#busy.delete(node);
     }
   }
 }

@@ -15,9 +15,35 @@ export class StepError extends Error {
   constructor(
     readonly kind: string,
     message: string,
+    /** Set when the server asked to retry (HTTP 429, or 503 with Retry-After): the wait it asked for, in ms. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
+}
+
+/** The wait a 429 without a usable Retry-After gets, and a 503 whose Retry-After is not a delay or a date. */
+export const DEFAULT_RETRY_AFTER_MS = 1000;
+
+/**
+ * Retry-After (RFC 9110 §10.2.3): delay-seconds (fractions accepted) or an HTTP-date (a past one means now).
+ * Undefined when absent or unusable (garbage, a negative number): the caller picks the default.
+ */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  const v = value?.trim();
+  if (!v) return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  // Every HTTP-date form starts with the day's name; Date.parse alone takes "x 1" for a date in 2001.
+  if (!/^(mon|tue|wed|thu|fri|sat|sun)[a-z]*,? /i.test(v)) return undefined;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** The wait the server asked for, or undefined when this answer is not a request to retry. */
+function retryRequest(res: Response): number | undefined {
+  const header = res.headers.get('retry-after');
+  if (res.status !== 429 && !(res.status === 503 && header !== null)) return undefined;
+  return parseRetryAfter(header) ?? DEFAULT_RETRY_AFTER_MS;
 }
 
 export async function guestLogin(base: string, name: string, timeoutMs: number): Promise<GuestLoginResponse> {
@@ -71,7 +97,7 @@ async function postJson(url: string, body: unknown, token: string | undefined, t
     throw new StepError(kind, `POST ${url}: ${what ?? (err as Error).message}`);
   }
   const text = await res.text();
-  if (!res.ok) throw new StepError(kind, `POST ${url}: HTTP ${res.status} ${text.slice(0, 200)}`);
+  if (!res.ok) throw new StepError(kind, `POST ${url}: HTTP ${res.status} ${text.slice(0, 200)}`, retryRequest(res));
   try {
     return JSON.parse(text) as unknown;
   } catch {

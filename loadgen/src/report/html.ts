@@ -131,6 +131,15 @@ if (latSeries.length) {
   for (const k of Object.keys(LAT)) if (sorted.some(r => r.p[k])) vs.push({ label: LAT[k] + ' p99', values: sorted.map(r => r.p[k] ? r.p[k].p99 : null) });
   chart('RTT p99 vs concurrent users (ms)', sorted.map(r => r.active), vs, { xLabel: 'concurrent users' + sim, yLabel: 'ms', points: true });
 }
+if (!R.simulated) {
+  const J = R.joinRamp, inRamp = (r) => J && r.t >= J.fromS && r.t <= J.toS;
+  chart('Join rate (joins per second) and retries' + (J ? ' — joins_per_s: median ' + J.median + '/s over +' + J.fromS + '…+' + J.toS + ' s' : ''), t, [
+    { label: 'joins/s', values: col(r => r.rates.joins) },
+    { label: 'joins_per_s (median over the ramp)', values: col(r => inRamp(r) ? J.median : null) },
+    { label: 'retries/s (asked by the server)', values: col(r => r.rates.retries) },
+    { label: 're-joins/s', values: col(r => r.rates.rejoins) },
+    { label: 'errors/s', values: col(r => r.rates.errors) }], { yLabel: 'per second' });
+}
 chart('Throughput (per second)', t, [
   { label: 'msgs in', values: col(r => r.rates.msgsIn) }, { label: 'msgs out', values: col(r => r.rates.msgsOut) },
   { label: 'joins', values: col(r => r.rates.joins) }, { label: 'logins', values: col(r => r.rates.logins) },

@@ -4,11 +4,11 @@
 import { type BenchResult, type Figure, machineInfo, natsServerVersion, round } from '@resident/shared/bench';
 import type { RunRecord } from '../coordinator/run.ts';
 import type { NodeSample } from '../metrics/scrape.ts';
-import { type Aggregate, aggregate, slope } from '../metrics/timeline.ts';
+import { type Aggregate, aggregate } from '../metrics/timeline.ts';
+import { type JoinRamp, joinFigures, joinRamp } from './joins.ts';
+import { backendPerUser, generatorBytesPerBot, userKind } from './per-user.ts';
 
 export const SIMULATED = 'simulated (no sockets)';
-/** Fewer users than this between the smallest and largest point: no slope. */
-const MIN_SPREAD_USERS = 200;
 
 export interface Setup {
   command: string;
@@ -35,6 +35,8 @@ export interface LoadgenResult extends BenchResult {
   latency: { window: Aggregate['window']['latency']; run: Aggregate['latency'] };
   timeline: Aggregate['rows'];
   nodes: string[];
+  /** The seconds joins_per_s is the median of (socket runs with a join). */
+  joinRamp?: JoinRamp;
 }
 
 export function buildResult(record: RunRecord, nodeSamples: readonly NodeSample[], setup: Setup): LoadgenResult {
@@ -42,6 +44,7 @@ export function buildResult(record: RunRecord, nodeSamples: readonly NodeSample[
   const simulated = setup.scenario.kind === 'objects';
   const nodes = [...new Set(nodeSamples.map((s) => s.node))];
   const machine = machineInfo({ nats: natsServerVersion(), ...setup.versions });
+  const ramp = simulated ? undefined : joinRamp(agg.rows, setup.rampMs);
   return {
     bench: 'loadgen',
     when: new Date(record.t0).toISOString(),
@@ -51,7 +54,7 @@ export function buildResult(record: RunRecord, nodeSamples: readonly NodeSample[
     simulated,
     partial: record.stopReason !== 'completed',
     stopReason: record.stopReason,
-    figures: figures(agg, setup, simulated, nodes),
+    figures: figures(agg, setup, { record, nodeSamples, ramp }),
     setup,
     window: {
       startS: round((record.window.start - record.t0) / 1000, 1),
@@ -63,10 +66,16 @@ export function buildResult(record: RunRecord, nodeSamples: readonly NodeSample[
     latency: { window: agg.window.latency, run: agg.latency },
     timeline: agg.rows,
     nodes,
+    ...(ramp ? { joinRamp: ramp } : {}),
   };
 }
 
-function figures(agg: Aggregate, setup: Setup, simulated: boolean, nodes: string[]): Figure[] {
+function figures(
+  agg: Aggregate,
+  setup: Setup,
+  run: { record: RunRecord; nodeSamples: readonly NodeSample[]; ramp: JoinRamp | undefined },
+): Figure[] {
+  const simulated = setup.scenario.kind === 'objects';
   const users = simulated ? `users, ${SIMULATED}` : 'users';
   const held: Figure = {
     name: 'concurrent_users_held',
@@ -79,33 +88,23 @@ function figures(agg: Aggregate, setup: Setup, simulated: boolean, nodes: string
     held,
     { name: 'errors', value: agg.total.counters.errors, unit: 'errors', target: '0', note: errorNote(agg) },
   ];
+  if (!simulated) out.push(...joinFigures(agg, run.ramp, setup.users, setup.rampMs));
   const rtt = rttFigure(agg);
   if (rtt) out.push(rtt);
   const rejoins = rejoinFigure(agg);
   if (rejoins) out.push(rejoins);
-  const backend = backendBytesPerUser(agg, nodes);
-  if (backend !== undefined) {
-    out.push({
-      name: 'backend_bytes_per_idle_user',
-      value: Math.round(backend),
-      unit: simulated ? `bytes/user, ${SIMULATED}` : 'bytes/user',
-      note: `slope of the backend nodes' total RSS over ${simulated ? 'simulated' : 'connected'} users, pre-ramp vs the second half of the measurement window (${setup.scenario.name})`,
-    });
-  }
-  const gen = simulated
-    ? undefined // a simulated user is one status byte in the generator: no socket to measure
-    : slope(
-        settledPoints(agg, (r) => r.genRssBytes),
-        MIN_SPREAD_USERS,
-      );
+  const kind = userKind(run.record.plans[0]?.scenario);
+  out.push(...backendPerUser(agg, run.nodeSamples, run.record.t0, kind, simulated));
+  // A simulated user is one status byte in the generator: no socket to measure.
+  const gen = simulated ? undefined : generatorBytesPerBot(agg);
   if (gen !== undefined) {
     out.push({
       name: 'loadgen_bytes_per_bot',
       value: Math.round(gen),
       unit: 'bytes/bot',
-      target: '<= 3072',
+      target: '<= 1024',
       note: "slope of the generator workers' total RSS over bots, pre-ramp vs the second half of the window (full GC at both)",
-    } as Figure);
+    });
   }
   return out.map((f) => Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as unknown as Figure);
 }
@@ -128,47 +127,6 @@ function rttFigure(agg: Aggregate): Figure | undefined {
     } as Figure;
   }
   return undefined;
-}
-
-function backendBytesPerUser(agg: Aggregate, nodes: string[]): number | undefined {
-  if (nodes.length === 0) return undefined;
-  return slope(
-    settledPoints(agg, (r) => {
-      const rss = nodes.map((n) => r.nodes[n]?.rssBytes);
-      return rss.every((v) => v !== undefined) ? rss.reduce((a, b) => a! + b!, 0)! : undefined;
-    }),
-    MIN_SPREAD_USERS,
-  );
-}
-
-/**
- * (users, RSS) points for a memory slope: the first second (before the ramp) and the late measurement window. The ramp
- * itself is left out: its RSS is inflated by garbage (HTTP, handshakes, matchmaking) that is gone by the window.
- */
-function settledPoints(
-  agg: Aggregate,
-  rss: (row: Aggregate['rows'][number]) => number | undefined,
-): [number, number][] {
-  // The second half of the window: RSS keeps falling for a while after the ramp as freed pages are returned.
-  const window = agg.rows.filter((r) => r.inWindow);
-  const rows = [preRamp(agg, rss), ...window.slice(Math.floor(window.length / 2))].filter((r) => r !== undefined);
-  return rows.flatMap((r) => {
-    const y = rss(r);
-    return y === undefined || y === 0 ? [] : [[r.active, y] as [number, number]];
-  });
-}
-
-/**
- * The baseline point: the last sample before 1 % of the users are up that has a reading. The very first sample can
- * come before every process has reported (a worker's own ~100 MB would then count as bots).
- */
-function preRamp(agg: Aggregate, rss: (row: Aggregate['rows'][number]) => number | undefined) {
-  const peak = Math.max(0, ...agg.rows.map((r) => r.active));
-  const rampStart = agg.rows.findIndex((r) => r.active > peak / 100);
-  const before = rampStart < 0 ? agg.rows : agg.rows.slice(0, rampStart);
-  const has = (r: Aggregate['rows'][number]) => (rss(r) ?? 0) > 0;
-  // No reading yet when the ramp began (a short run): the earliest reading has the fewest users.
-  return before.filter(has).at(-1) ?? agg.rows.find(has);
 }
 
 /** Bots whose room's node went away and that got back into the moved room; only when that happened. */

@@ -81,7 +81,11 @@ function splitArgs(argv: string[], flags: string[]): { mine: Record<string, stri
 
 function scaleCharts(runs: LoadgenResult[]): ScaleChart[] {
   const x = runs.map((r) => r.setup.local ?? 0);
-  const fig = (name: string) => runs.map((r) => r.figures.find((f) => f.name === name)?.value ?? null);
+  // By name, or by prefix for the per-user figures, named for the scenario's users (idle, playing, a blend).
+  const fig = (name: string) =>
+    runs.map(
+      (r) => r.figures.find((f) => f.name === name || (name.endsWith('_') && f.name.startsWith(name)))?.value ?? null,
+    );
   // Backend CPU per 1,000 users: mean of the nodes' summed CPU over the window rows, per thousand held users.
   const cpuPerK = runs.map((r) => {
     const rows = r.timeline.filter((row) => row.t >= r.window.startS && row.t < r.window.endS && row.active > 0);
@@ -105,7 +109,7 @@ function scaleCharts(runs: LoadgenResult[]): ScaleChart[] {
       title: 'Cost per user: backend bytes per user',
       x,
       xLabel: 'backend nodes',
-      series: [{ label: 'bytes/user', values: fig('backend_bytes_per_idle_user') }],
+      series: [{ label: 'bytes/user', values: fig('backend_bytes_per_') }],
     },
     {
       title: 'Cost per user: backend CPU % of a core per 1,000 users',
