@@ -22,7 +22,7 @@ export const DEFAULT_REJOIN: Omit<RejoinPolicy, 'endpoints'> = {
   timeoutMs: 15_000,
   minDelayMs: 100,
   maxDelayMs: 1_000,
-  attemptTimeoutMs: 3_000,
+  attemptTimeoutMs: 5_000,
 };
 
 /** Close codes after which the room may exist elsewhere: abnormal closure, going away, server said "try again". */
