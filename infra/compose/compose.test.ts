@@ -219,14 +219,20 @@ describe('Compose: 3 nats-servers with authentication, 3 nodes, Prometheus (podm
   });
 
   /** A guest in an arena room who follows it to another node with the client's re-join code (shared/net). */
-  async function player(url: string, name: string, how: 'joinOrCreate' | 'create') {
+  /**
+   * Player i logs in at node i and lists the nodes from there on, so whichever node is killed, one of its players
+   * tries the dead node first when it re-joins (a connect to a killed container's published port hangs here).
+   */
+  async function player(i: number, name: string, how: 'joinOrCreate' | 'create') {
+    const endpoints = urls.map((_, k) => urls[(i + k) % urls.length]!);
+    const url = endpoints[0]!;
     const login = await fetch(`${url}/api/guest`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name }),
     });
     const { token } = (await login.json()) as { token: string };
-    const room = await ResilientRoom[how]<{ node?: string }>(urls, 'arena', {}, { token, timeoutMs: REJOIN_MS });
+    const room = await ResilientRoom[how]<{ node?: string }>(endpoints, 'arena', {}, { token, timeoutMs: REJOIN_MS });
     const moved = new Promise<number>((resolve, reject) => {
       room.on('reconnected', () => resolve(performance.now()));
       room.on('failed', (err) => reject(new Error(`${name} could not re-join: ${String(err)}`)));
@@ -252,8 +258,8 @@ describe('Compose: 3 nats-servers with authentication, 3 nodes, Prometheus (podm
     // Half the players join the loadgen's arena room (the only one yet), whose node is then killed; then the other
     // half open rooms of their own.
     const half = Array.from({ length: PLAYERS / 2 }, (_, i) => i);
-    const joined = await Promise.all(half.map((i) => player(urls[i % urls.length]!, `P${i}`, 'joinOrCreate')));
-    const created = await Promise.all(half.map((i) => player(urls[i % urls.length]!, `Q${i}`, 'create')));
+    const joined = await Promise.all(half.map((i) => player(i, `P${i}`, 'joinOrCreate')));
+    const created = await Promise.all(half.map((i) => player(i, `Q${i}`, 'create')));
     const players = [...joined, ...created];
     const hosts = await until(
       async () => {
