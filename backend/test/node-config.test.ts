@@ -61,6 +61,7 @@ describe('node config: flags and environment', () => {
         RESIDENT_SEATS_PER_ADDRESS: '100',
         RESIDENT_ROOMS_PER_PLAYER: '1',
         RESIDENT_ROOMS_PER_ADDRESS: '7',
+        RESIDENT_MAX_PENDING_JOINS: '32',
       },
     );
     assert.deepEqual(c.http, {
@@ -78,6 +79,7 @@ describe('node config: flags and environment', () => {
       seatsPerAddress: 100,
       roomsPerPlayerPerMinute: 1,
       roomsPerAddressPerMinute: 7,
+      maxPendingJoins: 32,
     });
     assert.deepEqual(read(['--metrics-listen', '[::1]:9100']).http.metricsListen, { host: '::1', port: 9100 });
   });
@@ -142,6 +144,8 @@ describe('node config: flags and environment', () => {
     [['--max-body', '4k'], {}, /^--max-body must be an integer from 256 to 1048576, got "4k"$/],
     [['--max-options-depth', '0'], {}, /^--max-options-depth must be an integer from 1 to 32/],
     [['--max-options-depth', '64'], {}, /^--max-options-depth must be an integer from 1 to 32/],
+    [['--max-pending-joins', '0'], {}, /^--max-pending-joins must be an integer from 1 to 100000, got "0"$/],
+    [[], { RESIDENT_MAX_PENDING_JOINS: 'lots' }, /^RESIDENT_MAX_PENDING_JOINS must be an integer from 1 to 100000/],
     [['--ws-idle-timeout', '4'], {}, /^--ws-idle-timeout must be an integer from 8 to 960, got "4"$/],
     [[], { RESIDENT_WS_IDLE_TIMEOUT: '0' }, /^RESIDENT_WS_IDLE_TIMEOUT must be an integer from 8 to 960/],
     [[], { RESIDENT_MAX_MESSAGES: '-1' }, /^RESIDENT_MAX_MESSAGES must be an integer from 1 to 10000, got "-1"$/],

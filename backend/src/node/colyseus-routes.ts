@@ -2,7 +2,9 @@
 // transport's own bridge, which concatenates request bodies without a limit before onAuth runs and leaves a
 // request without a route (TRACE, PROPFIND, …) unanswered and without a timeout. Here a body is bounded and
 // refused (413, 415) before it is buffered, matchmaking options are bounded in depth, every other request is
-// answered by `unrouted`, and the matchmaker sees the client's real address.
+// answered by `unrouted`, and the matchmaker sees the client's real address. Matchmaking requests in flight are
+// bounded: past the bound a join storm is refused at once with 503 and Retry-After, before its body is read, so
+// queues cannot grow until seats expire.
 
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { matchMaker, type Router } from '@colyseus/core';
@@ -12,13 +14,18 @@ import { bodyHeaders, HttpError, parseJson, readBody, STATUS } from './http-json
 export interface ColyseusRouteOptions {
   maxBodyBytes: number;
   maxOptionsDepth: number;
+  /** Matchmaking requests this node serves at once; more are refused with 503 and Retry-After. */
+  maxPendingJoins: number;
   /** Answers a request that neither Colyseus nor the node's own routes take (404, or 405 with Allow). */
   unrouted: (res: HttpResponse, req: HttpRequest, colyseusMethods: string[]) => void;
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+/** What a refused join is told to wait: about how long the requests in flight take to drain at a node's pace. */
+export const JOIN_RETRY_AFTER_SECONDS = 1;
 
 export function bindColyseusRoutes(app: TemplatedApp, router: Router, opts: ColyseusRouteOptions): void {
+  const gate = { pending: 0 };
   app.options('/*', (res, req) => {
     const headers = requestHeaders(req);
     res.writeStatus(STATUS[204]!);
@@ -42,8 +49,16 @@ export function bindColyseusRoutes(app: TemplatedApp, router: Router, opts: Coly
       headers: requestHeaders(req),
       peer: Buffer.from(res.getRemoteAddressAsText()).toString(),
     };
+    const joining = method === 'POST' && url.startsWith('/matchmake/');
+    if (joining && gate.pending >= opts.maxPendingJoins) {
+      const why = `${gate.pending} matchmaking requests in flight on this node; retry in ${JOIN_RETRY_AFTER_SECONDS} s`;
+      answerError(res, request.headers, new HttpError(503, 'busy', why, JOIN_RETRY_AFTER_SECONDS));
+      return;
+    }
     const body = method === 'GET' || method === 'HEAD' ? undefined : readBody(res, bodyHeaders(req), opts.maxBodyBytes);
-    serve(res, router, request, body, opts.maxOptionsDepth);
+    if (joining) gate.pending += 1;
+    const done = joining ? () => (gate.pending -= 1) : undefined;
+    serve(res, router, request, body, opts.maxOptionsDepth, done);
   });
 }
 
@@ -61,6 +76,7 @@ function serve(
   request: PendingRequest,
   body: Promise<Buffer> | undefined,
   maxDepth: number,
+  done?: () => void,
 ): void {
   const abort = new AbortController();
   let aborted = false;
@@ -92,9 +108,11 @@ function serve(
       });
       res.end(responseBody);
     });
-  })().catch((err: unknown) => {
-    if (!aborted) answerError(res, headers, err);
-  });
+  })()
+    .catch((err: unknown) => {
+      if (!aborted) answerError(res, headers, err);
+    })
+    .finally(done);
 }
 
 /** In Colyseus's error shape (`{code, error}`, as the SDK reads it), with the reason's code in front. */
@@ -103,6 +121,7 @@ function answerError(res: HttpResponse, headers: Headers, err: unknown): void {
   res.cork(() => {
     res.writeStatus(STATUS[e.status] ?? `${e.status}`);
     writeCors(res, headers);
+    if (e.retryAfterSeconds !== undefined) res.writeHeader('retry-after', String(e.retryAfterSeconds));
     res
       .writeHeader('content-type', 'application/json')
       .end(JSON.stringify({ code: e.status, error: `${e.code}: ${e.message}` }));

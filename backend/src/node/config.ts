@@ -80,6 +80,8 @@ export interface Limits {
   roomsPerPlayerPerMinute: number;
   /** The same for one client address. */
   roomsPerAddressPerMinute: number;
+  /** Matchmaking requests served at once; more get 503 with Retry-After (a join storm is refused early). */
+  maxPendingJoins: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -92,6 +94,7 @@ export const DEFAULT_LIMITS: Limits = {
   seatsPerAddress: 64,
   roomsPerPlayerPerMinute: 6,
   roomsPerAddressPerMinute: 60,
+  maxPendingJoins: 256,
 };
 
 const HTTP_SETTINGS = {
@@ -108,6 +111,7 @@ const HTTP_SETTINGS = {
   'seats-per-address': 'RESIDENT_SEATS_PER_ADDRESS',
   'rooms-per-player': 'RESIDENT_ROOMS_PER_PLAYER',
   'rooms-per-address': 'RESIDENT_ROOMS_PER_ADDRESS',
+  'max-pending-joins': 'RESIDENT_MAX_PENDING_JOINS',
 } as const;
 type HttpSetting = keyof typeof HTTP_SETTINGS;
 
@@ -126,7 +130,9 @@ const HTTP_USAGE = `HTTP, WebSocket and room limits (per node; "address" is the 
   --seats-per-player N   ${HTTP_SETTINGS['seats-per-player']} seats one player may hold at once (default ${D.seatsPerPlayer})
   --seats-per-address N  ${HTTP_SETTINGS['seats-per-address']} seats one address may hold at once (default ${D.seatsPerAddress})
   --rooms-per-player N   ${HTTP_SETTINGS['rooms-per-player']} rooms one player may create per minute (default ${D.roomsPerPlayerPerMinute})
-  --rooms-per-address N  ${HTTP_SETTINGS['rooms-per-address']} rooms one address may create per minute (default ${D.roomsPerAddressPerMinute})`;
+  --rooms-per-address N  ${HTTP_SETTINGS['rooms-per-address']} rooms one address may create per minute (default ${D.roomsPerAddressPerMinute})
+  --max-pending-joins N  ${HTTP_SETTINGS['max-pending-joins']} matchmaking requests served at once; more get 503 with
+                         Retry-After (default ${D.maxPendingJoins})`;
 
 const MIN_METRICS_TOKEN = 16;
 
@@ -156,6 +162,7 @@ function readHttpSettings(get: (key: HttpSetting) => [string | undefined, string
       seatsPerAddress: int('seats-per-address', D.seatsPerAddress),
       roomsPerPlayerPerMinute: int('rooms-per-player', D.roomsPerPlayerPerMinute),
       roomsPerAddressPerMinute: int('rooms-per-address', D.roomsPerAddressPerMinute),
+      maxPendingJoins: int('max-pending-joins', D.maxPendingJoins, 1, 100_000),
     },
   };
 }

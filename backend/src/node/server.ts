@@ -65,6 +65,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     http: {
       maxBodyBytes: limits.maxBodyBytes,
       maxOptionsDepth: limits.maxOptionsDepth,
+      maxPendingJoins: limits.maxPendingJoins,
       unrouted: (res, req, colyseusMethods) =>
         answerUnrouted(res, req, [...colyseusMethods, ...table.allowed(req.getUrl())]),
     },
