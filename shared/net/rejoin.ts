@@ -49,16 +49,26 @@ export async function rejoin<T>(
   if (policy.endpoints.length === 0) throw new Error('rejoin needs at least one endpoint');
   const deadline = Date.now() + policy.timeoutMs;
   let delay = policy.minDelayMs;
-  let lastError: unknown;
-  for (let i = 0; Date.now() < deadline; i++) {
+  // The last error of each endpoint: the dead node's "fetch failed" alone would hide what the live ones answered.
+  const lastErrors = new Map<string, unknown>();
+  let attempts = 0;
+  for (; Date.now() < deadline; attempts++) {
+    const endpoint = policy.endpoints[attempts % policy.endpoints.length]!;
     try {
-      return await attempt(policy.endpoints[i % policy.endpoints.length]!);
+      return await attempt(endpoint);
     } catch (err) {
       if (!retry(err)) throw err;
-      lastError = err;
+      lastErrors.set(endpoint, err);
     }
     await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(0, deadline - Date.now()))));
     delay = Math.min(policy.maxDelayMs, delay * 2);
   }
-  throw new Error(`could not re-join within ${policy.timeoutMs} ms: ${String(lastError)}`);
+  const seen = [...lastErrors].map(([endpoint, err]) => `${endpoint}: ${describe(err)}`).join('; ');
+  throw new Error(`could not re-join within ${policy.timeoutMs} ms (${attempts} attempts): ${seen}`);
+}
+
+function describe(err: unknown): string {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  const cause = (err as { cause?: unknown } | undefined)?.cause;
+  return [String(err), code === undefined ? '' : ` [${String(code)}]`, cause ? ` (${String(cause)})` : ''].join('');
 }
