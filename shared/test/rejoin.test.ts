@@ -41,5 +41,8 @@ test('an error the caller does not retry ends it at once', async () => {
 });
 
 test('rejoin needs an endpoint', async () => {
-  await assert.rejects(rejoin({ ...policy, endpoints: [] }, async () => 1), /at least one endpoint/);
+  await assert.rejects(
+    rejoin({ ...policy, endpoints: [] }, async () => 1),
+    /at least one endpoint/,
+  );
 });
