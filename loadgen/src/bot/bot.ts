@@ -116,15 +116,21 @@ export class Bot implements SocketListener, Timed {
     const { spec, ctx } = this;
     const started = performance.now();
     const budget = { left: ctx.retry.maxRetries };
+    const { hist } = ctx.metrics;
     const login = await this.#step(budget, () => guestLogin(spec.target, spec.name, ctx.stepTimeoutMs));
+    const loggedIn = performance.now();
+    hist.joinLogin.record(loggedIn - started);
     ctx.metrics.counters.logins += 1;
     this.#token = login.token;
     const seat = await this.#step(budget, () =>
       joinOrCreate(spec.target, spec.profile.room, login.token, ctx.stepTimeoutMs),
     );
+    const seated = performance.now();
+    hist.joinMatchmake.record(seated - loggedIn);
     if (this.#stopping) throw new StepError('stopped', 'run stopped while joining');
     await this.#connect(seat, seatPath(seat, login.token), spec.target);
-    ctx.metrics.hist.join.record(performance.now() - started);
+    hist.joinConnect.record(performance.now() - seated);
+    hist.join.record(performance.now() - started);
   }
 
   /**

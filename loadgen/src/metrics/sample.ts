@@ -26,6 +26,10 @@ export const HISTOGRAMS = {
   ping: 'ping RTT (bytes "ping" → "pong", app level, through the room)',
   cping: 'Colyseus PING RTT (protocol level; every room answers it)',
   join: 'join latency (guest login → room joined, Retry-After waits included)',
+  // The join's steps, to see where a slow join waits (Retry-After waits included).
+  joinLogin: 'join step 1: guest login (POST /api/guest)',
+  joinMatchmake: 'join step 2: matchmaking (POST /matchmake/joinOrCreate → seat)',
+  joinConnect: 'join step 3: seat → JOIN_ROOM (WebSocket connect, onAuth, onJoin)',
   rejoin: "re-join latency (the room's node went away → back in the room, through any node)",
   call: 'object call latency (Player.touch over NATS; simulated, no sockets)',
 } as const;

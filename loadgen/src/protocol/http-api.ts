@@ -1,6 +1,7 @@
 // The two HTTP calls before a bot's WebSocket: guest login and matchmaking (Colyseus's POST /matchmake route).
 
 import type { GuestLoginResponse } from '@resident/shared/game';
+import { type HttpAnswer, post, TimeoutError } from './http-post.ts';
 
 export interface SeatReservation {
   name: string;
@@ -40,10 +41,9 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 /** The wait the server asked for, or undefined when this answer is not a request to retry. */
-function retryRequest(res: Response): number | undefined {
-  const header = res.headers.get('retry-after');
-  if (res.status !== 429 && !(res.status === 503 && header !== null)) return undefined;
-  return parseRetryAfter(header) ?? DEFAULT_RETRY_AFTER_MS;
+function retryRequest(status: number, header: string | undefined): number | undefined {
+  if (status !== 429 && !(status === 503 && header !== undefined)) return undefined;
+  return parseRetryAfter(header ?? null) ?? DEFAULT_RETRY_AFTER_MS;
 }
 
 export async function guestLogin(base: string, name: string, timeoutMs: number): Promise<GuestLoginResponse> {
@@ -81,23 +81,21 @@ export async function reconnect(
 }
 
 async function postJson(url: string, body: unknown, token: string | undefined, timeoutMs: number, kind: string) {
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  let res: Response;
+  let res: HttpAnswer;
   try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    res = await post(new URL(url), JSON.stringify(body), token, timeoutMs);
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
-    const what = err instanceof Error && err.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : cause;
+    const what = err instanceof TimeoutError ? `timed out after ${timeoutMs} ms` : (err as { code?: string }).code;
     throw new StepError(kind, `POST ${url}: ${what ?? (err as Error).message}`);
   }
-  const text = await res.text();
-  if (!res.ok) throw new StepError(kind, `POST ${url}: HTTP ${res.status} ${text.slice(0, 200)}`, retryRequest(res));
+  const { status, text } = res;
+  if (status < 200 || status > 299) {
+    throw new StepError(
+      kind,
+      `POST ${url}: HTTP ${status} ${text.slice(0, 200)}`,
+      retryRequest(status, res.retryAfter),
+    );
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -76,12 +76,46 @@ export function joinFigures(agg: Aggregate, ramp: JoinRamp | undefined, users: n
       note: `${p.label}; whole run; p50 ${p.p50}, p95 ${p.p95}, max ${p.max}, ${p.count} joins`,
     });
   }
+  out.push(...joinCpuFigures(agg.rows, ramp));
   const { maxRetries, maxWaitMs } = DEFAULT_RETRY;
   out.push({
     name: 'retries',
     value: agg.total.counters.retries,
     unit: 'retries',
     note: `join steps the server refused with HTTP 429, or 503 with Retry-After, tried again after the wait it asked for (at most ${maxWaitMs / 1000} s, ${maxRetries} retries per join; one more refusal is an error "<step>-refused"); not errors`,
+  });
+  return out;
+}
+
+/**
+ * CPU per join while the ramp runs: all the CPU the backend nodes (and the generator) used in the ramp's seconds,
+ * over the joins of those seconds. It includes the cost of the users already held and of timers, so it is an upper
+ * bound on a join's own cost; it does not depend on how busy the rest of the machine is, as a rate does.
+ */
+function joinCpuFigures(rows: readonly Row[], ramp: JoinRamp | undefined): Figure[] {
+  if (!ramp) return [];
+  const seconds = rows.filter((r) => r.t >= ramp.fromS && r.t <= ramp.toS);
+  const joins = seconds.reduce((n, r) => n + r.rates.joins, 0);
+  if (joins === 0) return [];
+  const nodeCpu = (r: Row) => Object.values(r.nodes).reduce((n, node) => n + (node.cpuPct ?? 0), 0);
+  // cpuPct is % of one core over one second: 1 % = 10 ms.
+  const msPer = (pct: (r: Row) => number) => round((10 * seconds.reduce((n, r) => n + pct(r), 0)) / joins, 2);
+  const note = (who: string) =>
+    `${who} CPU in the ramp's ${seconds.length} s (+${ramp.fromS} s to +${ramp.toS} s) over their ${joins} joins; users already held and timers included`;
+  const out: Figure[] = [];
+  if (seconds.some((r) => Object.values(r.nodes).some((n) => n.cpuPct !== undefined))) {
+    out.push({
+      name: 'backend_cpu_ms_per_join',
+      value: msPer(nodeCpu),
+      unit: 'ms of one core',
+      note: note("backend nodes'"),
+    });
+  }
+  out.push({
+    name: 'loadgen_cpu_ms_per_join',
+    value: msPer((r) => r.genCpuPct),
+    unit: 'ms of one core',
+    note: note("the generator's"),
   });
   return out;
 }
