@@ -75,6 +75,18 @@ describe('request bodies', () => {
     const fine = await matchmake(port, 'create', 'lounge', token, { options: nest(4) });
     assert.equal(fine.status, 200, JSON.stringify(fine.json));
   });
+
+  test('a matchmaking path that is not valid URL encoding, or names no room, gets a clear error', async () => {
+    const { token } = await guestLogin(nodes.urls[0]!, 'Encoder');
+    const bad = await matchmake(port, 'create', 'lo%E0unge', token);
+    assert.equal(bad.status, 400);
+    assert.match(String(bad.json.error), /^bad_path: not a valid URL-encoded path segment: lo%E0unge/);
+    const unknown = await matchmake(port, 'create', 'nowhere', token);
+    assert.equal(unknown.status, 520, JSON.stringify(unknown.json)); // Colyseus's MATCHMAKE_NO_HANDLER, as before
+    assert.equal(unknown.json.code, 520);
+    const method = await matchmake(port, 'destroyEverything', 'lounge', token);
+    assert.equal(method.status, 520, JSON.stringify(method.json));
+  });
 });
 
 describe('every request gets an answer', () => {

@@ -8,6 +8,7 @@ import {
   LocalDriver,
   LocalPresence,
   type MatchMakerDriver,
+  matchMaker,
   type Presence,
   type RegisteredHandler,
 } from '@colyseus/core';
@@ -174,6 +175,7 @@ async function matchmaking(
     cluster: config.cluster,
     replicas: config.replicas,
     countDrop: (kind) => runtime.metrics.garbage(kind),
+    localProcessId: () => matchMaker.processId,
   });
   return { presence, driver };
 }

@@ -26,18 +26,28 @@ export function selectAll(rooms: Iterable<IRoomCache>, conditions: Conditions, s
   return order.length === 0 ? found : found.sort((a, b) => compare(a, b, order));
 }
 
-/** The first match in sort order, in one pass: the hot path of every join, which needs no full sort. */
+/**
+ * The first match in sort order, in one pass: the hot path of every join, which needs no full sort. Among rooms the
+ * sort ranks equal, one that `prefer` picks wins (the answering node's own rooms: see NatsDriver's findOne).
+ */
 export function selectFirst(
   rooms: Iterable<IRoomCache>,
   conditions: Conditions,
   sort?: SortOptions,
+  prefer?: (room: IRoomCache) => boolean,
 ): IRoomCache | undefined {
   const order = toOrder(sort);
   let best: IRoomCache | undefined;
+  let bestPreferred = false;
   for (const room of rooms) {
     if (!matches(room, conditions)) continue;
+    const preferred = prefer?.(room) === true;
     // Strictly better only: among equals the first one wins, as with a stable sort.
-    if (best === undefined || (order.length > 0 && compare(room, best, order) < 0)) best = room;
+    const c = best === undefined ? -1 : order.length > 0 ? compare(room, best, order) : 0;
+    if (c < 0 || (c === 0 && preferred && !bestPreferred)) {
+      best = room;
+      bestPreferred = preferred;
+    }
   }
   return best;
 }
