@@ -129,12 +129,19 @@ function kindOf(s: NatsClientSettings, credential: Named): string {
 }
 
 function password(s: NatsClientSettings, user: Named): string {
-  const file = s['nats-password-file'];
-  const inline = s['nats-password'];
-  if (file && inline) throw new NatsSettingError(`${inline.name} and ${file.name}: give the password once`);
-  if (inline) return inline.value;
-  if (file) return readSecretFile(file.value, file.name);
+  const found = secretOnce(s['nats-password'], s['nats-password-file'], 'password');
+  if (found) return found.value;
   throw new NatsSettingError(`${user.name} needs a password: set --nats-password-file or NATS_PASSWORD`);
+}
+
+/**
+ * A secret given inline or as a file (Compose and Kubernetes mount secrets as files), at most one of the two: its
+ * value and the setting it came from, or undefined when neither is set.
+ */
+export function secretOnce(inline: Named | undefined, file: Named | undefined, what: string): Named | undefined {
+  if (file && inline) throw new NatsSettingError(`${inline.name} and ${file.name}: give the ${what} once`);
+  if (file) return { value: readSecretFile(file.value, file.name), name: file.name };
+  return inline;
 }
 
 function tlsOptions(s: NatsClientSettings): TlsOptions | undefined {
@@ -148,12 +155,12 @@ function tlsOptions(s: NatsClientSettings): TlsOptions | undefined {
   return { ...(ca ? { ca: text(ca) } : {}), ...(cert && key ? { cert: text(cert), key: text(key) } : {}) };
 }
 
-/** The file's bytes; `trim` drops surrounding whitespace (a seed or password file usually ends with a newline). */
 /** The secret in the file a setting names (Compose and Kubernetes mount secrets as files), without the final newline. */
 export function readSecretFile(path: string, name: string): string {
   return new TextDecoder().decode(readSetting({ value: path, name }, true));
 }
 
+/** The file's bytes; `trim` drops surrounding whitespace (a seed or password file usually ends with a newline). */
 function readSetting(setting: Named, trim = false): Uint8Array {
   let data: Buffer;
   try {

@@ -10,7 +10,7 @@ import {
   NatsSettingError,
   natsClientSettings,
   natsClientUsage,
-  readSecretFile,
+  secretOnce,
 } from '@resident/shared/nats';
 
 export const DEFAULT_PORT = 2567;
@@ -281,15 +281,13 @@ function secretSetting<K extends Setting>(
   key: K,
   fileKey: K,
 ): [string | undefined, string] {
-  const [inline, inlineName] = get(key);
-  const [file, fileName] = get(fileKey);
-  if (inline !== undefined && file !== undefined)
-    throw new ConfigError(`${inlineName} and ${fileName}: give the secret once`);
-  if (file === undefined) return [inline, inlineName];
+  const named = ([value, name]: [string | undefined, string]) => (value === undefined ? undefined : { value, name });
+  const inline = get(key);
   try {
-    return [readSecretFile(file, fileName), fileName];
+    const found = secretOnce(named(inline), named(get(fileKey)), 'secret');
+    return found ? [found.value, found.name] : [undefined, inline[1]];
   } catch (err) {
-    throw new ConfigError(err instanceof Error ? err.message : String(err));
+    throw err instanceof NatsSettingError ? new ConfigError(err.message) : err;
   }
 }
 
