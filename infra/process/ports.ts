@@ -1,6 +1,7 @@
-// Ports: the OS's pick of free ones (for processes whose port nobody chose), and a hold on chosen ones, checked
+// Ports: free ones picked for processes whose port nobody chose, and a hold on chosen ones, checked
 // up front and held until their owners start, so nothing else (not even our own nats-servers) takes one meanwhile.
 
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 
 export class PortInUseError extends Error {
@@ -11,14 +12,37 @@ export interface PortHold {
   release(): Promise<void>;
 }
 
-/** `count` distinct TCP ports on 127.0.0.1 that were free a moment ago. */
+/**
+ * `count` distinct TCP ports that were free a moment ago, on every interface. They are picked below the kernel's
+ * ephemeral range where there is room: the kernel's own pick (port 0) comes from that range, which every outgoing
+ * connection draws from too, so on a busy machine (a load test's thousands of sockets) one could take the port
+ * before its owner listens on it.
+ */
 export async function freePorts(count: number): Promise<number[]> {
-  // Hold all listeners open together so the kernel cannot hand out the same port twice.
-  const servers = await Promise.all(Array.from({ length: count }, () => listen({ port: 0, host: '127.0.0.1' })));
-  const ports = servers.map(portOf);
-  await Promise.all(servers.map(close));
-  return ports;
+  const range = LISTEN_RANGE;
+  // Hold all listeners open together so the same port is not handed out twice.
+  const servers: Server[] = [];
+  try {
+    for (let tries = 0; servers.length < count; tries++) {
+      const port = range && tries < count * 50 ? range[0] + Math.floor(Math.random() * (range[1] - range[0])) : 0;
+      const server = await listen({ port, exclusive: true }).catch(() => undefined);
+      if (server) servers.push(server);
+    }
+    return servers.map(portOf);
+  } finally {
+    await Promise.all(servers.map(close));
+  }
 }
+
+/** Ports to pick from: the 12,000 below the kernel's ephemeral range, if that range starts high enough. */
+const LISTEN_RANGE = ((): [number, number] | undefined => {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low >= 13_024 ? [low - 12_000, low] : undefined;
+  } catch {
+    return undefined; // not Linux: the kernel's pick
+  }
+})();
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 export async function freePort(): Promise<number> {
