@@ -194,10 +194,12 @@ export class Bot implements SocketListener, Timed {
     const since = performance.now();
     this.#rejoining = true;
     const policy = { ...DEFAULT_REJOIN, endpoints: this.ctx.targets };
+    // A node busy with everyone's re-joins asks them to wait (503 Retry-After): they do, as a join does.
+    const budget = { left: this.ctx.retry.maxRetries };
     const attempt =
       this.spec.profile.recover === 'reconnect'
-        ? (endpoint: string) => this.#reconnectVia(endpoint)
-        : (endpoint: string) => this.#rematchVia(endpoint);
+        ? (endpoint: string) => this.#reconnectVia(endpoint, budget)
+        : (endpoint: string) => this.#rematchVia(endpoint, budget);
     try {
       await rejoin(policy, attempt, () => !this.#stopping);
       this.ctx.metrics.hist.rejoin.record(performance.now() - since);
@@ -209,14 +211,18 @@ export class Bot implements SocketListener, Timed {
     }
   }
 
-  async #reconnectVia(endpoint: string): Promise<void> {
-    const seat = await reconnect(endpoint, this.#roomId, this.#reconnectionToken, this.#token, this.#attemptMs());
+  async #reconnectVia(endpoint: string, budget: { left: number }): Promise<void> {
+    const seat = await this.#step(budget, () =>
+      reconnect(endpoint, this.#roomId, this.#reconnectionToken, this.#token, this.#attemptMs()),
+    );
     if (this.#stopping) throw new StepError('stopped', 'run stopped while re-joining');
     await this.#connect(seat, seatPath(seat, this.#token, this.#reconnectionToken), endpoint);
   }
 
-  async #rematchVia(endpoint: string): Promise<void> {
-    const seat = await joinOrCreate(endpoint, this.spec.profile.room, this.#token, this.#attemptMs());
+  async #rematchVia(endpoint: string, budget: { left: number }): Promise<void> {
+    const seat = await this.#step(budget, () =>
+      joinOrCreate(endpoint, this.spec.profile.room, this.#token, this.#attemptMs()),
+    );
     if (this.#stopping) throw new StepError('stopped', 'run stopped while re-joining');
     await this.#connect(seat, seatPath(seat, this.#token), endpoint);
   }
