@@ -20,6 +20,7 @@ import {
   readMessageType,
 } from '../protocol/colyseus.ts';
 import {
+  type Call,
   guestLogin,
   joinOrCreate,
   reconnect,
@@ -117,13 +118,13 @@ export class Bot implements SocketListener, Timed {
     const started = performance.now();
     const budget = { left: ctx.retry.maxRetries };
     const { hist } = ctx.metrics;
-    const login = await this.#step(budget, () => guestLogin(spec.target, spec.name, ctx.stepTimeoutMs));
+    const login = await this.#step(budget, () => guestLogin(spec.target, spec.name, this.#call(ctx.stepTimeoutMs)));
     const loggedIn = performance.now();
     hist.joinLogin.record(loggedIn - started);
     ctx.metrics.counters.logins += 1;
     this.#token = login.token;
     const seat = await this.#step(budget, () =>
-      joinOrCreate(spec.target, spec.profile.room, login.token, ctx.stepTimeoutMs),
+      joinOrCreate(spec.target, spec.profile.room, login.token, this.#call(ctx.stepTimeoutMs)),
     );
     const seated = performance.now();
     hist.joinMatchmake.record(seated - loggedIn);
@@ -213,7 +214,7 @@ export class Bot implements SocketListener, Timed {
 
   async #reconnectVia(endpoint: string, budget: { left: number }): Promise<void> {
     const seat = await this.#step(budget, () =>
-      reconnect(endpoint, this.#roomId, this.#reconnectionToken, this.#token, this.#attemptMs()),
+      reconnect(endpoint, this.#roomId, this.#reconnectionToken, this.#token, this.#call(this.#attemptMs())),
     );
     if (this.#stopping) throw new StepError('stopped', 'run stopped while re-joining');
     await this.#connect(seat, seatPath(seat, this.#token, this.#reconnectionToken), endpoint);
@@ -221,10 +222,15 @@ export class Bot implements SocketListener, Timed {
 
   async #rematchVia(endpoint: string, budget: { left: number }): Promise<void> {
     const seat = await this.#step(budget, () =>
-      joinOrCreate(endpoint, this.spec.profile.room, this.#token, this.#attemptMs()),
+      joinOrCreate(endpoint, this.spec.profile.room, this.#token, this.#call(this.#attemptMs())),
     );
     if (this.#stopping) throw new StepError('stopped', 'run stopped while re-joining');
     await this.#connect(seat, seatPath(seat, this.#token), endpoint);
+  }
+
+  /** A request from the bot's own source address, as its WebSocket: the server counts seats per address. */
+  #call(timeoutMs: number): Call {
+    return { timeoutMs, localAddress: this.spec.localAddress };
   }
 
   /** A re-join attempt's request: bounded as the browser's, so the dead node's endpoint costs little. */

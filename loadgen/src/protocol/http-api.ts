@@ -1,7 +1,9 @@
 // The two HTTP calls before a bot's WebSocket: guest login and matchmaking (Colyseus's POST /matchmake route).
 
 import type { GuestLoginResponse } from '@resident/shared/game';
-import { type HttpAnswer, post, TimeoutError } from './http-post.ts';
+import { type Call, type HttpAnswer, post, TimeoutError } from './http-post.ts';
+
+export type { Call } from './http-post.ts';
 
 export interface SeatReservation {
   name: string;
@@ -46,8 +48,8 @@ function retryRequest(status: number, header: string | undefined): number | unde
   return parseRetryAfter(header ?? null) ?? DEFAULT_RETRY_AFTER_MS;
 }
 
-export async function guestLogin(base: string, name: string, timeoutMs: number): Promise<GuestLoginResponse> {
-  const body = await postJson(`${base}/api/guest`, { name }, undefined, timeoutMs, 'login');
+export async function guestLogin(base: string, name: string, call: Call): Promise<GuestLoginResponse> {
+  const body = await postJson(`${base}/api/guest`, { name }, undefined, call, 'login');
   const res = body as Partial<GuestLoginResponse>;
   if (typeof res.token !== 'string' || typeof res.playerId !== 'string') {
     throw new StepError('login', `POST /api/guest answered without token/playerId: ${JSON.stringify(body)}`);
@@ -55,8 +57,8 @@ export async function guestLogin(base: string, name: string, timeoutMs: number):
   return res as GuestLoginResponse;
 }
 
-export async function joinOrCreate(base: string, room: string, token: string, timeoutMs: number) {
-  const body = await postJson(`${base}/matchmake/joinOrCreate/${room}`, {}, token, timeoutMs, 'matchmake');
+export async function joinOrCreate(base: string, room: string, token: string, call: Call) {
+  const body = await postJson(`${base}/matchmake/joinOrCreate/${room}`, {}, token, call, 'matchmake');
   return seatFrom(body, 'matchmake');
 }
 
@@ -69,23 +71,17 @@ function seatFrom(body: unknown, kind: string): SeatReservation {
 }
 
 /** A seat back in a room that moved (its node died or drained), by the reconnection token its JOIN_ROOM gave. */
-export async function reconnect(
-  base: string,
-  roomId: string,
-  reconnectionToken: string,
-  token: string,
-  timeoutMs: number,
-) {
+export async function reconnect(base: string, roomId: string, reconnectionToken: string, token: string, call: Call) {
   const url = `${base}/matchmake/reconnect/${encodeURIComponent(roomId)}`;
-  return seatFrom(await postJson(url, { reconnectionToken }, token, timeoutMs, 'rejoin'), 'rejoin');
+  return seatFrom(await postJson(url, { reconnectionToken }, token, call, 'rejoin'), 'rejoin');
 }
 
-async function postJson(url: string, body: unknown, token: string | undefined, timeoutMs: number, kind: string) {
+async function postJson(url: string, body: unknown, token: string | undefined, call: Call, kind: string) {
   let res: HttpAnswer;
   try {
-    res = await post(new URL(url), JSON.stringify(body), token, timeoutMs);
+    res = await post(new URL(url), JSON.stringify(body), token, call);
   } catch (err) {
-    const what = err instanceof TimeoutError ? `timed out after ${timeoutMs} ms` : (err as { code?: string }).code;
+    const what = err instanceof TimeoutError ? `timed out after ${call.timeoutMs} ms` : (err as { code?: string }).code;
     throw new StepError(kind, `POST ${url}: ${what ?? (err as Error).message}`);
   }
   const { status, text } = res;

@@ -12,8 +12,14 @@ export interface HttpAnswer {
 
 export class TimeoutError extends Error {}
 
+/** How one request goes: its time limit, and the bot's own source address (the server counts seats per address). */
+export interface Call {
+  timeoutMs: number;
+  localAddress?: string | undefined;
+}
+
 /**
- * One pool of kept-alive connections per node; sockets beyond the joins in flight are not kept. An idle one is
+ * One pool of kept-alive connections per node and source address (the agent keys its pools by both); sockets beyond the joins in flight are not kept. An idle one is
  * closed after 4 s, before uWebSockets.js closes it from its end (after 10 s idle), so a request seldom meets a
  * connection the server is closing.
  */
@@ -24,23 +30,18 @@ const agent = new Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: 'lif
  * answer) is sent once more on a connection of its own, as an idle keep-alive connection can race the server's close
  * (and the pool's next idle one may be closing too).
  */
-export async function post(url: URL, json: string, token: string | undefined, timeoutMs: number): Promise<HttpAnswer> {
-  const deadline = performance.now() + timeoutMs;
+export async function post(url: URL, json: string, token: string | undefined, call: Call): Promise<HttpAnswer> {
+  const deadline = performance.now() + call.timeoutMs;
   try {
-    return await once(url, json, token, timeoutMs, agent);
+    return await once(url, json, token, call, agent);
   } catch (err) {
     if (!(err as { retryable?: boolean }).retryable) throw err;
-    return once(url, json, token, Math.max(1, deadline - performance.now()), false);
+    return once(url, json, token, { ...call, timeoutMs: Math.max(1, deadline - performance.now()) }, false);
   }
 }
 
-function once(
-  url: URL,
-  json: string,
-  token: string | undefined,
-  timeoutMs: number,
-  via: Agent | false,
-): Promise<HttpAnswer> {
+function once(url: URL, json: string, token: string | undefined, call: Call, via: Agent | false): Promise<HttpAnswer> {
+  const { timeoutMs, localAddress } = call;
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = {
       'content-type': 'application/json',
@@ -48,7 +49,7 @@ function once(
       'content-length': Buffer.byteLength(json),
     };
     if (token) headers.authorization = `Bearer ${token}`;
-    const req = request(url, { method: 'POST', agent: via, headers }, (res) => {
+    const req = request(url, { method: 'POST', agent: via, headers, localAddress }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
