@@ -41,6 +41,7 @@ import type { NodeConfig } from './config.ts';
 import { connectNode } from './nats-connection.ts';
 import { registerNodeMetrics } from './node-metrics.ts';
 import { once } from './once.ts';
+import { registerOpenFds } from './open-fds.ts';
 import { type RunningServer, startServer } from './server.ts';
 import { registerStatic } from './static-files.ts';
 import { publishStats } from './stats-publisher.ts';
@@ -70,6 +71,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const { config, logger } = opts;
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
+  registerOpenFds(metrics);
   const nc = config.natsUrls.length > 0 ? await connectNode(config) : undefined;
   registerNodeMetrics(metrics);
   if (nc) logger.info({ nats: await detectServerFeatures(nc) }, 'nats-server features');
