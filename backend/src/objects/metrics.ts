@@ -133,7 +133,7 @@ export class RuntimeMetrics {
     });
     new Gauge({
       name: 'resident_mailbox_depth_max',
-      help: 'Deepest mailbox on this node',
+      help: 'Deepest mailbox on this node, as the idle sweep saw it over its last pass (at most 10 s)',
       registers,
       collect() {
         this.set(maxMailboxDepth());

@@ -31,6 +31,17 @@ describe('embedded runtime: programming model', () => {
     assert.equal(snap.deactivations, 1, 'onDeactivate ran and its change was stored');
   });
 
+  test('idle deactivation reaches every activation when a sweep pass is spread over several ticks', async () => {
+    // idleMs 2 s: the sweep ticks every second and visits about half of the activations per tick.
+    const rt = await embedded({ idleMs: 2000 });
+    await Promise.all(Array.from({ length: 300 }, (_, i) => rt.get(Counter, `s${i}`).add(1)));
+    assert.equal(rt.activeObjects, 300);
+    await new Promise((r) => setTimeout(r, 1100));
+    // Activated while a pass is under way: the pass (or the next) still finds them.
+    await Promise.all(Array.from({ length: 100 }, (_, i) => rt.get(Counter, `late${i}`).add(1)));
+    await waitFor(() => rt.activeObjects === 0, 15_000, 'every activation closed when idle');
+  });
+
   test('one call at a time per activation', async () => {
     const rt = await embedded();
     const t = rt.get(Turnstile, 'one');

@@ -8,6 +8,10 @@ import type { ObjectTurn } from './turn.ts';
 export class Catalog {
   private readonly activations = new Map<string, Activation>();
   private readonly byShard = new Map<number, Set<Activation>>();
+  /** The idle sweep's place in its pass, and the deepest mailbox it saw in this pass and the last. */
+  private sweep: Iterator<Activation> = this.activations.values();
+  private pass = { depth: 0 };
+  private lastPassDepth = 0;
 
   constructor(
     private readonly host: ActivationHost,
@@ -79,20 +83,36 @@ export class Catalog {
     for (const a of [...this.activations.values()]) void a.close('drop');
   }
 
-  /** Closes activations idle for longer than their class allows, and lets them forget expired call ids. */
-  sweepIdle(now: number, defaultIdleMs: number): void {
-    for (const a of this.activations.values()) {
+  /**
+   * Visits the next `count` activations (a pass over all of them is spread over several calls, so a call costs little
+   * however many there are): closes those idle for longer than their class allows, and lets them forget expired call
+   * ids.
+   */
+  sweepIdle(now: number, defaultIdleMs: number, count = this.activations.size): void {
+    for (let i = 0; i < count; i++) {
+      const next = this.sweep.next();
+      if (next.done) {
+        this.endPass();
+        return;
+      }
+      const a = next.value;
       a.sweepCalls(now);
+      if (a.mailbox.depth > this.pass.depth) this.pass.depth = a.mailbox.depth;
       const idleMs = a.entry.idleMs ?? defaultIdleMs;
       if (a.status === 'active' && a.mailbox.idle && now - a.lastUsed > idleMs) void a.close('graceful');
     }
   }
 
-  /** One pass without allocating: it runs on every metrics scrape, over every activation (a million, on a big node). */
+  /** The deepest mailbox the sweep saw in its last pass and in the one under way (no pass of its own per scrape). */
   maxMailboxDepth(): number {
-    let max = 0;
-    for (const a of this.activations.values()) if (a.mailbox.depth > max) max = a.mailbox.depth;
-    return max;
+    return Math.max(this.lastPassDepth, this.pass.depth);
+  }
+
+  private endPass(): void {
+    this.lastPassDepth = this.pass.depth;
+    this.pass = { depth: 0 };
+    // A Map's iterator sees entries added and removed while it runs; a new one starts the next pass.
+    this.sweep = this.activations.values();
   }
 }
 

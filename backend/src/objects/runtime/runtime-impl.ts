@@ -26,6 +26,10 @@ import { clusterName, type ResolvedOptions, type RuntimeOptions, resolveOptions 
 import { Outbound } from './outbound.ts';
 import { Replies } from './replies.ts';
 
+/** The idle sweep's tick, and the longest a pass over every activation takes (see idleSweeper). */
+const SWEEP_TICK_MS = 1000;
+const SWEEP_PASS_MS = 10_000;
+
 /**
  * The object runtime behind `ObjectRuntime`: the parts of a node wired together. The node wiring, the Colyseus glue
  * and tests reach it through internal.ts (`RuntimeImpl.start`, or `internals(runtime)`); game code never does.
@@ -85,10 +89,7 @@ export class RuntimeImpl implements ObjectRuntime {
     });
     this.reminders = new Reminders(topology.store, topology.placement, firer, options.log);
     topology.membership.onChange(() => this.outbound.failGone(topology.membership.alive()));
-    this.sweeper = setInterval(
-      () => this.catalog.sweepIdle(Date.now(), options.idleMs),
-      Math.min(options.idleMs, 1000),
-    );
+    this.sweeper = idleSweeper(this.catalog, options.idleMs);
     this.sweeper.unref();
     this.holdChecker = setInterval(() => this.dispatcher.recheckHeld(Date.now()), options.heartbeatMs);
     this.holdChecker.unref();
@@ -218,4 +219,15 @@ export class RuntimeImpl implements ObjectRuntime {
 export function internals(runtime: ObjectRuntime): RuntimeImpl {
   if (runtime instanceof RuntimeImpl) return runtime;
   throw new TypeError('not a runtime started by ObjectRuntime.start');
+}
+
+/**
+ * Every tick the sweep visits a share of the activations, so that a pass over all of them takes at most
+ * SWEEP_PASS_MS (or idleMs, when shorter): a pass a second over every activation cost an idle node more than its
+ * users' own traffic.
+ */
+function idleSweeper(catalog: Catalog, idleMs: number): NodeJS.Timeout {
+  const tickMs = Math.min(idleMs, SWEEP_TICK_MS);
+  const ticksPerPass = Math.max(1, Math.floor(Math.min(idleMs, SWEEP_PASS_MS) / tickMs));
+  return setInterval(() => catalog.sweepIdle(Date.now(), idleMs, Math.ceil(catalog.size / ticksPerPass) + 1), tickMs);
 }
