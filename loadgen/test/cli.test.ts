@@ -28,6 +28,7 @@ describe('flags', () => {
     assert.equal(cmd.options.users, 500);
     assert.equal(cmd.options.rampMs, 20_000);
     assert.equal(cmd.options.holdMs, 60_000);
+    assert.equal(cmd.options.baselineMs, 5000, 'the nodes are read at 0 users for 5 s by default');
     assert.equal(cmd.options.scenario.kind, 'sockets');
     assert.deepEqual(cmd.options.targets?.nodes, ['http://127.0.0.1:2567']);
   });
@@ -48,6 +49,8 @@ describe('flags', () => {
     refused(['--users', '5', '--ramp', '3h', ...T], /--ramp must be a duration from 0ms to 2h/);
     refused(['--users', '5', '--hold', '0s', ...T], /--hold must be a duration/);
     refused(['--users', '5', '--hold', 'soon', ...T], /--hold must be a duration/);
+    refused(['--users', '5', '--baseline=-1s', ...T], /--baseline must be a duration from 0ms to 10m/);
+    refused(['--users', '5', '--baseline', '11m', ...T], /--baseline must be a duration/);
     refused(['--users', '5', '--local', '17'], /--local must be an integer from 1 to 16/);
     refused(['--users', '40000', '--workers', '2', ...T], /the cap is 18000/);
     assert.equal(

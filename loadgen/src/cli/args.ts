@@ -35,6 +35,7 @@ Load:
   --ramp DUR             time to reach them, linearly (default 60s; up to 2h); matchmaking takes ~200-300 joins/s
   --hold DUR             time to hold them after the ramp (default 120s; up to 2h)
   --warmup DUR           start of the hold left out of the measurement window (default 10s)
+  --baseline DUR         the nodes' CPU and memory at 0 users, read before the ramp: the base of the per-user costs (default 5s)
   --scenario S           idle | play | mix | objects, or a scenario file (default idle; presets in loadgen/scenarios/)
   --blend idle=80,play=20  profile weights for socket scenarios (mix)
   --input-hz N           inputs per second of playing bots (1-30)
@@ -66,6 +67,7 @@ const OPTIONS = {
   ramp: { type: 'string' },
   hold: { type: 'string' },
   warmup: { type: 'string' },
+  baseline: { type: 'string' },
   scenario: { type: 'string' },
   blend: { type: 'string' },
   'input-hz': { type: 'string' },
@@ -93,6 +95,8 @@ export interface RunOptions {
   rampMs: number;
   holdMs: number;
   warmupMs: number;
+  /** How long the nodes are read at 0 users before the ramp starts. */
+  baselineMs: number;
   scenario: Scenario;
   targets: TargetSet | undefined;
   local: number | undefined;
@@ -203,6 +207,7 @@ function parseRun(values: Values, mode: 'run' | 'coordinator'): RunOptions {
   const rampMs = parseDuration(values.ramp, '--ramp', 60_000, 0, LIMITS.rampMs);
   const holdMs = parseDuration(values.hold, '--hold', 120_000, 1000, LIMITS.holdMs);
   const warmupMs = Math.min(parseDuration(values.warmup, '--warmup', 10_000, 0, LIMITS.holdMs), holdMs / 2);
+  const baselineMs = parseDuration(values.baseline, '--baseline', 5000, 0, 600_000);
   const allowHosts = values['allow-host'] ?? [];
   const local = values.local === undefined ? undefined : parseInteger(values.local, '--local', 0, 1, LIMITS.localNodes);
   if (local !== undefined && values.targets)
@@ -228,6 +233,7 @@ function parseRun(values: Values, mode: 'run' | 'coordinator'): RunOptions {
     rampMs,
     holdMs,
     warmupMs,
+    baselineMs,
     scenario,
     targets,
     local,

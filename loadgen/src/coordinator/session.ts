@@ -3,6 +3,7 @@
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { report } from '@resident/shared/bench';
 import type { RunOptions } from '../cli/args.ts';
 import { LIMITS } from '../cli/args.ts';
@@ -47,9 +48,11 @@ export async function runSession(opts: RunOptions, hooks: SessionHooks): Promise
     const nodes = cluster?.nodes ?? opts.targets!.nodes;
     const backendUws = await checkReachable(nodes);
     const objects = opts.scenario.kind === 'objects' ? await objectsTarget(opts, cluster) : undefined;
-    links = hooks.links ? await hooks.links() : forkWorkers(workerCount(opts));
     const scraper = new NodeScraper(nodes);
     scraper.start();
+    const baselineEnd = Date.now() + opts.baselineMs;
+    links = hooks.links ? await hooks.links() : forkWorkers(workerCount(opts));
+    await baseline(baselineEnd, log, hooks.signal);
     const progress = new Progress(
       opts.progress,
       `${opts.scenario.name}${objects ? ' (simulated, no sockets)' : ''}`,
@@ -94,6 +97,14 @@ export async function runSession(opts: RunOptions, hooks: SessionHooks): Promise
       await cluster.stop();
     }
   }
+}
+
+/** The nodes at 0 users until `end` (--baseline): the base their per-user CPU and memory are measured from. */
+async function baseline(end: number, log: (line: string) => void, signal: AbortSignal | undefined): Promise<void> {
+  const left = end - Date.now();
+  if (left <= 0) return;
+  log(`reading the nodes at 0 users for ${Math.ceil(left / 1000)} s (--baseline)…`);
+  await sleep(left, undefined, signal ? { signal } : {}).catch(() => undefined);
 }
 
 function workerCount(opts: RunOptions): number {
