@@ -10,6 +10,7 @@ import { Player } from './objects/player.ts';
 export { ArenaRoom, type ArenaSettings, DEFAULT_ARENA } from './arena/arena-room.ts';
 export { AuthError, type GuestClaims, GuestTokens } from './auth/guest-tokens.ts';
 export { KeyedBuckets } from './auth/keyed-buckets.ts';
+export { seatAnswered } from './auth/room-auth.ts';
 export { SeatLedger } from './auth/seat-ledger.ts';
 export type { GameContext, RoomLimits } from './context.ts';
 export { LOUNGE_ROOM, LoungeRoom } from './lounge-room.ts';

@@ -2,22 +2,35 @@
 // transport's own bridge, which concatenates request bodies without a limit before onAuth runs and leaves a
 // request without a route (TRACE, PROPFIND, …) unanswered and without a timeout. Here a body is bounded and
 // refused (413, 415) before it is buffered, matchmaking options are bounded in depth, every other request is
-// answered by `unrouted`, and the matchmaker sees the client's real address. Matchmaking requests in flight are
-// bounded: past the bound a join storm is refused at once with 503 and Retry-After, before its body is read, so
-// queues cannot grow until seats expire.
+// answered by `unrouted`, and the matchmaker sees the client's real address. Joins in progress are bounded: the
+// matchmaking requests in flight and the seats handed out whose clients have not joined yet. Past the bound a join
+// storm is refused at once with 503 and Retry-After, before its body is read, so seats handed out cannot pile up
+// faster than their clients join and expire unjoined.
 
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import { createAuthContext, matchMaker, type Router } from '@colyseus/core';
+import { type AuthContext, createAuthContext, matchMaker, type Router } from '@colyseus/core';
 import { optionsProblem } from '../colyseus/rooms/resident-room.ts';
 import { bodyHeaders, HttpError, parseJson, readBody, STATUS } from './http-json.ts';
 
 export interface ColyseusRouteOptions {
   maxBodyBytes: number;
   maxOptionsDepth: number;
-  /** Matchmaking requests this node serves at once; more are refused with 503 and Retry-After. */
+  /**
+   * Joins in progress this node allows (matchmaking requests in flight plus seats awaiting their join); more
+   * matchmaking requests are refused with 503 and Retry-After.
+   */
   maxPendingJoins: number;
+  /** How the rooms count seats awaiting their join; without it only requests in flight count. */
+  joins?: JoinAccounting;
   /** Answers a request that neither Colyseus nor the node's own routes take (404, or 405 with Allow). */
   unrouted: (res: HttpResponse, req: HttpRequest, colyseusMethods: string[]) => void;
+}
+
+/** The rooms' count of seats handed out here (by their onAuth) whose clients have not joined yet. */
+export interface JoinAccounting {
+  awaiting(): number;
+  /** Matchmaking answered: the seat it handed out, with the process hosting its room, or none (it failed). */
+  answered(context: AuthContext, seat: { processId?: unknown } | undefined): void;
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -51,15 +64,16 @@ export function bindColyseusRoutes(app: TemplatedApp, router: Router, opts: Coly
       peer: Buffer.from(res.getRemoteAddressAsText()).toString(),
     };
     const joining = method === 'POST' && url.startsWith('/matchmake/');
-    if (joining && gate.pending >= opts.maxPendingJoins) {
-      const why = `${gate.pending} matchmaking requests in flight on this node; retry in ${JOIN_RETRY_AFTER_SECONDS} s`;
+    const awaiting = joining ? (opts.joins?.awaiting() ?? 0) : 0;
+    if (joining && gate.pending + awaiting >= opts.maxPendingJoins) {
+      const why = `${gate.pending} matchmaking requests in flight and ${awaiting} seats awaiting their join on this node; retry in ${JOIN_RETRY_AFTER_SECONDS} s`;
       answerError(res, request.headers, new HttpError(503, 'busy', why, JOIN_RETRY_AFTER_SECONDS));
       return;
     }
     const body = method === 'GET' || method === 'HEAD' ? undefined : readBody(res, bodyHeaders(req), opts.maxBodyBytes);
     if (joining) gate.pending += 1;
     const done = joining ? () => (gate.pending -= 1) : undefined;
-    serve(res, router, request, body, opts.maxOptionsDepth, done);
+    serve(res, router, request, body, opts, done);
   });
 }
 
@@ -78,7 +92,7 @@ function serve(
   router: Router,
   request: PendingRequest,
   body: Promise<Buffer> | undefined,
-  maxDepth: number,
+  opts: ColyseusRouteOptions,
   done?: () => void,
 ): void {
   const abort = new AbortController();
@@ -92,10 +106,10 @@ function serve(
   headers.delete('x-forwarded-for');
   headers.set('x-real-ip', request.peer);
   void (async () => {
-    const options = body ? boundedOptions(await body, maxDepth) : undefined;
+    const options = body ? boundedOptions(await body, opts.maxOptionsDepth) : undefined;
     const matchmake = request.method === 'POST' ? MATCHMAKE_PATH.exec(request.path) : null;
     const answer = matchmake
-      ? await invokeMatchmaker(pathParam(matchmake[1]!), pathParam(matchmake[2]!), options, request)
+      ? await invokeMatchmaker(pathParam(matchmake[1]!), pathParam(matchmake[2]!), options, request, opts.joins)
       : await viaRouter(router, request, options, abort.signal);
     if (aborted) return;
     res.cork(() => {
@@ -144,7 +158,13 @@ function pathParam(raw: string): string {
   }
 }
 
-async function invokeMatchmaker(method: string, room: string, options: unknown, request: PendingRequest) {
+async function invokeMatchmaker(
+  method: string,
+  room: string,
+  options: unknown,
+  request: PendingRequest,
+  joins: JoinAccounting | undefined,
+) {
   if (matchMaker.state === matchMaker.MatchMakerState.SHUTTING_DOWN) {
     return { status: 503, headers: JSON_HEADERS, body: JSON.stringify({ code: 503, error: 'shutting down' }) };
   }
@@ -153,8 +173,10 @@ async function invokeMatchmaker(method: string, room: string, options: unknown, 
   try {
     // Colyseus adds the transport's `protocol`/`fingerprint` here for WebTransport; the uWS transport has neither.
     const seat = await matchMaker.controller.invokeMethod(method, room, options ?? {}, context);
+    joins?.answered(context, seat);
     return { status: 200, headers: JSON_HEADERS, body: JSON.stringify(seat) } satisfies Answer;
   } catch (err) {
+    joins?.answered(context, undefined);
     // Colyseus answers its ServerError codes (52x) as the HTTP status, with the code and message in the body.
     const { code, message } = err as { code?: unknown; message?: unknown };
     const status = typeof code === 'number' && code >= 400 && code <= 599 ? code : 500;

@@ -131,8 +131,8 @@ const HTTP_USAGE = `HTTP, WebSocket and room limits (per node; "address" is the 
   --seats-per-address N  ${HTTP_SETTINGS['seats-per-address']} seats one address may hold at once (default ${D.seatsPerAddress})
   --rooms-per-player N   ${HTTP_SETTINGS['rooms-per-player']} rooms one player may create per minute (default ${D.roomsPerPlayerPerMinute})
   --rooms-per-address N  ${HTTP_SETTINGS['rooms-per-address']} rooms one address may create per minute (default ${D.roomsPerAddressPerMinute})
-  --max-pending-joins N  ${HTTP_SETTINGS['max-pending-joins']} matchmaking requests served at once; more get 503 with
-                         Retry-After (default ${D.maxPendingJoins})`;
+  --max-pending-joins N  ${HTTP_SETTINGS['max-pending-joins']} joins in progress at once (matchmaking requests in flight and
+                         seats handed out not yet joined); more matchmaking gets 503 with Retry-After (default ${D.maxPendingJoins})`;
 
 const MIN_METRICS_TOKEN = 16;
 

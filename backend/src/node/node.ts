@@ -21,7 +21,7 @@ import { NatsPresence, PRESENCE_CLASSES } from '../colyseus/presence/index.ts';
 import { bindRooms } from '../colyseus/rooms/node-room.ts';
 import { RoomCheckpoint, type RoomSnapshot } from '../colyseus/rooms/room-checkpoint.ts';
 import { RoomKeeper } from '../colyseus/rooms/room-keeper.ts';
-import { GAME_CLASSES, type GameContext, GuestTokens, gameRooms, SeatLedger } from '../game/index.ts';
+import { GAME_CLASSES, type GameContext, GuestTokens, gameRooms, SeatLedger, seatAnswered } from '../game/index.ts';
 import {
   deriveMembershipKey,
   type ObjectRuntime,
@@ -112,6 +112,10 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     publicAddress: config.publicAddress,
     http: config.http,
     limits,
+    joins: {
+      awaiting: () => context.seats.awaitingJoin(),
+      answered: (auth, seat) => seatAnswered(context.seats, auth, seat?.processId === matchMaker.processId),
+    },
     unready: () => (stopping ? 'stopping' : runtime.placement.pending()),
     metrics: () => metrics.metrics(),
     routes: (app) => {

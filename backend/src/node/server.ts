@@ -10,6 +10,7 @@ import {
   type Server,
 } from '@colyseus/core';
 import type { Logger } from 'pino';
+import type { JoinAccounting } from './colyseus-routes.ts';
 import { DEFAULT_LIMITS, type HttpSettings, type Limits } from './config.ts';
 import { once } from './once.ts';
 import { answerUnrouted, RouteTable, registerMetrics, registerRoutes } from './routes.ts';
@@ -36,6 +37,8 @@ export interface StartOptions {
   http?: HttpSettings;
   /** Body, options and WebSocket idle limits. Default: DEFAULT_LIMITS. */
   limits?: Limits;
+  /** The rooms' seats awaiting their join: they count as joins in progress. */
+  joins?: JoinAccounting;
 }
 
 export interface RunningServer {
@@ -66,6 +69,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       maxBodyBytes: limits.maxBodyBytes,
       maxOptionsDepth: limits.maxOptionsDepth,
       maxPendingJoins: limits.maxPendingJoins,
+      ...(opts.joins ? { joins: opts.joins } : {}),
       unrouted: (res, req, colyseusMethods) =>
         answerUnrouted(res, req, [...colyseusMethods, ...table.allowed(req.getUrl())]),
     },

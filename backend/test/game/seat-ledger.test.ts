@@ -27,6 +27,21 @@ test('reservations count until they lapse; joined seats count until released', (
   assert.deepEqual(ledger.held('p', 'a', 10_000), { player: 2, address: 2 });
 });
 
+test('seats awaiting their join: handed out, neither joined nor lapsed', () => {
+  const ledger = new SeatLedger(limits);
+  ledger.reserve('s1', 'p1', 'a1', 0);
+  ledger.reserve('s2', 'p2', 'a2', 0);
+  ledger.reserve('s3', 'p3', 'a3', 2000);
+  assert.equal(ledger.awaitingJoin(2000), 3);
+  ledger.hold('s1', 'p1', 'a1', true, 2500);
+  assert.equal(ledger.awaitingJoin(2500), 2, 's1 joined');
+  ledger.release('s3');
+  assert.equal(ledger.awaitingJoin(2500), 1, 's3 was given up');
+  assert.equal(ledger.awaitingJoin(10_000), 0, 's2 lapsed');
+  ledger.hold('s9', 'p9', 'a9', true, 10_000);
+  assert.equal(ledger.awaitingJoin(10_000), 0, 'a join this node did not hand out never awaited one here');
+});
+
 test('an address is limited across players', () => {
   const ledger = new SeatLedger(limits);
   for (const p of ['p1', 'p2', 'p3']) ledger.reserve(`s-${p}`, p, 'a', 0);

@@ -94,6 +94,12 @@ export class SeatLedger {
     }
   }
 
+  /** Seats matchmaking handed out here whose clients have not joined yet, nor let them lapse. */
+  awaitingJoin(now = Date.now()): number {
+    this.lapse(now);
+    return this.reservations.size;
+  }
+
   /** Seats held by this player (`p:`) or address (`a:`). */
   held(player: string, address: string, now = Date.now()): { player: number; address: number } {
     this.lapse(now);
