@@ -20,13 +20,18 @@ import { startStockCluster } from './stock-cluster.ts';
 const SCENARIO = fileURLToPath(new URL('./joins.json', import.meta.url));
 /** Time for the first side's processes to be gone and the machine quiet before the second side starts. */
 const SETTLE_MS = 3000;
+/**
+ * Bots held per node by default: below the 20,000 open files a process may have here (a node at that cap cannot
+ * accept, and a stock node dies), with room for HTTP connections and for rooms that fill one node faster.
+ */
+const USERS_PER_NODE = 15_000;
 
 const USAGE = `usage: npm run bench:joins -- [options]
   Resident (--local N) and then stock Colyseus 0.18 on redis-server (N stock nodes), the same join ramp of lean bots
   against each; reports joins_per_s with stock_colyseus_joins_per_s as its baseline.
   --nodes N         node processes on each side (default 2; 1-8)
-  --users N         bots of each ramp (default 75000: 2,500 joins/s offered over the default ramp, more than either
-                    side takes on 2 cores, so each is measured at its own pace)
+  --users N         bots of each ramp (default 15000 per node: 1,000 joins/s offered over the default ramp with 2
+                    nodes; a node process may hold 20,000 open files here, and one that runs out dies)
   --ramp DUR        the ramp (default 30s; joins_per_s asks for one of at least 25 s)
   --hold DUR        after the ramp, before the bots leave (default 5s)
   --concurrency N   joins in flight per generator worker (default 64)
@@ -76,7 +81,14 @@ function parsePlan(argv: readonly string[]): Plan | undefined {
     values[k] === undefined ? [] : [`--${k}`, values[k]],
   );
   const args = [
-    ...['--users', values.users ?? '75000', '--ramp', values.ramp ?? '30s', '--hold', values.hold ?? '5s'],
+    ...[
+      '--users',
+      values.users ?? String(USERS_PER_NODE * nodes),
+      '--ramp',
+      values.ramp ?? '30s',
+      '--hold',
+      values.hold ?? '5s',
+    ],
     ...['--scenario', SCENARIO, '--local', String(nodes), ...passed],
     ...(values['no-progress'] ? ['--no-progress'] : []),
   ];
@@ -118,6 +130,9 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
   try {
     const run = { ...plan.run, local: undefined, targets: { nodes: cluster.nodes }, out: join(plan.out, 'stock') };
     stock = await runSide('stock Colyseus', run, command, signal);
+    const gone = cluster.gone();
+    if (gone.length) console.error(`bench:joins: stock node(s) ${gone.join(', ')} exited during the run`);
+    stock = { ...stock, nodesGone: gone };
   } finally {
     await cluster.stop();
   }

@@ -9,6 +9,8 @@ export interface Side {
   readonly result: LoadgenResult;
   /** The machine's 1, 5 and 15 minute load averages as this side started (others' work shares the cores). */
   readonly loadAverage: number[];
+  /** Nodes of this side that exited during the run (known for the stock side, whose processes the bench starts). */
+  readonly nodesGone?: string[];
 }
 
 export const BASELINE =
@@ -84,6 +86,7 @@ function detailsOf(side: Side): Record<string, unknown> {
     label: side.label,
     when: r.when,
     loadAverage: side.loadAverage,
+    ...(side.nodesGone ? { nodesGone: side.nodesGone } : {}),
     targets: r.setup.targets,
     joinRamp: r.joinRamp ?? null,
     errorKinds: r.errors.errorKinds,

@@ -11,6 +11,8 @@ const READY_TIMEOUT_MS = 30_000;
 export interface StockCluster {
   readonly nodes: string[];
   readonly redisPort: number;
+  /** Nodes whose process has exited (one that runs out of open files, 20,000 here, dies). */
+  gone(): string[];
   stop(): Promise<void>;
 }
 
@@ -31,7 +33,8 @@ export async function startStockCluster(count: number): Promise<StockCluster> {
       undefined,
       READY_TIMEOUT_MS,
     );
-    return { nodes, redisPort: redis.port, stop };
+    const gone = () => procs.filter((p) => !p.running).map((p) => p.id);
+    return { nodes, redisPort: redis.port, gone, stop };
   } catch (err) {
     await stop();
     throw err;
