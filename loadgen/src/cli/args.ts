@@ -1,6 +1,6 @@
 // The loadgen's flags. Pure: throws UsageError, never exits or prints.
 
-import { parseArgs } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import {
   loadNatsClientAuth,
   NATS_CLIENT_OPTIONS,
@@ -62,7 +62,7 @@ Output:
   --no-progress          no live terminal display (a line every 5 s instead)
   -h, --help             this help`;
 
-const OPTIONS = {
+export const OPTIONS = {
   users: { type: 'string' },
   ramp: { type: 'string' },
   hold: { type: 'string' },
@@ -158,8 +158,13 @@ export function parseCli(argv: readonly string[]): Command {
 type Values = ReturnType<typeof parseFlags>['values'];
 
 function parseFlags(argv: readonly string[]) {
+  return parseStrict(argv, OPTIONS);
+}
+
+/** node:util parseArgs, strict, with its refusals as one-line UsageErrors (the bench scripts' flags use it too). */
+export function parseStrict<O extends NonNullable<ParseArgsConfig['options']>>(argv: readonly string[], options: O) {
   try {
-    return parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: true });
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const unknown = /^Unknown option '([^']*)'/.exec(message);
