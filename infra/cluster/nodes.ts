@@ -53,7 +53,7 @@ export function nodeFlags(
 export const clusterSecret = (env: NodeJS.ProcessEnv = process.env): string =>
   env.RESIDENT_AUTH_SECRET ?? randomBytes(32).toString('base64url');
 
-/** With `machines`, the node runs under its own open-file limit and CPU quota from its first instruction on. */
+/** With `machines`: its open-file limit from the first instruction, in its own cgroup from spawn (the quota comes once it is ready). */
 export function startNode(
   spec: NodeSpec,
   flags: readonly string[],
