@@ -27,10 +27,11 @@ const PAD = { left: 64, right: 24, top: 48, bottom: 56 };
 export function renderSvg(c: SvgChart): string {
   const xMax = Math.max(...c.x);
   const yMax = niceMax(Math.max(1, ...c.series.flatMap((s) => s.values.filter((v): v is number => v !== null))));
-  const px = (x: number) => PAD.left + (x / xMax) * (W - PAD.left - PAD.right);
-  const py = (y: number) => H - PAD.bottom - (y / yMax) * (H - PAD.top - PAD.bottom);
+  const px = (x: number) => round1(PAD.left + (x / xMax) * (W - PAD.left - PAD.right));
+  const py = (y: number) => round1(H - PAD.bottom - (y / yMax) * (H - PAD.top - PAD.bottom));
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12" role="img">`,
+    `<title>${esc(c.title)}</title>`,
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
     `<text x="${W / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${esc(c.title)}</text>`,
     ...axes(c, yMax, px, py),
@@ -81,6 +82,8 @@ function line(s: SvgSeries, x: readonly number[], px: (x: number) => number, py:
     ...(s.dashed ? [] : pts.map(([a, b]) => `<circle cx="${a}" cy="${b}" r="4" fill="${s.color}"/>`)),
   ];
 }
+
+const round1 = (v: number) => Math.round(v * 10) / 10;
 
 /** 1, 2 or 5 times a power of ten, at or above `v`. */
 function niceMax(v: number): number {
