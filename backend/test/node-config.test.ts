@@ -119,6 +119,8 @@ describe('node config: flags and environment', () => {
     [['--auth-secret', 'short'], {}, /^--auth-secret must be at least 32 characters, got 5$/],
     [['--login-rate', '0'], {}, /^--login-rate must be a positive integer, got "0"$/],
     [[], { RESIDENT_LOGIN_RATE: 'fast' }, /^RESIDENT_LOGIN_RATE must be a positive integer, got "fast"$/],
+    [['--arena-size', '0'], {}, /^--arena-size must be an integer from 1 to 500, got "0"$/],
+    [[], { RESIDENT_ARENA_SIZE: '501' }, /^RESIDENT_ARENA_SIZE must be an integer from 1 to 500, got "501"$/],
     [['--listen', 'not a host'], {}, /^--listen must be a host name or IP address, got "not a host"$/],
     [[], { RESIDENT_LISTEN: '' }, /^RESIDENT_LISTEN must be a host name or IP address/],
     [['--metrics-listen', '127.0.0.1'], {}, /^--metrics-listen must be HOST:PORT, got "127.0.0.1"$/],

@@ -1,6 +1,7 @@
 // The runner's flags. Pure: throws UsageError, never exits or prints.
 
 import { parseArgs } from 'node:util';
+import type { MachineLimits } from '../process/machines.ts';
 
 export const MAX_NODES = 16;
 
@@ -13,6 +14,8 @@ export interface ClusterOptions {
   readonly ports?: readonly number[];
   /** Flags every node gets after the runner's own, e.g. raised limits (not a flag: for loadgen --local). */
   readonly nodeArgs?: readonly string[];
+  /** Each node as its own machine: a CPU quota and an open-file limit per node (not a flag: for loadgen:scale). */
+  readonly machines?: MachineLimits;
 }
 
 export type Command = { readonly help: true } | { readonly help: false; readonly options: ClusterOptions };

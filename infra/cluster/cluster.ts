@@ -2,6 +2,7 @@
 
 import type { Role } from '@resident/shared/nats';
 import type { Child } from '../process/child.ts';
+import { Machines } from '../process/machines.ts';
 import { holdPorts } from '../process/ports.ts';
 import { waitAllReady } from '../process/readiness.ts';
 import type { ClusterOptions } from './cli.ts';
@@ -27,6 +28,7 @@ export class LocalCluster {
   /** Ends a graceful stop in progress without further words: kill() took over. */
   readonly #killed = new AbortController();
   #nats: NatsServers | undefined;
+  #machines: Machines | undefined;
   #starting: Promise<void> | undefined;
   #stopping: Promise<boolean> | undefined;
   #ready = false;
@@ -43,6 +45,11 @@ export class LocalCluster {
 
   get seedFiles(): Readonly<Record<Role, string>> | undefined {
     return this.#nats?.seedFiles;
+  }
+
+  /** The nodes' machines (CPU quota, open files) when the options asked for them. */
+  get machines(): Machines | undefined {
+    return this.#machines;
   }
 
   get supervisorPid(): number | undefined {
@@ -90,6 +97,14 @@ export class LocalCluster {
         if (!(await child.waitExit(KILL_WAIT_MS))) child.signalGroup('SIGKILL');
       }),
     );
+    await this.#closeMachines();
+  }
+
+  /** Once every node has exited: their cgroups can only be removed empty. */
+  async #closeMachines(): Promise<void> {
+    if (!this.#machines) return;
+    await Promise.all(this.nodes.map((n) => n.child.exited));
+    this.#machines.close();
   }
 
   #children(): Child[] {
@@ -98,6 +113,8 @@ export class LocalCluster {
 
   async #start(): Promise<void> {
     const specs = planNodes(this.#options);
+    // Before anything is spawned: a box that cannot give the nodes their machines fails the start at once.
+    if (this.#options.machines) this.#machines = new Machines(this.#options.machines);
     const ports = await holdPorts(
       specs.map((s) => s.port),
       specs.map((s) => s.name),
@@ -114,8 +131,10 @@ export class LocalCluster {
     const secret = clusterSecret();
     for (const spec of specs) {
       this.#abort.signal.throwIfAborted();
-      this.#watch(startNode(spec, nodeFlags(spec, urls, nodeSeed, this.#options), this.#printer, secret));
+      const flags = nodeFlags(spec, urls, nodeSeed, this.#options);
+      this.#watch(startNode(spec, flags, this.#printer, secret, this.#machines));
       await waitAllReady(this.nodes, this.#abort.signal);
+      this.#machines?.cap(spec.name);
     }
     this.#ready = true;
   }
@@ -153,6 +172,7 @@ export class LocalCluster {
     await this.#starting?.catch(() => undefined);
     const nodesOk = await this.#stopNodes();
     if (this.#killed.signal.aborted) return false;
+    await this.#closeMachines();
     if (this.#nats) this.#printer.info('stopping NATS');
     const natsOk = this.#nats ? await this.#nats.stop() : true;
     return nodesOk && natsOk && this.#faults === 0;

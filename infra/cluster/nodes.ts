@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Child, nodeScriptArgs } from '../process/child.ts';
+import type { Machines } from '../process/machines.ts';
 import type { ClusterOptions } from './cli.ts';
 import type { Printer } from './output.ts';
 
@@ -52,16 +53,36 @@ export function nodeFlags(
 export const clusterSecret = (env: NodeJS.ProcessEnv = process.env): string =>
   env.RESIDENT_AUTH_SECRET ?? randomBytes(32).toString('base64url');
 
-export function startNode(spec: NodeSpec, flags: readonly string[], printer: Printer, secret: string): RunningNode {
+/** With `machines`: its open-file limit from the first instruction, in its own cgroup from spawn (the quota comes once it is ready). */
+export function startNode(
+  spec: NodeSpec,
+  flags: readonly string[],
+  printer: Printer,
+  secret: string,
+  machines?: Machines,
+): RunningNode {
+  const command = machines
+    ? machines.wrap(process.execPath, nodeScriptArgs(NODE_MAIN, flags))
+    : { command: process.execPath, args: nodeScriptArgs(NODE_MAIN, flags) };
   const child = new Child({
     name: spec.name,
-    command: process.execPath,
-    args: nodeScriptArgs(NODE_MAIN, flags),
+    ...command,
     cwd: REPO_ROOT,
     env: { RESIDENT_AUTH_SECRET: secret },
     onLine: (stream, line) => printer.line(spec.name, stream, line),
   });
+  if (machines && child.pid !== undefined) placeOrKill(machines, spec.name, child);
   return { ...spec, child };
+}
+
+/** A node that could not be given its machine must not run unlimited as if it had one. */
+function placeOrKill(machines: Machines, name: string, child: Child): void {
+  try {
+    machines.place(name, child.pid!);
+  } catch (err) {
+    child.signalGroup('SIGKILL');
+    throw err;
+  }
 }
 
 export interface StopOptions {

@@ -14,6 +14,7 @@ interface Tracked {
 
 const live = new Set<Tracked>();
 const dirs = new Set<string>();
+const cleanups = new Set<() => void>();
 let exitHook = false;
 let signalHooks = false;
 
@@ -34,6 +35,16 @@ export function removeOnExit(dir: string): void {
 
 export function forgetDir(dir: string): void {
   dirs.delete(dir);
+}
+
+/** `cleanup` runs (synchronously) when this process exits, after its children are dead, unless `forgetAtExit` came first. */
+export function atExit(cleanup: () => void): void {
+  installExitHook();
+  cleanups.add(cleanup);
+}
+
+export function forgetAtExit(cleanup: () => void): void {
+  cleanups.delete(cleanup);
 }
 
 /**
@@ -66,6 +77,14 @@ export function killAll(): void {
     }
   }
   dirs.clear();
+  for (const cleanup of [...cleanups]) {
+    try {
+      cleanup();
+    } catch {
+      // Best effort, as for the dirs.
+    }
+  }
+  cleanups.clear();
 }
 
 function kill({ child, group }: Tracked): void {

@@ -42,6 +42,8 @@ export interface NodeConfig {
   clientDir: string;
   /** Guest logins per second per client address (burst 10×). */
   loginRate: number;
+  /** Players per arena room; undefined: the game's own (loadgen:scale uses small ones, so rooms spread over nodes). */
+  arenaSize: number | undefined;
   /** Credentials and TLS for NATS, already read from their files; undefined on the embedded node. */
   natsAuth?: NatsClientAuth | undefined;
   /** HTTP and WebSocket exposure and limits (their own block below). */
@@ -199,6 +201,7 @@ const SETTINGS = {
   'auth-secret-file': 'RESIDENT_AUTH_SECRET_FILE',
   'client-dir': 'RESIDENT_CLIENT_DIR',
   'login-rate': 'RESIDENT_LOGIN_RATE',
+  'arena-size': 'RESIDENT_ARENA_SIZE',
   ...NATS_CLIENT_SETTINGS,
   ...HTTP_SETTINGS,
 } as const;
@@ -219,6 +222,7 @@ export const USAGE = `usage: npm start -- [options]     (each option can also be
   --client-dir DIR       ${SETTINGS['client-dir']} built browser client served at / (default client/dist)
   --login-rate N         ${SETTINGS['login-rate']} guest logins per second per client address, burst 10x (default
                          ${DEFAULT_LOGIN_RATE}; raise it for load tests from few addresses)
+  --arena-size N         ${SETTINGS['arena-size']} players per arena room, 1-500 (default: the game's own)
 ${HTTP_USAGE}
 NATS credentials (one of creds, nkey, user) and TLS, with --nats (see docs/NATS-SECURITY.md):
 ${natsClientUsage()}`;
@@ -341,6 +345,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv, host: string)
     authSecret: parseSecret(...secretSetting(get, 'auth-secret', 'auth-secret-file'), natsUrls.length > 0),
     clientDir: get('client-dir')[0] ?? DEFAULT_CLIENT_DIR,
     loginRate: parsePositive(...get('login-rate'), DEFAULT_LOGIN_RATE),
+    arenaSize: optionalInteger(...get('arena-size'), 1, 500),
     natsAuth: natsUrls.length ? readNatsAuth(flags, env) : undefined,
     ...readHttpSettings(get),
   };
@@ -353,6 +358,10 @@ function readNatsAuth(flags: Partial<Record<Setting, string>>, env: NodeJS.Proce
   } catch (err) {
     throw err instanceof NatsSettingError ? new ConfigError(err.message) : err;
   }
+}
+
+function optionalInteger(raw: string | undefined, name: string, min: number, max: number): number | undefined {
+  return raw === undefined ? undefined : parseInteger(raw, name, min, min, max);
 }
 
 function parsePositive(raw: string | undefined, name: string, fallback: number): number {

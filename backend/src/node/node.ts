@@ -106,7 +106,10 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     port: config.port,
     nodeId: config.nodeId,
     logger,
-    rooms: bindRooms(opts.rooms ?? gameRooms(), { context, restores }),
+    rooms: bindRooms(opts.rooms ?? gameRooms(config.arenaSize === undefined ? {} : { maxClients: config.arenaSize }), {
+      context,
+      restores,
+    }),
     presence,
     driver,
     publicAddress: config.publicAddress,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { type ClusterOptions, LocalCluster as InfraCluster, printerFor } from '@resident/infra/cluster';
-import { freePorts } from '@resident/infra/process';
+import { freePorts, type MachineLimits, type Machines } from '@resident/infra/process';
 import { loadNatsClientAuth, type NatsClientSettings } from '@resident/shared/nats';
 import { BOTS_PER_SOURCE } from '../workers/plan.ts';
 
@@ -21,6 +21,8 @@ export interface LocalCluster {
   natsAuth: NatsClientSettings;
   /** What the cluster runs with, for the run's output: secret, raised limits, where the node logs are. */
   settings: string[];
+  /** The nodes' machines (CPU quota, open files), when asked for. */
+  machines: Machines | undefined;
   stop(): Promise<void>;
 }
 
@@ -37,7 +39,15 @@ export const LOCAL_LIMITS = {
 
 const CLUSTER_NAME = 'loadgen';
 
-export async function startLocalCluster(count: number): Promise<LocalCluster> {
+export interface LocalClusterOptions {
+  /** Each node its own machine: a CPU quota and an open-file limit of its own. */
+  readonly machines?: MachineLimits | undefined;
+  /** Node flags after the raised limits (e.g. --arena-size). */
+  readonly nodeArgs?: readonly string[];
+}
+
+export async function startLocalCluster(count: number, opts: LocalClusterOptions = {}): Promise<LocalCluster> {
+  const { machines } = opts;
   const logFile = join(mkdtempSync(join(tmpdir(), 'resident-loadgen-')), 'cluster.log');
   const log = createWriteStream(logFile);
   const ports = await freePorts(count);
@@ -47,7 +57,11 @@ export async function startLocalCluster(count: number): Promise<LocalCluster> {
     basePort: ports[0]!,
     ports,
     cluster: CLUSTER_NAME,
-    nodeArgs: Object.entries(LOCAL_LIMITS).flatMap(([flag, value]) => [`--${flag}`, String(value)]),
+    nodeArgs: [
+      ...Object.entries(LOCAL_LIMITS).flatMap(([flag, value]) => [`--${flag}`, String(value)]),
+      ...(opts.nodeArgs ?? []),
+    ],
+    ...(machines ? { machines } : {}),
   };
   // Node output to the file; what goes to stderr (the runner's alerts: a node that died) must not go unseen.
   const cluster = new InfraCluster(options, printerFor(options, log, process.stderr));
@@ -64,13 +78,19 @@ export async function startLocalCluster(count: number): Promise<LocalCluster> {
     natsUrls: cluster.servers.map((s) => s.url),
     cluster: CLUSTER_NAME,
     natsAuth: { 'nats-nkey': { value: seed, name: 'the local cluster node nkey' } },
-    settings: describe(logFile),
+    settings: [...describe(logFile), ...(machines ? [describeMachines(machines)] : [])],
+    machines: cluster.machines,
     // Killed, not drained: the cluster's state is thrown away with its NATS data at the end of the run anyway.
     stop: async () => {
       await cluster.kill();
       log.end();
     },
   };
+}
+
+function describeMachines({ cpu, fds }: MachineLimits): string {
+  const quota = cpu === undefined ? 'no CPU quota' : `a CPU quota of ${cpu} core (a cgroup of its own)`;
+  return `local cluster nodes as machines: each node ${quota}, ${fds === undefined ? 'open files inherited' : `${fds} open files`}; NATS and the generator outside the quotas`;
 }
 
 function describe(logFile: string): string[] {

@@ -13,7 +13,8 @@ export interface ScaleChart {
   /** x values (node counts) and named series. */
   x: number[];
   xLabel: string;
-  series: { label: string; values: (number | null)[] }[];
+  /** dashed: a reference line (e.g. ideal linear scaling), not a measurement. */
+  series: { label: string; values: (number | null)[]; dashed?: boolean }[];
 }
 
 export function renderReport(result: LoadgenResult): string {
@@ -21,17 +22,19 @@ export function renderReport(result: LoadgenResult): string {
   return page(title, `${summaryHtml(result)}<div id="charts"></div>`, { result }, CHARTS_JS);
 }
 
-/** The scaling curve page (loadgen:scale): capacity and cost per user against node count. */
-export function renderScale(title: string, charts: ScaleChart[], runs: LoadgenResult[]): string {
-  const rows = runs
-    .map(
-      (r) =>
-        `<tr><td>${r.setup.local ?? r.setup.targets.length}</td>${r.figures.map((f) => `<td>${esc(`${f.name} = ${f.value} ${f.unit}`)}</td>`).join('')}</tr>`,
-    )
-    .join('');
+/** The scaling curve page (loadgen:scale): capacity against node count, a table of the steps, and notes. */
+export function renderScale(
+  title: string,
+  charts: ScaleChart[],
+  table: { head: string[]; rows: string[][] },
+  notes: string[],
+): string {
+  const head = `<tr>${table.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>`;
+  const rows = table.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('');
+  const ps = notes.map((n) => `<p>${esc(n)}</p>`).join('');
   return page(
     title,
-    `<h1>${esc(title)}</h1><table>${rows}</table><div id="charts"></div>`,
+    `<h1>${esc(title)}</h1>${ps}<div id="charts"></div><h2>Steps</h2><table>${head}${rows}</table>`,
     { scale: charts },
     SCALE_JS,
   );
@@ -99,7 +102,7 @@ ${flags ? `<h2>Worker flags</h2><ul>${flags}</ul>` : ''}
 <h2>Setup</h2><table>${setup}</table>`;
 }
 
-function esc(s: string): string {
+export function esc(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
@@ -160,13 +163,13 @@ chart('Generator: CPU (% of a core, all workers) and RSS (MB)', t, [
 `;
 
 const SCALE_JS = `
-const COLORS = ['#1f77b4','#ff7f0e','#2ca02c','#d62728','#9467bd'];
+const COLORS = ['#1f77b4','#999999','#ff7f0e','#2ca02c','#d62728'];
 for (const c of DATA.scale) {
   const el = document.createElement('div'); el.className = 'chart';
   const h = document.createElement('h2'); h.textContent = c.title; el.appendChild(h);
   document.getElementById('charts').appendChild(el);
   new uPlot({ width: 800, height: 260, scales: { x: { time: false } }, axes: [{ label: c.xLabel }, {}],
-    series: [{ label: c.xLabel }].concat(c.series.map((s, i) => ({ label: s.label, stroke: COLORS[i % 5], width: 2, points: { size: 7 } }))) },
+    series: [{ label: c.xLabel }].concat(c.series.map((s, i) => ({ label: s.label, stroke: COLORS[i % 5], width: 2, dash: s.dashed ? [6, 4] : undefined, points: { size: s.dashed ? 0 : 7 } }))) },
     [c.x].concat(c.series.map(s => s.values)), el);
 }
 `;
