@@ -145,7 +145,8 @@ describe('embedded runtime: durability', () => {
 
   test('a failed commit fails the call and the change is not kept', async () => {
     const store = new SlowStore(0);
-    const rt = await embedded({ store, callTimeoutMs: 300 });
+    // Deadlines as in production: at 300 ms, a machine at load 25 timed out the first call (nothing here waits on one).
+    const rt = await embedded({ store, callTimeoutMs: 5000 });
     const c = rt.get(Counter, 'fragile');
     assert.equal(await c.add(1), 1);
     store.failing = true;

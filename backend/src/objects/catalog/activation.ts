@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { ErrorCode, ResidentError, toResidentError } from '../errors.ts';
 import { Mailbox, type TurnRunner } from '../mailbox/mailbox.ts';
 import { resentOn } from '../messaging/outgoing-call.ts';
@@ -292,9 +293,22 @@ export class Activation implements TurnRunner<ObjectTurn>, ActivationContext {
     return this.refsCache;
   }
 
+  /** Its references and its logger are made on first use: most objects never log (a child logger each cost ~150 B). */
   get context(): ResidentContext {
-    const { nodeId, log } = this.host;
-    this.contextCache ??= { objects: this.refs, nodeId, clock: systemClock, log: log.child({ object: this.id }) };
+    if (this.contextCache) return this.contextCache;
+    const activation = this;
+    let log: Logger | undefined;
+    this.contextCache = {
+      nodeId: this.host.nodeId,
+      clock: systemClock,
+      get objects() {
+        return activation.refs;
+      },
+      get log() {
+        log ??= activation.host.log.child({ object: activation.id });
+        return log;
+      },
+    };
     return this.contextCache;
   }
 
