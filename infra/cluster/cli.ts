@@ -14,6 +14,8 @@ export interface ClusterOptions {
   readonly ports?: readonly number[];
   /** Flags every node gets after the runner's own, e.g. raised limits (not a flag: for loadgen --local). */
   readonly nodeArgs?: readonly string[];
+  /** Node's own options for every node process, e.g. --cpu-prof (not a flag: for loadgen --local --profile). */
+  readonly nodeExecArgv?: readonly string[];
   /** Each node as its own machine: a CPU quota and an open-file limit per node (not a flag: for loadgen:scale). */
   readonly machines?: MachineLimits;
 }

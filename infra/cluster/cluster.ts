@@ -132,7 +132,8 @@ export class LocalCluster {
     for (const spec of specs) {
       this.#abort.signal.throwIfAborted();
       const flags = nodeFlags(spec, urls, nodeSeed, this.#options);
-      this.#watch(startNode(spec, flags, this.#printer, secret, this.#machines));
+      const how = { machines: this.#machines, execArgv: this.#options.nodeExecArgv };
+      this.#watch(startNode(spec, flags, this.#printer, secret, how));
       await waitAllReady(this.nodes, this.#abort.signal);
       this.#machines?.cap(spec.name);
     }

@@ -53,17 +53,22 @@ export function nodeFlags(
 export const clusterSecret = (env: NodeJS.ProcessEnv = process.env): string =>
   env.RESIDENT_AUTH_SECRET ?? randomBytes(32).toString('base64url');
 
-/** With `machines`: its open-file limit from the first instruction, in its own cgroup from spawn (the quota comes once it is ready). */
+export interface NodeProcessOptions {
+  /** Its open-file limit from the first instruction, in its own cgroup from spawn (the quota comes once it is ready). */
+  machines?: Machines | undefined;
+  /** Node's own options, e.g. --cpu-prof. */
+  execArgv?: readonly string[] | undefined;
+}
+
 export function startNode(
   spec: NodeSpec,
   flags: readonly string[],
   printer: Printer,
   secret: string,
-  machines?: Machines,
+  { machines, execArgv }: NodeProcessOptions = {},
 ): RunningNode {
-  const command = machines
-    ? machines.wrap(process.execPath, nodeScriptArgs(NODE_MAIN, flags))
-    : { command: process.execPath, args: nodeScriptArgs(NODE_MAIN, flags) };
+  const args = nodeScriptArgs(NODE_MAIN, flags, execArgv);
+  const command = machines ? machines.wrap(process.execPath, args) : { command: process.execPath, args };
   const child = new Child({
     name: spec.name,
     ...command,

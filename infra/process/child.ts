@@ -32,10 +32,15 @@ const ORPHAN_GUARD = pathToFileURL(new URL('./orphan-guard.ts', import.meta.url)
 
 /**
  * Arguments that run a TypeScript `script` in a child Node process that stops by itself (as on SIGTERM) when its
- * supervisor dies without stopping it: the supervisor holds its stdin open (orphan-guard.ts).
+ * supervisor dies without stopping it: the supervisor holds its stdin open (orphan-guard.ts). `execArgv`: Node's
+ * own options, before the script (e.g. --cpu-prof).
  */
-export function nodeScriptArgs(script: string, args: readonly string[] = []): string[] {
-  return ['--import', 'tsx', '--import', ORPHAN_GUARD, script, ...args];
+export function nodeScriptArgs(
+  script: string,
+  args: readonly string[] = [],
+  execArgv: readonly string[] = [],
+): string[] {
+  return [...execArgv, '--import', 'tsx', '--import', ORPHAN_GUARD, script, ...args];
 }
 
 export class Child {

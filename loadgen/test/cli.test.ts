@@ -114,6 +114,11 @@ describe('flags', () => {
   test('coordinator and worker modes', () => {
     refused(['coordinator', '--users', '5', ...T], /coordinator needs --nats/);
     refused(
+      ['coordinator', '--users', '5', '--nats', 'nats://127.0.0.1:1', '--profile', 'p', ...T],
+      /--profile is for one machine/,
+    );
+    refused(['--users', '5', '--profile', ' ', ...T], /--profile needs a folder/);
+    refused(
       ['coordinator', '--users', '40000', '--nats', 'nats://127.0.0.1:1', '--expect', '2', ...T],
       /the cap is 18000/,
     );

@@ -2,14 +2,17 @@
 // NATS and the nodes are started and stopped by the loadgen itself). 0 errors, and a well-formed JSON and HTML report.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkHtml, readResult, runCli } from './support/cli.ts';
 
-test('mix: 500 bots, 20 s, 2 local nodes: 0 errors, JSON and HTML reports', { timeout: 150_000 }, async () => {
+test('mix: 500 bots, 20 s, 2 local nodes: 0 errors, JSON and HTML reports, CPU profiles', {
+  timeout: 150_000,
+}, async () => {
   const out = mkdtempSync(join(tmpdir(), 'loadgen-smoke-'));
+  const profiles = join(out, 'profiles');
   const summary = join(out, 'summary.json');
   const args = [
     '--local',
@@ -25,8 +28,11 @@ test('mix: 500 bots, 20 s, 2 local nodes: 0 errors, JSON and HTML reports', { ti
     '--warmup',
     '2s',
   ];
-  const r = await runCli([...args, '--out', out, '--json', summary, '--no-progress'], 140_000);
+  const r = await runCli([...args, '--out', out, '--json', summary, '--no-progress', '--profile', profiles], 140_000);
   assert.equal(r.code, 0, `${r.out}\n${r.err}`);
+  const cpuProfiles = (dir: string) => readdirSync(join(profiles, dir)).filter((f) => f.endsWith('.cpuprofile'));
+  assert.ok(cpuProfiles('nodes').length >= 2, 'each node wrote a CPU profile as it stopped');
+  assert.ok(cpuProfiles('generator').length >= 1, 'the worker wrote its CPU profile');
   assert.doesNotMatch(
     r.err,
     /exited unexpectedly|NATS is gone/,

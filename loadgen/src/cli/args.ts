@@ -60,6 +60,8 @@ Output:
   --out DIR              result.json and report.html (default bench-results/loadgen-<time>)
   --json FILE            the summary in the BENCHMARKS format
   --no-progress          no live terminal display (a line every 5 s instead)
+  --profile DIR          CPU profiles (.cpuprofile: Chrome DevTools, speedscope) of the generator's workers and, with
+                         --local, of every node (then stopped gracefully so they write theirs) into DIR
   -h, --help             this help`;
 
 export const OPTIONS = {
@@ -86,6 +88,7 @@ export const OPTIONS = {
   out: { type: 'string' },
   json: { type: 'string' },
   'no-progress': { type: 'boolean' },
+  profile: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...NATS_CLIENT_OPTIONS,
 } as const;
@@ -112,6 +115,8 @@ export interface RunOptions {
   out: string | undefined;
   json: string | undefined;
   progress: boolean;
+  /** Where the CPU profiles of the workers (and local nodes) go. */
+  profile: string | undefined;
 }
 
 export type Command =
@@ -253,7 +258,16 @@ function parseRun(values: Values, mode: 'run' | 'coordinator'): RunOptions {
     out: values.out,
     json: values.json,
     progress: !values['no-progress'],
+    profile: profileDir(values.profile, mode),
   };
+}
+
+function profileDir(dir: string | undefined, mode: 'run' | 'coordinator'): string | undefined {
+  if (dir === undefined) return undefined;
+  if (mode === 'coordinator')
+    throw new UsageError('--profile is for one machine: a remote worker is profiled on its own');
+  if (dir.trim() === '') throw new UsageError('--profile needs a folder');
+  return dir;
 }
 
 function parseScenario(values: Values): Scenario {

@@ -36,10 +36,11 @@ export async function runSession(opts: RunOptions, hooks: SessionHooks): Promise
   const log = hooks.log ?? ((line: string) => console.log(line));
   let cluster: LocalCluster | undefined;
   let links: WorkerLink[] = [];
+  const profiles = opts.profile ? profileDirs(opts.profile) : undefined;
   try {
     if (opts.local) {
       log(`starting a local cluster: NATS + ${opts.local} backend node(s)…`);
-      cluster = await startLocalCluster(opts.local);
+      cluster = await startLocalCluster(opts.local, { nodeExecArgv: profiles && cpuProf(profiles.nodes) });
       for (const line of cluster.settings) log(line);
       log(
         `local cluster ready: ${cluster.nodes.join(', ')} (NATS ${cluster.natsUrls.join(',')}, cluster ${cluster.cluster})`,
@@ -51,7 +52,7 @@ export async function runSession(opts: RunOptions, hooks: SessionHooks): Promise
     const scraper = new NodeScraper(nodes);
     scraper.start();
     const baselineEnd = Date.now() + opts.baselineMs;
-    links = hooks.links ? await hooks.links() : forkWorkers(workerCount(opts));
+    links = hooks.links ? await hooks.links() : forkWorkers(workerCount(opts), profiles && cpuProf(profiles.generator));
     await baseline(baselineEnd, log, hooks.signal);
     const progress = new Progress(
       opts.progress,
@@ -96,6 +97,7 @@ export async function runSession(opts: RunOptions, hooks: SessionHooks): Promise
       log('stopping the local cluster…');
       await cluster.stop();
     }
+    if (profiles) log(`CPU profiles: ${profiles.generator}${opts.local ? ` and ${profiles.nodes}` : ''}`);
   }
 }
 
@@ -105,6 +107,21 @@ async function baseline(end: number, log: (line: string) => void, signal: AbortS
   if (left <= 0) return;
   log(`reading the nodes at 0 users for ${Math.ceil(left / 1000)} s (--baseline)…`);
   await sleep(left, undefined, signal ? { signal } : {}).catch(() => undefined);
+}
+
+/** A path the user gave, from where they ran npm (npm runs the script in the workspace's folder). */
+function fromUser(path: string): string {
+  return resolve(process.env.INIT_CWD ?? process.cwd(), path);
+}
+
+/** --profile DIR: the generator's workers' profiles and the local nodes' in folders of their own. */
+function profileDirs(dir: string): { generator: string; nodes: string } {
+  const root = fromUser(dir);
+  return { generator: join(root, 'generator'), nodes: join(root, 'nodes') };
+}
+
+function cpuProf(dir: string): string[] {
+  return ['--cpu-prof', '--cpu-prof-dir', dir];
 }
 
 function workerCount(opts: RunOptions): number {
@@ -146,8 +163,7 @@ export async function checkReachable(nodes: readonly string[]): Promise<string |
 }
 
 function writeOutputs(result: LoadgenResult, opts: RunOptions): SessionOutcome['files'] {
-  const base = process.env.INIT_CWD ?? process.cwd();
-  const dir = resolve(base, opts.out ?? join('bench-results', `loadgen-${result.when.replace(/[:.]/g, '-')}`));
+  const dir = fromUser(opts.out ?? join('bench-results', `loadgen-${result.when.replace(/[:.]/g, '-')}`));
   mkdirSync(dir, { recursive: true });
   const json = join(dir, 'result.json');
   const html = join(dir, 'report.html');
@@ -155,7 +171,7 @@ function writeOutputs(result: LoadgenResult, opts: RunOptions): SessionOutcome['
   writeFileSync(html, renderReport(result));
   const { timeline: _t, setup: _s, latency: _l, errors: _e, flags, window: _w, nodes: _n, ...summary } = result;
   report({ ...summary, flags }, opts.json);
-  return { json, html, ...(opts.json ? { summary: resolve(base, opts.json) } : {}) };
+  return { json, html, ...(opts.json ? { summary: fromUser(opts.json) } : {}) };
 }
 
 function versions(backendUws: string | undefined): Record<string, string> {

@@ -44,6 +44,8 @@ export interface LocalClusterOptions {
   readonly machines?: MachineLimits | undefined;
   /** Node flags after the raised limits (e.g. --arena-size). */
   readonly nodeArgs?: readonly string[];
+  /** Node's own options for the nodes (--cpu-prof): they are then stopped gracefully, so that they write at exit. */
+  readonly nodeExecArgv?: readonly string[] | undefined;
 }
 
 export async function startLocalCluster(count: number, opts: LocalClusterOptions = {}): Promise<LocalCluster> {
@@ -62,6 +64,7 @@ export async function startLocalCluster(count: number, opts: LocalClusterOptions
       ...(opts.nodeArgs ?? []),
     ],
     ...(machines ? { machines } : {}),
+    ...(opts.nodeExecArgv ? { nodeExecArgv: opts.nodeExecArgv } : {}),
   };
   // Node output to the file; what goes to stderr (the runner's alerts: a node that died) must not go unseen.
   const cluster = new InfraCluster(options, printerFor(options, log, process.stderr));
@@ -81,8 +84,10 @@ export async function startLocalCluster(count: number, opts: LocalClusterOptions
     settings: [...describe(logFile), ...(machines ? [describeMachines(machines)] : [])],
     machines: cluster.machines,
     // Killed, not drained: the cluster's state is thrown away with its NATS data at the end of the run anyway.
+    // Nodes given their own options (profiling) are stopped in order: they write their profiles as they exit.
     stop: async () => {
-      await cluster.kill();
+      if (opts.nodeExecArgv) await cluster.stop();
+      else await cluster.kill();
       log.end();
     },
   };

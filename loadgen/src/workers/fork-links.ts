@@ -10,13 +10,14 @@ const ENTRY = fileURLToPath(new URL('./fork-main.ts', import.meta.url));
 const EXEC_ARGV = ['--import', 'tsx', '--max-semi-space-size=2'];
 const STOP_WAIT_MS = 30_000;
 
-export function forkWorkers(count: number): WorkerLink[] {
-  return Array.from({ length: count }, (_, i) => forkWorker(`w${i + 1}`));
+/** `execArgv`: Node options for the workers on top of the usual (e.g. --cpu-prof). */
+export function forkWorkers(count: number, execArgv: readonly string[] = []): WorkerLink[] {
+  return Array.from({ length: count }, (_, i) => forkWorker(`w${i + 1}`, execArgv));
 }
 
-function forkWorker(id: string): WorkerLink {
+function forkWorker(id: string, execArgv: readonly string[]): WorkerLink {
   const child = fork(ENTRY, [], {
-    execArgv: EXEC_ARGV,
+    execArgv: [...execArgv, ...EXEC_ARGV],
     env: { ...process.env, LOADGEN_WORKER_ID: id },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

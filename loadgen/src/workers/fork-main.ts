@@ -7,9 +7,12 @@ import type { Channel, FromWorker, ToWorker } from './messages.ts';
 process.on('SIGINT', () => {});
 process.on('disconnect', () => process.exit(0));
 
+/** A send that fails because the parent just went away (EPIPE) is dropped: 'disconnect' ends this process. */
+const ignoreGone = () => {};
+
 const channel: Channel = {
   send: (msg: FromWorker) => {
-    if (process.connected) process.send?.(msg);
+    if (process.connected) process.send?.(msg, undefined, {}, ignoreGone);
   },
   onMessage: (handler) => process.on('message', (msg) => handler(msg as ToWorker)),
 };
