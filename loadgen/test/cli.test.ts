@@ -7,18 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseCli } from '../src/cli/args.ts';
-import { UsageError } from '../src/cli/usage-error.ts';
-import { runCli } from './support/cli.ts';
+import { refusedBy, runCli } from './support/cli.ts';
 
 const T = ['--targets', 'http://127.0.0.1:2567'];
 const dir = mkdtempSync(join(tmpdir(), 'loadgen-cli-'));
 
-function refused(args: string[], pattern: RegExp) {
-  assert.throws(
-    () => parseCli(args),
-    (err: unknown) => err instanceof UsageError && pattern.test(err.message),
-  );
-}
+const refused = refusedBy(parseCli);
 
 describe('flags', () => {
   test('a good command parses, with the scenario preset loaded', () => {

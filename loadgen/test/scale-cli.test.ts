@@ -4,17 +4,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { quotaUnsupported } from '@resident/infra/process';
-import { UsageError } from '../src/cli/usage-error.ts';
 import { NODE_COUNTS, parseScaleArgs } from '../src/scale/args.ts';
 import { nextUsers, type SearchPlan, type Trial } from '../src/scale/search.ts';
-import { runCli, SCALE_MAIN } from './support/cli.ts';
+import { refusedBy, runCli, SCALE_MAIN } from './support/cli.ts';
 
-function refused(args: string[], pattern: RegExp) {
-  assert.throws(
-    () => parseScaleArgs(args),
-    (err: unknown) => err instanceof UsageError && pattern.test(err.message),
-  );
-}
+const refused = refusedBy(parseScaleArgs);
 
 describe('loadgen:scale flags', () => {
   test('defaults: 1, 2, 4, 8 nodes, no machines, the play scenario, 100 ms', () => {

@@ -1,8 +1,10 @@
 // Runs the loadgen CLI as its own process (as `npm run loadgen` does), bounded in time.
 
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { UsageError } from '../../src/cli/usage-error.ts';
 import type { LoadgenResult } from '../../src/report/result.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
@@ -74,4 +76,13 @@ export function checkHtml(html: string): string | undefined {
   if (/<script[^>]+src=|<link[^>]+stylesheet/.test(html)) return 'refers to external files';
   if (!html.includes('const DATA=')) return 'no embedded data';
   return undefined;
+}
+
+/** An assertion that `parse` refuses its flags with a one-line UsageError matching `pattern`. */
+export function refusedBy(parse: (args: string[]) => unknown) {
+  return (args: string[], pattern: RegExp) =>
+    assert.throws(
+      () => parse(args),
+      (err: unknown) => err instanceof UsageError && pattern.test(err.message),
+    );
 }

@@ -10,7 +10,7 @@ export class Catalog {
   private readonly byShard = new Map<number, Set<Activation>>();
   /** The idle sweep's place in its pass, and the deepest mailbox it saw in this pass and the last. */
   private sweep: Iterator<Activation> = this.activations.values();
-  private pass = { depth: 0 };
+  private passDepth = 0;
   private lastPassDepth = 0;
 
   constructor(
@@ -97,7 +97,7 @@ export class Catalog {
       }
       const a = next.value;
       a.sweepCalls(now);
-      if (a.mailbox.depth > this.pass.depth) this.pass.depth = a.mailbox.depth;
+      if (a.mailbox.depth > this.passDepth) this.passDepth = a.mailbox.depth;
       const idleMs = a.entry.idleMs ?? defaultIdleMs;
       if (a.status === 'active' && a.mailbox.idle && now - a.lastUsed > idleMs) void a.close('graceful');
     }
@@ -105,12 +105,12 @@ export class Catalog {
 
   /** The deepest mailbox the sweep saw in its last pass and in the one under way (no pass of its own per scrape). */
   maxMailboxDepth(): number {
-    return Math.max(this.lastPassDepth, this.pass.depth);
+    return Math.max(this.lastPassDepth, this.passDepth);
   }
 
   private endPass(): void {
-    this.lastPassDepth = this.pass.depth;
-    this.pass = { depth: 0 };
+    this.lastPassDepth = this.passDepth;
+    this.passDepth = 0;
     // A Map's iterator sees entries added and removed while it runs; a new one starts the next pass.
     this.sweep = this.activations.values();
   }
