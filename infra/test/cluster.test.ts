@@ -166,8 +166,8 @@ test('a node that dies is reported loudly, the others keep running, and the run 
 });
 
 const BAD_FLAGS: [string[], RegExp][] = [
-  [['--nodes', '0'], /--nodes must be an integer from 1 to 16, got "0"/],
-  [['--nodes', '17'], /--nodes must be an integer from 1 to 16, got "17"/],
+  [['--nodes', '0'], /--nodes must be an integer from 1 to 64, got "0"/],
+  [['--nodes', '65'], /--nodes must be an integer from 1 to 64, got "65"/],
   [['--nats', '2'], /--nats must be 1 or 3, got "2"/],
   [['--frobnicate'], /unknown option --frobnicate/],
   [['--cluster', 'a.b'], /--cluster must be 1-32 characters/],

@@ -23,8 +23,22 @@ describe('flags', () => {
     assert.equal(cmd.options.rampMs, 20_000);
     assert.equal(cmd.options.holdMs, 60_000);
     assert.equal(cmd.options.baselineMs, 5000, 'the nodes are read at 0 users for 5 s by default');
+    assert.equal(cmd.options.scrapeMs, 1000, 'and scraped every second');
     assert.equal(cmd.options.scenario.kind, 'sockets');
     assert.deepEqual(cmd.options.targets?.nodes, ['http://127.0.0.1:2567']);
+  });
+
+  test('--scrape: the period, and a baseline of at least two of them', () => {
+    const slow = parseCli(['--users', '5', '--scrape', '10s', ...T]);
+    assert.ok(slow.mode === 'run');
+    assert.equal(slow.options.scrapeMs, 10_000);
+    assert.equal(slow.options.baselineMs, 20_000, 'the default baseline stretches to two scrapes');
+    refused(
+      ['--users', '5', '--scrape', '10s', '--baseline', '15s', ...T],
+      /--baseline must be at least two --scrape periods \(20 s\)/,
+    );
+    refused(['--users', '5', '--scrape', '100ms', ...T], /--scrape must be a duration from 250ms to 1m/);
+    refused(['--users', '5', '--scrape', 'often', ...T], /--scrape must be a duration/);
   });
 
   test('--help', () => assert.equal(parseCli(['--help']).mode, 'help'));
@@ -45,7 +59,7 @@ describe('flags', () => {
     refused(['--users', '5', '--hold', 'soon', ...T], /--hold must be a duration/);
     refused(['--users', '5', '--baseline=-1s', ...T], /--baseline must be a duration from 0ms to 10m/);
     refused(['--users', '5', '--baseline', '11m', ...T], /--baseline must be a duration/);
-    refused(['--users', '5', '--local', '17'], /--local must be an integer from 1 to 16/);
+    refused(['--users', '5', '--local', '65'], /--local must be an integer from 1 to 64/);
     refused(['--users', '40000', '--workers', '2', ...T], /the cap is 18000/);
     assert.equal(
       parseCli(['--users', '2000000', '--scenario', 'objects', '--nats', 'nats://127.0.0.1:4222', ...T]).mode,

@@ -105,6 +105,21 @@ function floodState(): { stop: () => Promise<number> } {
   };
 }
 
+test('every member beats on the same wall-clock slots, so a member reads all the beats in one wake-up', async () => {
+  const phases: number[] = [];
+  const sub = raw.subscribe(beatSubject(cluster.name, '*'), {
+    callback: () => phases.push(Date.now() % TIMING.heartbeatMs),
+  });
+  await waitFor(() => phases.length >= 60, 10_000, 'beats of node1, node2 and local');
+  sub.unsubscribe();
+  // Beats sent at slot boundaries arrive just after one; spread at random, only a fifth would land in the first 40 ms.
+  const early = phases.filter((p) => p < 40).length;
+  assert.ok(
+    early >= 0.8 * phases.length,
+    `${early} of ${phases.length} beats within 40 ms of a slot: ${phases.join(' ')}`,
+  );
+});
+
 test('a node whose JetStream writes stall and queue is not declared dead while its heartbeats flow', async () => {
   const jsm = await jetstreamManager(raw);
   const stream = `KV_rsd_${cluster.name}_members`;

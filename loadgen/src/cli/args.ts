@@ -1,6 +1,7 @@
 // The loadgen's flags. Pure: throws UsageError, never exits or prints.
 
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { MAX_NODES } from '@resident/infra/cluster';
 import {
   loadNatsClientAuth,
   NATS_CLIENT_OPTIONS,
@@ -20,7 +21,7 @@ export const LIMITS = {
   objectUsers: 2_000_000,
   rampMs: 2 * 3_600_000,
   holdMs: 2 * 3_600_000,
-  localNodes: 16,
+  localNodes: MAX_NODES,
   /** Sockets per worker process: the hard cap is 20,000 open files per process here. */
   socketsPerWorker: 18_000,
   workers: 64,
@@ -36,6 +37,7 @@ Load:
   --hold DUR             time to hold them after the ramp (default 120s; up to 2h)
   --warmup DUR           start of the hold left out of the measurement window (default 10s)
   --baseline DUR         the nodes' CPU and memory at 0 users, read before the ramp: the base of the per-user costs (default 5s)
+  --scrape DUR           how often each node's /metrics is read (default 1s; a scrape costs a node ~2 ms: use 10s for dozens of nodes)
   --scenario S           idle | play | mix | objects, or a scenario file (default idle; presets in loadgen/scenarios/)
   --blend idle=80,play=20  profile weights for socket scenarios (mix)
   --input-hz N           inputs per second of playing bots (1-30)
@@ -70,6 +72,7 @@ export const OPTIONS = {
   hold: { type: 'string' },
   warmup: { type: 'string' },
   baseline: { type: 'string' },
+  scrape: { type: 'string' },
   scenario: { type: 'string' },
   blend: { type: 'string' },
   'input-hz': { type: 'string' },
@@ -100,6 +103,8 @@ export interface RunOptions {
   warmupMs: number;
   /** How long the nodes are read at 0 users before the ramp starts. */
   baselineMs: number;
+  /** How often each node's /metrics is read. */
+  scrapeMs: number;
   scenario: Scenario;
   targets: TargetSet | undefined;
   local: number | undefined;
@@ -217,7 +222,12 @@ function parseRun(values: Values, mode: 'run' | 'coordinator'): RunOptions {
   const rampMs = parseDuration(values.ramp, '--ramp', 60_000, 0, LIMITS.rampMs);
   const holdMs = parseDuration(values.hold, '--hold', 120_000, 1000, LIMITS.holdMs);
   const warmupMs = Math.min(parseDuration(values.warmup, '--warmup', 10_000, 0, LIMITS.holdMs), holdMs / 2);
-  const baselineMs = parseDuration(values.baseline, '--baseline', 5000, 0, 600_000);
+  const scrapeMs = parseDuration(values.scrape, '--scrape', 1000, 250, 60_000);
+  const baselineMs = parseDuration(values.baseline, '--baseline', Math.max(5000, 2 * scrapeMs), 0, 600_000);
+  if (baselineMs > 0 && baselineMs < 2 * scrapeMs)
+    throw new UsageError(
+      `--baseline must be at least two --scrape periods (${(2 * scrapeMs) / 1000} s) to read the nodes at 0 users`,
+    );
   const allowHosts = values['allow-host'] ?? [];
   const local = values.local === undefined ? undefined : parseInteger(values.local, '--local', 0, 1, LIMITS.localNodes);
   if (local !== undefined && values.targets)
@@ -244,6 +254,7 @@ function parseRun(values: Values, mode: 'run' | 'coordinator'): RunOptions {
     holdMs,
     warmupMs,
     baselineMs,
+    scrapeMs,
     scenario,
     targets,
     local,

@@ -49,7 +49,7 @@ export async function runSession(opts: RunOptions, hooks: SessionHooks): Promise
     const nodes = cluster?.nodes ?? opts.targets!.nodes;
     const backendUws = await checkReachable(nodes);
     const objects = opts.scenario.kind === 'objects' ? await objectsTarget(opts, cluster) : undefined;
-    const scraper = new NodeScraper(nodes);
+    const scraper = new NodeScraper(nodes, opts.scrapeMs);
     scraper.start();
     const baselineEnd = Date.now() + opts.baselineMs;
     links = hooks.links ? await hooks.links() : forkWorkers(workerCount(opts), profiles && cpuProf(profiles.generator));

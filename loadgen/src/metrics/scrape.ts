@@ -1,12 +1,11 @@
 // CPU and memory of each backend node, from its /metrics (Prometheus text): process_cpu_seconds_total and
-// process_resident_memory_bytes, polled every second.
+// process_resident_memory_bytes, polled every second (or every --scrape).
 
 /**
- * Every second from the start: the coordinator starts the ramp 1.5 s after scraping begins (run.ts START_DELAY_MS),
- * so each node has a CPU reading at 0 users, which the CPU-per-user slope needs. The same pace throughout, since a
- * scrape costs the node CPU itself: a faster pace before the ramp would count that cost as the users' savings.
+ * From the start, before the ramp (--baseline), so each node has a CPU reading at 0 users, which the CPU-per-user
+ * slope needs. The same pace throughout, since a scrape costs the node CPU itself: a faster pace before the ramp would
+ * count that cost as the users' savings. A scrape slower than TIMEOUT_MS is a failure.
  */
-const SCRAPE_MS = 1000;
 const TIMEOUT_MS = 1500;
 
 export interface NodeSample {
@@ -35,11 +34,14 @@ export class NodeScraper {
   readonly #busy = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(readonly nodes: readonly string[]) {}
+  constructor(
+    readonly nodes: readonly string[],
+    readonly everyMs = 1000,
+  ) {}
 
   start(): void {
     void this.#scrapeAll();
-    this.#timer = setInterval(() => void this.#scrapeAll(), SCRAPE_MS);
+    this.#timer = setInterval(() => void this.#scrapeAll(), this.everyMs);
   }
 
   stop(): void {

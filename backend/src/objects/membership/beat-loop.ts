@@ -80,7 +80,7 @@ export class BeatLoop {
       },
     });
     this.beat();
-    this.timer = setInterval(() => this.beat(), this.opts.heartbeatMs);
+    this.schedule();
   }
 
   /** The node's status changed: say so in a heartbeat now. */
@@ -90,8 +90,27 @@ export class BeatLoop {
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
+    this.timer = undefined;
     this.sub?.unsubscribe();
+  }
+
+  /**
+   * The next beat falls on a multiple of heartbeatMs of the wall clock, the same instants on every member: the N beats
+   * of a cluster then reach each member together, read in one wake-up rather than N spread over the period (at 30
+   * members on one box that spread cost each node more CPU than its beats' decoding). Clocks that disagree only
+   * spread them again; nothing depends on the phase.
+   */
+  private schedule(): void {
+    const period = this.opts.heartbeatMs;
+    this.timer = setTimeout(
+      () => {
+        if (this.timer === undefined) return;
+        this.beat();
+        this.schedule();
+      },
+      period - (Date.now() % period),
+    );
   }
 
   private beat(): void {
