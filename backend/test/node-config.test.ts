@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, DEFAULT_LIMITS, readConfig } from '../src/node/config.ts';
+import { resolveOptions } from '../src/objects/runtime/options.ts';
 
 const read = (argv: string[], env: NodeJS.ProcessEnv = {}) => readConfig(argv, env, 'host');
 
@@ -31,6 +32,19 @@ describe('node config: flags and environment', () => {
     assert.equal(c.replicas, 3);
     assert.equal(c.publicAddress, 'game.example.com:443');
     assert.equal(c.authSecret, 's'.repeat(32));
+  });
+
+  test('the heartbeat period: the runtime default, or a flag whose failure detection scales with it', () => {
+    assert.equal(read([]).heartbeatMs, undefined);
+    assert.equal(read(['--heartbeat-ms', '1000']).heartbeatMs, 1000);
+    assert.equal(read([], { RESIDENT_HEARTBEAT_MS: '500' }).heartbeatMs, 500);
+    const timing = (o: { heartbeatMs?: number; suspectMs?: number }) => {
+      const r = resolveOptions({ classes: [], ...o });
+      return [r.heartbeatMs, r.suspectMs, r.deadMs];
+    };
+    assert.deepEqual(timing({}), [200, 1000, 1500], 'the defaults');
+    assert.deepEqual(timing({ heartbeatMs: 1000 }), [1000, 5000, 7500], 'suspected after 5 beats, dead after 7.5');
+    assert.deepEqual(timing({ heartbeatMs: 1000, suspectMs: 3000 }), [1000, 3000, 4500], 'an explicit suspectMs wins');
   });
 
   test('HTTP and WebSocket limits: defaults, flags and environment', () => {
@@ -121,6 +135,8 @@ describe('node config: flags and environment', () => {
     [[], { RESIDENT_LOGIN_RATE: 'fast' }, /^RESIDENT_LOGIN_RATE must be a positive integer, got "fast"$/],
     [['--arena-size', '0'], {}, /^--arena-size must be an integer from 1 to 500, got "0"$/],
     [[], { RESIDENT_ARENA_SIZE: '501' }, /^RESIDENT_ARENA_SIZE must be an integer from 1 to 500, got "501"$/],
+    [['--heartbeat-ms', '20'], {}, /^--heartbeat-ms must be an integer from 50 to 5000, got "20"$/],
+    [[], { RESIDENT_HEARTBEAT_MS: 'often' }, /^RESIDENT_HEARTBEAT_MS must be an integer from 50 to 5000, got "often"$/],
     [['--listen', 'not a host'], {}, /^--listen must be a host name or IP address, got "not a host"$/],
     [[], { RESIDENT_LISTEN: '' }, /^RESIDENT_LISTEN must be a host name or IP address/],
     [['--metrics-listen', '127.0.0.1'], {}, /^--metrics-listen must be HOST:PORT, got "127.0.0.1"$/],

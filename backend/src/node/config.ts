@@ -44,6 +44,8 @@ export interface NodeConfig {
   loginRate: number;
   /** Players per arena room; undefined: the game's own (loadgen:scale uses small ones, so rooms spread over nodes). */
   arenaSize: number | undefined;
+  /** Membership heartbeat period; failure detection scales with it. Undefined: the runtime's default. */
+  heartbeatMs: number | undefined;
   /** Credentials and TLS for NATS, already read from their files; undefined on the embedded node. */
   natsAuth?: NatsClientAuth | undefined;
   /** HTTP and WebSocket exposure and limits (their own block below). */
@@ -202,6 +204,7 @@ const SETTINGS = {
   'client-dir': 'RESIDENT_CLIENT_DIR',
   'login-rate': 'RESIDENT_LOGIN_RATE',
   'arena-size': 'RESIDENT_ARENA_SIZE',
+  'heartbeat-ms': 'RESIDENT_HEARTBEAT_MS',
   ...NATS_CLIENT_SETTINGS,
   ...HTTP_SETTINGS,
 } as const;
@@ -223,6 +226,9 @@ export const USAGE = `usage: npm start -- [options]     (each option can also be
   --login-rate N         ${SETTINGS['login-rate']} guest logins per second per client address, burst 10x (default
                          ${DEFAULT_LOGIN_RATE}; raise it for load tests from few addresses)
   --arena-size N         ${SETTINGS['arena-size']} players per arena room, 1-500 (default: the game's own)
+  --heartbeat-ms N       ${SETTINGS['heartbeat-ms']} membership heartbeat period, 50-5000 (default 200); a silent node
+                         is suspected after 5 and declared dead after 7.5 periods: longer saves CPU in big
+                         clusters, failover takes longer. The same on every node
 ${HTTP_USAGE}
 NATS credentials (one of creds, nkey, user) and TLS, with --nats (see docs/NATS-SECURITY.md):
 ${natsClientUsage()}`;
@@ -346,6 +352,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv, host: string)
     clientDir: get('client-dir')[0] ?? DEFAULT_CLIENT_DIR,
     loginRate: parsePositive(...get('login-rate'), DEFAULT_LOGIN_RATE),
     arenaSize: optionalInteger(...get('arena-size'), 1, 500),
+    heartbeatMs: optionalInteger(...get('heartbeat-ms'), 50, 5000),
     natsAuth: natsUrls.length ? readNatsAuth(flags, env) : undefined,
     ...readHttpSettings(get),
   };

@@ -82,6 +82,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     address: config.publicAddress,
     log: logger.child({ component: 'objects' }),
     metricsRegistry: metrics,
+    ...(config.heartbeatMs ? { heartbeatMs: config.heartbeatMs } : {}),
     ...(store ? { store } : {}),
     ...(nc ? { nats: clusterOptions(config, nc) } : {}),
   });

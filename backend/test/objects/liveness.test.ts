@@ -108,7 +108,9 @@ function floodState(): { stop: () => Promise<number> } {
 test('every member beats on the same wall-clock slots, so a member reads all the beats in one wake-up', async () => {
   const phases: number[] = [];
   const sub = raw.subscribe(beatSubject(cluster.name, '*'), {
-    callback: () => phases.push(Date.now() % TIMING.heartbeatMs),
+    callback: () => {
+      phases.push(Date.now() % TIMING.heartbeatMs);
+    },
   });
   await waitFor(() => phases.length >= 60, 10_000, 'beats of node1, node2 and local');
   sub.unsubscribe();

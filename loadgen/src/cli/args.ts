@@ -37,7 +37,7 @@ Load:
   --hold DUR             time to hold them after the ramp (default 120s; up to 2h)
   --warmup DUR           start of the hold left out of the measurement window (default 10s)
   --baseline DUR         the nodes' CPU and memory at 0 users, read before the ramp: the base of the per-user costs (default 5s)
-  --scrape DUR           how often each node's /metrics is read (default 1s; a scrape costs a node ~2 ms: use 10s for dozens of nodes)
+  --scrape DUR           how often each node's /metrics is read (default 1s; each scrape costs the node CPU: 10s for dozens of nodes)
   --scenario S           idle | play | mix | objects, or a scenario file (default idle; presets in loadgen/scenarios/)
   --blend idle=80,play=20  profile weights for socket scenarios (mix)
   --input-hz N           inputs per second of playing bots (1-30)

@@ -39,7 +39,7 @@ export interface RuntimeOptions {
   readonly maxPayloadBytes?: number;
   /** How often a member publishes its heartbeat (core NATS). */
   readonly heartbeatMs?: number;
-  /** A member silent this long is suspected: logged and counted, no action. */
+  /** A member silent this long is suspected: logged and counted, no action (default 5 × heartbeatMs). */
   readonly suspectMs?: number;
   /** A member silent this long is declared dead and its shards move (default 1.5 × suspectMs). A node's lease is 2 heartbeats shorter. */
   readonly deadMs?: number;
@@ -59,6 +59,9 @@ export interface RuntimeOptions {
 export type ResolvedOptions = Required<Omit<RuntimeOptions, 'nats' | 'store' | 'address' | 'log' | 'metricsRegistry'>> &
   Pick<RuntimeOptions, 'nats' | 'store' | 'address'> & { log: Logger; metricsRegistry: Registry };
 
+/** Heartbeats a member may miss before it is suspected (and 1.5 times that before it is dead). */
+const SUSPECT_BEATS = 5;
+
 const DEFAULTS = {
   role: 'host' as MemberRole,
   shards: 256,
@@ -67,7 +70,6 @@ const DEFAULTS = {
   mailboxBound: 1000,
   maxPayloadBytes: 512 * 1024,
   heartbeatMs: 200,
-  suspectMs: 1000,
   stallMs: 3000,
   registryMs: 10_000,
   rebalancePerSecond: 32,
@@ -78,9 +80,11 @@ export function resolveOptions(opts: RuntimeOptions): ResolvedOptions {
   const nodeId = opts.nodeId ?? `n-${randomBytes(4).toString('hex')}`;
   if (!isNodeId(nodeId)) throw new Error(`invalid node id ${JSON.stringify(nodeId)}: use 1-64 of A-Z a-z 0-9 _ -`);
   const merged = { ...DEFAULTS, ...stripUndefined(opts), nodeId };
+  const suspectMs = opts.suspectMs ?? SUSPECT_BEATS * merged.heartbeatMs;
   return {
     ...merged,
-    deadMs: opts.deadMs ?? 1.5 * merged.suspectMs,
+    suspectMs,
+    deadMs: opts.deadMs ?? 1.5 * suspectMs,
     log: opts.log ?? pino({ level: process.env.LOG_LEVEL ?? 'info' }),
     metricsRegistry: opts.metricsRegistry ?? new Registry(),
   } as ResolvedOptions;
