@@ -11,6 +11,13 @@ import type { WorkerPlan } from '../workers/plan.ts';
 const START_DELAY_MS = 1500;
 const LATE_MS = 3000;
 const DEAD_MS = 15_000;
+/**
+ * Before its first message a worker is only starting (dozens of forks compiling at once on a busy box take a minute);
+ * it counts as silent after this long.
+ */
+const STARTUP_MS = 120_000;
+/** The run ends once every worker is gone: exited or failed, or silent this long. */
+const GONE_MS = 60_000;
 const STOP_WAIT_MS = 45_000;
 
 export type PlanTemplate = Omit<
@@ -23,7 +30,8 @@ export type PlanTemplate = Omit<
 
 export interface WorkerFlag {
   worker: string;
-  kind: 'late' | 'dead' | 'failed' | 'behind';
+  /** dead: exited, or silent for DEAD_MS; back: spoke again after a silence that flagged it dead. */
+  kind: 'late' | 'dead' | 'back' | 'failed' | 'behind';
   at: number;
   detail: string;
 }
@@ -108,12 +116,17 @@ export async function runWorkers(template: PlanTemplate, links: readonly WorkerL
       phase = now < rampEnd ? 'ramp' : now < record.window.start ? 'warmup' : 'window';
       tracker.check(now, rampEnd);
       hooks.onTick?.(live);
-      if (now >= end || tracker.allGone()) finish(tracker.allGone() ? 'all workers gone' : 'completed');
+      const gone = tracker.allGone(now);
+      if (now >= end || gone) finish(gone ? 'all workers gone' : 'completed');
     }, 1000);
     const onAbort = () => finish('interrupted');
     hooks.signal?.addEventListener('abort', onAbort, { once: true });
     if (hooks.signal?.aborted) onAbort();
+    let finished = false;
+    // Once: a late tick or an abort after the end must not rewrite why the run stopped.
     function finish(reason: RunRecord['stopReason']) {
+      if (finished) return;
+      finished = true;
       clearInterval(tick);
       hooks.signal?.removeEventListener('abort', onAbort);
       record.stopReason = reason;
@@ -128,11 +141,15 @@ export async function runWorkers(template: PlanTemplate, links: readonly WorkerL
   return record;
 }
 
-/** Per worker: newest sample, silence, exit, "stopped". */
+/**
+ * Per worker: newest sample, silence, exit, "stopped". Silence is not death: a worker on a starved machine, or cut off
+ * for a while, that speaks again is back ('silent' → 'ok'); one that exited or failed is gone ('dead').
+ */
 class WorkerTracker {
   readonly latest = new Map<string, WorkerSample>();
   readonly #lastHeard = new Map<string, number>();
-  readonly #state = new Map<string, 'ok' | 'late' | 'dead' | 'stopped'>();
+  readonly #heardOnce = new Set<string>();
+  readonly #state = new Map<string, 'ok' | 'late' | 'silent' | 'dead' | 'stopped'>();
   readonly #stopped: Promise<void>[] = [];
   readonly #record: RunRecord;
 
@@ -146,7 +163,7 @@ class WorkerTracker {
           link.onMessage((msg) => this.#onMessage(link.id, msg, resolve));
           link.onGone((why) => {
             const state = this.#state.get(link.id);
-            if (state !== 'stopped' && state !== 'dead') this.#flag(link.id, 'dead', why);
+            if (state !== 'stopped' && state !== 'dead' && state !== 'silent') this.#flag(link.id, 'dead', why);
             this.#state.set(link.id, 'dead');
             resolve();
           });
@@ -157,6 +174,11 @@ class WorkerTracker {
 
   #onMessage(id: string, msg: FromWorker, stopped: () => void): void {
     this.#lastHeard.set(id, Date.now());
+    this.#heardOnce.add(id);
+    if (this.#state.get(id) === 'silent') {
+      this.#state.set(id, 'ok');
+      this.#flag(id, 'back', 'spoke again');
+    }
     if (msg.type === 'sample') {
       this.#record.samples.push(msg.sample);
       this.latest.set(id, msg.sample);
@@ -174,10 +196,16 @@ class WorkerTracker {
   check(now: number, rampEnd: number): void {
     for (const [id, heard] of this.#lastHeard) {
       const state = this.#state.get(id);
-      if (state === 'dead' || state === 'stopped') continue;
+      if (state === 'dead' || state === 'stopped' || state === 'silent') continue;
       const silent = now - heard;
+      if (!this.#heardOnce.has(id)) {
+        if (silent <= STARTUP_MS) continue;
+        this.#state.set(id, 'silent');
+        this.#flag(id, 'dead', `no message ${Math.round(silent / 1000)} s after the start`);
+        continue;
+      }
       if (silent > DEAD_MS) {
-        this.#state.set(id, 'dead');
+        this.#state.set(id, 'silent');
         this.#flag(id, 'dead', `no sample for ${Math.round(silent / 1000)} s`);
       } else if (silent > LATE_MS && state === 'ok') {
         this.#state.set(id, 'late');
@@ -192,8 +220,10 @@ class WorkerTracker {
     }
   }
 
-  allGone(): boolean {
-    return [...this.#state.values()].every((s) => s === 'dead');
+  allGone(now: number): boolean {
+    return [...this.#state].every(
+      ([id, s]) => s === 'dead' || (s === 'silent' && now - this.#lastHeard.get(id)! > GONE_MS),
+    );
   }
 
   async allStopped(timeoutMs: number): Promise<void> {
@@ -201,7 +231,7 @@ class WorkerTracker {
     await Promise.race([Promise.all(this.#stopped), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
     clearTimeout(timer);
     for (const [id, state] of this.#state) {
-      if (state !== 'stopped' && state !== 'dead')
+      if (state !== 'stopped' && state !== 'dead' && state !== 'silent')
         this.#flag(id, 'dead', `did not confirm its stop within ${timeoutMs / 1000} s`);
     }
   }
