@@ -119,11 +119,11 @@ export async function runWorkers(template: PlanTemplate, links: readonly WorkerL
       const gone = tracker.allGone(now);
       if (now >= end || gone) finish(gone ? 'all workers gone' : 'completed');
     }, 1000);
+    // Once: a late tick or an abort after the end must not rewrite why the run stopped.
+    let finished = false;
     const onAbort = () => finish('interrupted');
     hooks.signal?.addEventListener('abort', onAbort, { once: true });
     if (hooks.signal?.aborted) onAbort();
-    let finished = false;
-    // Once: a late tick or an abort after the end must not rewrite why the run stopped.
     function finish(reason: RunRecord['stopReason']) {
       if (finished) return;
       finished = true;
@@ -147,8 +147,9 @@ export async function runWorkers(template: PlanTemplate, links: readonly WorkerL
  */
 class WorkerTracker {
   readonly latest = new Map<string, WorkerSample>();
+  /** When each worker last spoke; absent until its first message (it is then measured from #startedAt). */
   readonly #lastHeard = new Map<string, number>();
-  readonly #heardOnce = new Set<string>();
+  readonly #startedAt = Date.now();
   readonly #state = new Map<string, 'ok' | 'late' | 'silent' | 'dead' | 'stopped'>();
   readonly #stopped: Promise<void>[] = [];
   readonly #record: RunRecord;
@@ -156,14 +157,12 @@ class WorkerTracker {
   constructor(record: RunRecord, links: readonly WorkerLink[]) {
     this.#record = record;
     for (const link of links) {
-      this.#lastHeard.set(link.id, Date.now());
       this.#state.set(link.id, 'ok');
       this.#stopped.push(
         new Promise<void>((resolve) => {
           link.onMessage((msg) => this.#onMessage(link.id, msg, resolve));
           link.onGone((why) => {
-            const state = this.#state.get(link.id);
-            if (state !== 'stopped' && state !== 'dead' && state !== 'silent') this.#flag(link.id, 'dead', why);
+            if (this.#flaggable(link.id)) this.#flag(link.id, 'dead', why);
             this.#state.set(link.id, 'dead');
             resolve();
           });
@@ -174,7 +173,6 @@ class WorkerTracker {
 
   #onMessage(id: string, msg: FromWorker, stopped: () => void): void {
     this.#lastHeard.set(id, Date.now());
-    this.#heardOnce.add(id);
     if (this.#state.get(id) === 'silent') {
       this.#state.set(id, 'ok');
       this.#flag(id, 'back', 'spoke again');
@@ -194,11 +192,11 @@ class WorkerTracker {
   }
 
   check(now: number, rampEnd: number): void {
-    for (const [id, heard] of this.#lastHeard) {
-      const state = this.#state.get(id);
-      if (state === 'dead' || state === 'stopped' || state === 'silent') continue;
-      const silent = now - heard;
-      if (!this.#heardOnce.has(id)) {
+    for (const [id, state] of this.#state) {
+      if (!this.#flaggable(id)) continue;
+      const heard = this.#lastHeard.get(id);
+      const silent = now - (heard ?? this.#startedAt);
+      if (heard === undefined) {
         if (silent <= STARTUP_MS) continue;
         this.#state.set(id, 'silent');
         this.#flag(id, 'dead', `no message ${Math.round(silent / 1000)} s after the start`);
@@ -222,7 +220,7 @@ class WorkerTracker {
 
   allGone(now: number): boolean {
     return [...this.#state].every(
-      ([id, s]) => s === 'dead' || (s === 'silent' && now - this.#lastHeard.get(id)! > GONE_MS),
+      ([id, s]) => s === 'dead' || (s === 'silent' && now - (this.#lastHeard.get(id) ?? this.#startedAt) > GONE_MS),
     );
   }
 
@@ -230,10 +228,15 @@ class WorkerTracker {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(this.#stopped), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
     clearTimeout(timer);
-    for (const [id, state] of this.#state) {
-      if (state !== 'stopped' && state !== 'dead' && state !== 'silent')
-        this.#flag(id, 'dead', `did not confirm its stop within ${timeoutMs / 1000} s`);
+    for (const id of this.#state.keys()) {
+      if (this.#flaggable(id)) this.#flag(id, 'dead', `did not confirm its stop within ${timeoutMs / 1000} s`);
     }
+  }
+
+  /** Still expected to speak: not stopped, gone, or already flagged dead for its silence. */
+  #flaggable(id: string): boolean {
+    const state = this.#state.get(id);
+    return state === 'ok' || state === 'late';
   }
 
   #flag(worker: string, kind: WorkerFlag['kind'], detail: string): void {
