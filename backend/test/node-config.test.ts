@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, DEFAULT_LIMITS, readConfig } from '../src/node/config.ts';
-import { resolveOptions } from '../src/objects/runtime/options.ts';
+import { resolveOptions } from '../src/objects/internal.ts';
 
 const read = (argv: string[], env: NodeJS.ProcessEnv = {}) => readConfig(argv, env, 'host');
 

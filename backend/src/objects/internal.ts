@@ -21,6 +21,7 @@ export { ShardTable } from './placement/shard-table.ts';
 export { ClassRegistry } from './registry.ts';
 export type { ResidentMembers } from './resident-class.ts';
 export { Dispatcher } from './runtime/dispatch.ts';
+export { resolveOptions } from './runtime/options.ts';
 export { internals, RuntimeImpl } from './runtime/runtime-impl.ts';
 export { decodeStateKey, encodeStateKey, KvStateStore, type KvStateStoreOptions } from './storage/kv-store.ts';
 export { LmdbStateStore } from './storage/lmdb-store.ts';

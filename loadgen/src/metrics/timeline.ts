@@ -6,7 +6,10 @@ import { type Histogram, type Percentiles, summarize } from './histogram.ts';
 import { COUNTERS, type CounterName, HISTOGRAMS, type HistogramName, histSet, type WorkerSample } from './sample.ts';
 import type { NodeSample } from './scrape.ts';
 
-/** A worker's gauges count for this long after its last sample. */
+/**
+ * A worker's gauges count for this long after a sample. A worker that samples again later held its users through the
+ * gap (its sockets' closes show in that later sample); only a worker that never speaks again drops out after this.
+ */
 const STALE_MS = 3000;
 
 export interface TimelineRow {
@@ -104,6 +107,8 @@ function buildRows(bySecond: WorkerSample[][], record: RunRecord, nodes: readonl
   const gauges = new Map<string, WorkerSample>();
   const nodeLatest = new Map<string, NodeSample>();
   const sortedNodes = [...nodes].sort((a, b) => a.at - b.at);
+  const lastAt = new Map<string, number>();
+  for (const s of record.samples) lastAt.set(s.worker, Math.max(s.at, lastAt.get(s.worker) ?? 0));
   let n = 0;
   return bySecond.map((samples, t) => {
     const rates = zeroCounters();
@@ -120,8 +125,9 @@ function buildRows(bySecond: WorkerSample[][], record: RunRecord, nodes: readonl
       nodeLatest.set(sortedNodes[n]!.node, sortedNodes[n]!);
       n++;
     }
-    // A worker that has gone quiet (dead, or cut off) no longer holds its users.
-    const live = [...gauges.values()].filter((s) => s.at >= end - STALE_MS);
+    // A worker that has gone quiet for good (dead, or cut off) no longer holds its users; one starved of CPU for a
+    // few seconds (a 56-node run on 2 cores) still does: counting it out read 398 held of ~23,000.
+    const live = [...gauges.values()].filter((s) => s.at >= end - STALE_MS || (lastAt.get(s.worker) ?? 0) > end);
     const p: TimelineRow['p'] = {};
     for (const name of Object.keys(h) as HistogramName[]) {
       if (h[name].count > 0)
