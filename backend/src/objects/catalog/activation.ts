@@ -66,11 +66,14 @@ export class Activation implements TurnRunner<ObjectTurn>, ActivationContext {
   async activate(): Promise<void> {
     try {
       const state = await this.loadState();
+      if (this.status !== 'loading') return; // closed while loading; its queued turns were bounced
       const instance = new this.entry.ctor();
       Object.assign(instance, { key: this.key, state, [CONTEXT]: this });
       this.instance = instance;
       await instance.onActivate?.();
-      if (this.status !== 'loading') return; // closed while loading; its queued turns were bounced
+      // Closed during onActivate: close() cleared the timers before onActivate set them, and nothing clears them now
+      // (a runtime stopped mid-activation kept its process alive on a PresenceShard's sweep interval).
+      if (this.status !== 'loading') return this.clearTimers();
       this.status = 'active';
       this.mailbox.resume();
     } catch (err) {

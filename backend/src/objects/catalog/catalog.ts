@@ -12,6 +12,8 @@ export class Catalog {
   private sweep: Iterator<Activation> = this.activations.values();
   private passDepth = 0;
   private lastPassDepth = 0;
+  /** Set by closeAll/dropAll (the runtime stops): a call that arrives after must not activate anything. */
+  private closed = false;
 
   constructor(
     private readonly host: ActivationHost,
@@ -23,6 +25,8 @@ export class Catalog {
   }
 
   deliver(entry: ClassEntry, key: string, id: string, shard: number, turn: ObjectTurn): void {
+    // An activation made now would outlive the runtime: its onActivate timers kept stopped processes alive.
+    if (this.closed) return turn.settle(new ResidentError(ErrorCode.Unavailable, `${id}: this node's runtime stopped`));
     let activation = this.activations.get(id);
     if (activation?.status === 'closing') {
       activation.parked ??= [];
@@ -76,10 +80,12 @@ export class Catalog {
   }
 
   async closeAll(): Promise<void> {
+    this.closed = true;
     await Promise.all([...this.activations.values()].map((a) => a.close('graceful')));
   }
 
   dropAll(): void {
+    this.closed = true;
     for (const a of [...this.activations.values()]) void a.close('drop');
   }
 
