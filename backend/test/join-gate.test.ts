@@ -1,11 +1,19 @@
 // The join gate counts joins in progress: matchmaking requests in flight and seats handed out whose clients have
 // not joined yet. Seats that pile up unjoined refuse more matchmaking with 503 and Retry-After, instead of piling
-// up further and expiring; a join or a lapse frees their place.
+// up further and expiring; a join or a lapse frees their place. A request in flight counts once, not also as the
+// seat its onAuth reserved.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { type AuthContext, defineRoom, type RoomOptions } from '@colyseus/core';
+import { NodeRoom } from '../src/colyseus/rooms/node-room.ts';
+import { admit } from '../src/game/auth/room-auth.ts';
+import type { GameContext } from '../src/game/context.ts';
+import { LoungeRoom } from '../src/game/lounge-room.ts';
 import { guestLogin } from '../testing/game-client.ts';
 import { type GameNodes, startGameNodes } from '../testing/game-nodes.ts';
+import { type GameTestServer, startGameTestServer } from '../testing/game-test-server.ts';
 import { joinSeat, matchmake, type Seat } from '../testing/raw-client.ts';
+import { signal } from '../testing/support.ts';
 
 let nodes: GameNodes;
 let port: number;
@@ -72,5 +80,46 @@ describe('two nodes', () => {
     } finally {
       ws.drop();
     }
+  });
+});
+
+describe('a matchmaking request in flight', () => {
+  /** Lets the test hold a `held` request in flight after its onAuth reserved the seat. */
+  const flight = { reached: signal(), release: signal() };
+  class HeldRoom extends NodeRoom<RoomOptions, GameContext> {
+    static override async authenticate(game: GameContext, token: string, _options: unknown, auth: AuthContext) {
+      const claims = admit(game, token, auth);
+      flight.reached.fire();
+      await flight.release.fired;
+      return claims;
+    }
+  }
+  let server: GameTestServer;
+  before(async () => {
+    server = await startGameTestServer({
+      rooms: { held: defineRoom(HeldRoom), lounge: defineRoom(LoungeRoom) },
+      env: { RESIDENT_MAX_PENDING_JOINS: '2' },
+    });
+  });
+  after(() => server?.stop());
+
+  const seatIn = async (room: string, name: string) => {
+    const { token } = await guestLogin(server.url, name);
+    const { status, json } = await matchmake(Number(new URL(server.url).port), 'joinOrCreate', room, token);
+    return { status, error: json.error };
+  };
+
+  test('counts once: its reserved seat does not await a join until matchmaking answers', {
+    timeout: 30_000,
+  }, async () => {
+    const held = seatIn('held', 'flight-a');
+    await flight.reached.fired;
+    const next = await seatIn('lounge', 'flight-b');
+    assert.equal(next.status, 200, `1 request in flight of a gate of 2: ${next.error}`);
+    const full = await seatIn('lounge', 'flight-c');
+    assert.equal(full.status, 503);
+    assert.match(full.error ?? '', /1 matchmaking requests in flight and 1 seats awaiting their join/);
+    flight.release.fire();
+    assert.equal((await held).status, 200);
   });
 });

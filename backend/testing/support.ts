@@ -69,3 +69,10 @@ export function keysOn<T extends AnyResident>(
     if (client.locate(cls, `${prefix}${i}`) === node) keys.push(`${prefix}${i}`);
   return keys;
 }
+
+/** A one-shot signal a test fires to let a held step go on (Node 20 has no Promise.withResolvers). */
+export function signal(): { fired: Promise<void>; fire: () => void } {
+  let fire = () => {};
+  const fired = new Promise<void>((resolve) => (fire = resolve));
+  return { fired, fire };
+}

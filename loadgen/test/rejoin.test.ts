@@ -18,7 +18,7 @@ import { readResult, startCli, waitForOutput } from './support/cli.ts';
 /** Past the rooms' checkpoint interval (1 s) after the last join, with room for a busy machine. */
 const CHECKPOINTED_MS = 3000;
 /** Matchmaking requests a node serves at once: far fewer than the bots that re-join at the same moment. */
-const PENDING_JOINS = 2;
+const PENDING_JOINS = 4;
 let cluster: LocalCluster;
 const logs: string[] = [];
 

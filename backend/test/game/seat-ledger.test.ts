@@ -29,17 +29,37 @@ test('reservations count until they lapse; joined seats count until released', (
 
 test('seats awaiting their join: handed out, neither joined nor lapsed', () => {
   const ledger = new SeatLedger(limits);
-  ledger.reserve('s1', 'p1', 'a1', 0);
-  ledger.reserve('s2', 'p2', 'a2', 0);
-  ledger.reserve('s3', 'p3', 'a3', 2000);
+  for (const [s, at] of [
+    ['s1', 0],
+    ['s2', 0],
+    ['s3', 2000],
+  ] as const) {
+    ledger.reserve(s, `p${s}`, `a${s}`, at);
+    ledger.handedOut(s);
+  }
   assert.equal(ledger.awaitingJoin(2000), 3);
-  ledger.hold('s1', 'p1', 'a1', true, 2500);
+  ledger.hold('s1', 'ps1', 'as1', true, 2500);
   assert.equal(ledger.awaitingJoin(2500), 2, 's1 joined');
   ledger.release('s3');
   assert.equal(ledger.awaitingJoin(2500), 1, 's3 was given up');
   assert.equal(ledger.awaitingJoin(10_000), 0, 's2 lapsed');
   ledger.hold('s9', 'p9', 'a9', true, 10_000);
   assert.equal(ledger.awaitingJoin(10_000), 0, 'a join this node did not hand out never awaited one here');
+});
+
+test('a seat whose matchmaking request is still in flight does not await its join yet', () => {
+  const ledger = new SeatLedger(limits);
+  ledger.reserve('s1', 'p1', 'a1', 0);
+  assert.equal(ledger.awaitingJoin(0), 0, 'its request counts as in flight: not twice');
+  assert.equal(ledger.held('p1', 'a1', 0).player, 1, "it counts against the player's seats at once");
+  ledger.handedOut('s1');
+  assert.equal(ledger.awaitingJoin(0), 1);
+  ledger.reserve('s2', 'p2', 'a2', 0);
+  ledger.release('s2'); // its request failed
+  ledger.reserve('s3', 'p3', 'a3', 0); // its request never answered: it lapses all the same
+  assert.equal(ledger.awaitingJoin(0), 1);
+  assert.equal(ledger.awaitingJoin(10_000), 0);
+  assert.equal(ledger.held('p3', 'a3', 10_000).player, 0, 's3 lapsed');
 });
 
 test('an address is limited across players', () => {

@@ -51,13 +51,15 @@ export function admit(game: GameContext, token: string, context: AuthContext | u
 }
 
 /**
- * Matchmaking answered for `context`. Its seat counted here only if its room is on this node (`here`): a seat in a
- * room elsewhere is counted by that node when its client joins, and a failed request handed none out. Either way
- * this node stops counting it now, not when the reservation lapses.
+ * Matchmaking answered for `context`. Its seat counts here only if its room is on this node (`here`): from now on as
+ * awaiting its client's join. A seat in a room elsewhere is counted by that node when its client joins, and a
+ * failed request handed none out: this node stops counting those now, not when the reservation lapses.
  */
 export function seatAnswered(seats: SeatLedger, context: AuthContext, here: boolean): void {
   const sessionId = seatOf.get(context);
-  if (sessionId && !here) seats.release(sessionId);
+  if (!sessionId) return;
+  if (here) seats.handedOut(sessionId);
+  else seats.release(sessionId);
 }
 
 /** The client joined a room on this node: its seat counts until it leaves (`releaseSeat`). */

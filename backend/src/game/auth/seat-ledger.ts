@@ -38,6 +38,11 @@ export class SeatLedger {
   private readonly byKey = new Map<string, Set<string>>();
   /** Pending reservations in the order they lapse (all last equally long). */
   private readonly reservations = new Map<string, number>();
+  /**
+   * Reservations whose matchmaking request has not answered yet: the request counts as in flight, so its seat does
+   * not count as awaiting its join too (a subset of `reservations`).
+   */
+  private readonly unanswered = new Set<string>();
   private readonly playerCreates: KeyedBuckets;
   private readonly addressCreates: KeyedBuckets;
 
@@ -68,6 +73,12 @@ export class SeatLedger {
     const until = now + this.limits.seatReservationSeconds * 1000 + RESERVATION_GRACE_MS;
     this.put(sessionId, { player, address, until });
     this.reservations.set(sessionId, until);
+    this.unanswered.add(sessionId);
+  }
+
+  /** Matchmaking handed the reserved seat to its client, in a room on this node: the client is on its way. */
+  handedOut(sessionId: string): void {
+    this.unanswered.delete(sessionId);
   }
 
   /**
@@ -77,7 +88,6 @@ export class SeatLedger {
   hold(sessionId: string, player: string, address: string, check: boolean, now = Date.now()): void {
     this.lapse(now);
     if (check && !this.seats.has(sessionId)) this.admit(player, address, now);
-    this.reservations.delete(sessionId);
     this.put(sessionId, { player, address, until: Number.POSITIVE_INFINITY });
   }
 
@@ -87,6 +97,7 @@ export class SeatLedger {
     if (!seat) return;
     this.seats.delete(sessionId);
     this.reservations.delete(sessionId);
+    this.unanswered.delete(sessionId);
     for (const key of keysOf(seat)) {
       const ids = this.byKey.get(key);
       ids?.delete(sessionId);
@@ -97,7 +108,7 @@ export class SeatLedger {
   /** Seats matchmaking handed out here whose clients have not joined yet, nor let them lapse. */
   awaitingJoin(now = Date.now()): number {
     this.lapse(now);
-    return this.reservations.size;
+    return this.reservations.size - this.unanswered.size;
   }
 
   /** Seats held by this player (`p:`) or address (`a:`). */
