@@ -1,17 +1,22 @@
-// Run by stop-mid-activation.test.ts: a runtime stopped while an object is still loading its state must let the
-// process exit on its own; the object's onActivate sets a repeating timer, as PresenceShard does.
+// Run by stop-mid-activation.test.ts: a runtime is stopped before, while or after an object activates, and the
+// process must exit on its own; the object's onActivate sets a repeating timer, as PresenceShard does. It prints
+// what happened, so the test can tell which case it exercised.
 import { z } from 'zod';
 import { ObjectRuntime, Resident } from '../../src/objects/index.ts';
 import { MemoryStateStore } from '../../src/objects/internal.ts';
-import { quietLog } from '../../testing/support.ts';
+import { quietLog, signal } from '../../testing/support.ts';
 
-let release: () => void = () => {};
-const loading = new Promise<void>((resolve) => (release = resolve));
+const mode = process.argv[2] as 'draining' | 'loading' | 'activating';
+const loadStarted = signal();
+const loadGate = signal();
+const activateStarted = signal();
+const activateGate = signal();
 
-/** Loads nothing until released: the stop lands while the activation waits for its state. */
+/** Loads nothing until released: the stop can land while the activation waits for its state. */
 class GatedStore extends MemoryStateStore {
   override async load(id: string) {
-    await loading;
+    loadStarted.fire();
+    await loadGate.fired;
     return super.load(id);
   }
 }
@@ -21,7 +26,10 @@ class Sweeper extends Resident<{ n: number }> {
   static initial() {
     return { n: 0 };
   }
-  override onActivate() {
+  override async onActivate() {
+    console.log('onActivate');
+    activateStarted.fire();
+    if (mode === 'activating') await activateGate.fired; // the stop lands here
     this.setTimer(() => {}, 1000, { repeat: true });
   }
   poke() {
@@ -29,18 +37,38 @@ class Sweeper extends Resident<{ n: number }> {
   }
 }
 
-const mode = process.argv[2]; // 'loading': stop during the state load; 'activating': during an async onActivate
 const rt = await ObjectRuntime.start({ classes: [Sweeper], store: new GatedStore(), log: quietLog() });
-void rt
-  .get(Sweeper, 'a')
-  .poke()
-  .catch(() => {});
-if (mode === 'loading') {
-  await new Promise((r) => setTimeout(r, 50));
-  await rt.stop({ drain: false });
-  release();
+const poke = (report = (what: string) => console.log(what)) =>
+  rt
+    .get(Sweeper, 'a')
+    .poke()
+    .then(() => 'answered')
+    .catch((err: { code?: string }) => `refused ${err.code}`)
+    .then(report);
+
+if (mode === 'draining') {
+  // Calls go on while the runtime drains: those that land after its activations closed must not make new ones.
+  loadGate.fire();
+  let stopped = false;
+  const stopping = rt.stop().then(() => (stopped = true));
+  const seen = new Set<string>();
+  while (!stopped) {
+    void poke((what) => seen.add(what));
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  console.log([...seen].join('\n'));
+  await stopping;
+} else if (mode === 'loading') {
+  void poke();
+  await loadStarted.fired;
+  const stopped = rt.stop({ drain: false }); // drops the activation at once, while its load waits
+  loadGate.fire();
+  await stopped;
 } else {
-  release();
+  void poke();
+  loadGate.fire();
+  await activateStarted.fired;
   await rt.stop({ drain: false });
+  activateGate.fire();
 }
 console.log('stopped');
