@@ -3,6 +3,8 @@
 // nats-server the tests default to (nats-tools.mjs).
 // As root it installs missing system packages with apt-get; otherwise it prints the exact command and fails.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { accessSync, constants, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { provisionNatsTools } from './nats-tools.mjs';
 
 /** binary the tests run → Debian package that provides it (env var overrides the binary). */
@@ -13,15 +15,38 @@ const REQUIRED = [
   { bin: 'redis-server', pkg: 'redis-server', env: 'REDIS_SERVER_BIN' },
   // The browser tests drive Debian's Chromium with playwright-core.
   { bin: 'chromium', pkg: 'chromium', env: 'CHROMIUM_BIN' },
+  // The stateless baseline's tests run a real PostgreSQL. Debian keeps the server off PATH, in
+  // /usr/lib/postgresql/<version>/bin, so that is looked at too; PG_BIN names such a folder.
+  { bin: 'postgres', pkg: 'postgresql', envDir: 'PG_BIN', dirs: postgresDirs },
 ];
+
+function postgresDirs() {
+  try {
+    return readdirSync('/usr/lib/postgresql').map((version) => join('/usr/lib/postgresql', version, 'bin'));
+  } catch {
+    return [];
+  }
+}
 
 function onPath(bin) {
   return spawnSync('sh', ['-c', `command -v "${bin}"`], { stdio: 'ignore' }).status === 0;
 }
 
+function isExecutable(path) {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function present(req) {
   const override = req.env && process.env[req.env];
-  return override ? onPath(override) : onPath(req.bin);
+  if (override) return onPath(override);
+  const dir = req.envDir && process.env[req.envDir];
+  if (dir) return isExecutable(join(dir, req.bin));
+  return onPath(req.bin) || (req.dirs?.() ?? []).some((d) => isExecutable(join(d, req.bin)));
 }
 
 /**

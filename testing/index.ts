@@ -20,6 +20,13 @@ export {
   waitAllReady,
 } from '@resident/infra/process';
 export { credsFile } from './creds-file.ts';
+export {
+  OPERATOR_SETTINGS,
+  type PostgresOptions,
+  type PostgresServer,
+  postgresMissing,
+  startPostgres,
+} from './postgres-server.ts';
 export { type RedisServer, startRedis } from './redis-server.ts';
 export { cleanup, type Setup, type SetupOptions, setup } from './setup.ts';
 export { createTestCertificates, type TestCertificates } from './tls-certs.ts';

@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { forgetDir, freePort, removeOnExit, track } from '@resident/infra/process';
+import { findOnPath, isExecutable } from './executables.ts';
 
 const INSTALL = 'sudo apt-get install -y redis-server';
 const READY_TIMEOUT_MS = 10_000;
@@ -49,19 +50,9 @@ function findRedisServer(): string {
     if (isExecutable(fromEnv)) return fromEnv;
     throw new Error(`REDIS_SERVER_BIN=${fromEnv} is not executable. Install redis-server: ${INSTALL}`);
   }
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && isExecutable(join(dir, 'redis-server'))) return join(dir, 'redis-server');
-  }
+  const found = findOnPath('redis-server');
+  if (found) return found;
   throw new Error(`redis-server not found on PATH (or set REDIS_SERVER_BIN). Install it: ${INSTALL}`);
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function waitForPong(port: number, child: ChildProcess): Promise<void> {

@@ -1,7 +1,7 @@
 // The game's HTTP API: guest login, the player's own profile, the global leaderboard and the lobby's room list.
 // Thin: each route checks its input, then calls the game's objects or the matchmaker.
 
-import type { HttpRequest, TemplatedApp } from 'uWebSockets.js';
+import type { TemplatedApp } from 'uWebSockets.js';
 import { matchMaker } from '@colyseus/core';
 import {
   ARENA_ROOM,
@@ -11,8 +11,9 @@ import {
   type NodeSummary,
   type RoomSummary,
 } from '@resident/shared/game';
-import { AuthError, cachedTop, GuestTokens, KeyedBuckets, Player } from '../game/index.ts';
+import { cachedTop, GuestTokens, KeyedBuckets, Player } from '../game/index.ts';
 import type { Refs } from '../objects/index.ts';
+import { bearerToken, unauthorized, verifyGuest } from './guest-auth.ts';
 import { HttpError, readJsonBody, replyJson, writeCors } from './http-json.ts';
 
 export interface ApiOptions {
@@ -41,7 +42,7 @@ export function registerApi(app: TemplatedApp, opts: ApiOptions): void {
     });
   });
   app.get('/api/profile', (res, req) => {
-    const token = bearer(req);
+    const token = bearerToken(req.getHeader('authorization'));
     replyJson(res, () => profileOf(opts, token));
   });
   app.get('/api/leaderboard', (res) => replyJson(res, () => cachedTop(opts.objects)));
@@ -73,32 +74,14 @@ function returningPlayer(tokens: GuestTokens, refresh: unknown, token: unknown):
   } catch (err) {
     throw unauthorized(err);
   }
-  return token === undefined ? undefined : verify(tokens, token).sub;
+  return token === undefined ? undefined : verifyGuest(tokens, token).sub;
 }
 
 /** Before its first game a player's object has no name yet: the token's name stands in. */
 async function profileOf(opts: ApiOptions, token: string | undefined) {
-  const claims = verify(opts.tokens, token);
+  const claims = verifyGuest(opts.tokens, token);
   const profile = await opts.objects.get(Player, claims.sub).profile();
   return { ...profile, name: profile.name || claims.name };
-}
-
-/** The token's claims, or a 401 saying why not. */
-function verify(tokens: GuestTokens, token: unknown) {
-  try {
-    return tokens.verify(token);
-  } catch (err) {
-    throw unauthorized(err);
-  }
-}
-
-function unauthorized(err: unknown): HttpError {
-  return new HttpError(401, err instanceof AuthError ? err.code : 'bad_token', (err as Error).message);
-}
-
-function bearer(req: HttpRequest): string | undefined {
-  const header = req.getHeader('authorization');
-  return header.startsWith('Bearer ') ? header.slice(7) : undefined;
 }
 
 async function listRooms(): Promise<RoomSummary[]> {

@@ -172,7 +172,7 @@ function readHttpSettings(get: (key: HttpSetting) => [string | undefined, string
 }
 
 /** A host name or IP address as uWS binds it: IPv6 without brackets. */
-function parseHost(raw: string, name: string): string {
+export function parseHost(raw: string, name: string): string {
   const host = raw.startsWith('[') && raw.endsWith(']') ? raw.slice(1, -1) : raw;
   if (!/^[A-Za-z0-9.:-]{1,253}$/.test(host))
     throw new ConfigError(`${name} must be a host name or IP address, got ${JSON.stringify(raw)}`);
@@ -286,7 +286,7 @@ function parseAddress(raw: string | undefined, name: string, port: number): stri
 }
 
 /** A secret given inline (`key`) or as a file (`fileKey`), not both; the name returned is the one that was set. */
-function secretSetting<K extends Setting>(
+export function secretSetting<K extends string>(
   get: (key: K) => [string | undefined, string],
   key: K,
   fileKey: K,
@@ -301,21 +301,29 @@ function secretSetting<K extends Setting>(
   }
 }
 
-/** Flags first, then environment; names in errors are the ones the user actually set. */
-function lookup(
-  flags: Partial<Record<Setting, string>>,
+/**
+ * Reads `settings` (flag name → environment variable) from flags first, then the environment. The getter returns
+ * a value and the name the user actually set, for errors.
+ */
+export function settingsReader<K extends string>(
+  settings: Readonly<Record<K, string>>,
+  argv: string[],
   env: NodeJS.ProcessEnv,
-  key: Setting,
-): [string | undefined, string] {
-  if (flags[key] !== undefined) return [flags[key], `--${key}`];
-  return [env[SETTINGS[key]], SETTINGS[key]];
+): { flags: Partial<Record<K, string>>; get: (key: K) => [string | undefined, string] } {
+  const flags = parseFlags(settings, argv);
+  const get = (key: K): [string | undefined, string] =>
+    flags[key] !== undefined ? [flags[key], `--${key}`] : [env[settings[key]], settings[key]];
+  return { flags, get };
 }
 
-function parseFlags(argv: string[]): Partial<Record<Setting, string>> {
-  const options = Object.fromEntries(Object.keys(SETTINGS).map((k) => [k, { type: 'string' as const }]));
+function parseFlags<K extends string>(
+  settings: Readonly<Record<K, string>>,
+  argv: string[],
+): Partial<Record<K, string>> {
+  const options = Object.fromEntries(Object.keys(settings).map((k) => [k, { type: 'string' as const }]));
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Partial<
-      Record<Setting, string>
+      Record<K, string>
     >;
   } catch (err) {
     throw new ConfigError(`${err instanceof Error ? err.message : String(err)} (see --help)`);
@@ -323,8 +331,7 @@ function parseFlags(argv: string[]): Partial<Record<Setting, string>> {
 }
 
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv, host: string): NodeConfig {
-  const flags = parseFlags(argv);
-  const get = (key: Setting) => lookup(flags, env, key);
+  const { flags, get } = settingsReader(SETTINGS, argv, env);
   const port = parsePort(...get('port'));
   const nodeId = parseNodeId(get('node-id')[0], host, get('node-id')[1]);
   const natsUrls = parseNatsUrls(...get('nats'));
@@ -375,7 +382,13 @@ function parsePositive(raw: string | undefined, name: string, fallback: number):
   return parseInteger(raw, name, fallback, 1, Number.MAX_SAFE_INTEGER);
 }
 
-function parseInteger(raw: string | undefined, name: string, fallback: number, min: number, max: number): number {
+export function parseInteger(
+  raw: string | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (raw === undefined) return fallback;
   const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
@@ -393,7 +406,7 @@ function parseInteger(raw: string | undefined, name: string, fallback: number, m
 const DEFAULT_CLIENT_DIR = fileURLToPath(new URL('../../../client/dist', import.meta.url));
 export const MIN_SECRET_LENGTH = 32;
 
-function parseSecret(raw: string | undefined, name: string, clustered: boolean): string | undefined {
+export function parseSecret(raw: string | undefined, name: string, clustered: boolean): string | undefined {
   if (raw === undefined) {
     if (clustered) {
       throw new ConfigError(

@@ -12,7 +12,7 @@ interface ShardState {
   entries: LeaderboardEntry[];
 }
 
-const entrySchema = z.object({ id: playerId, name: playerName, bestMass: z.int().min(0).max(MAX_MASS) });
+export const entrySchema = z.object({ id: playerId, name: playerName, bestMass: z.int().min(0).max(MAX_MASS) });
 
 export class LeaderboardShard extends Resident<ShardState> {
   static readonly expose = { submit: z.tuple([entrySchema]), top: z.tuple([]) };

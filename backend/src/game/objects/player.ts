@@ -23,9 +23,11 @@ export interface GameResult {
 // of a game's; an eaten blob's XP is its mass, and decay above mass 100 keeps the biggest blob near 10^5. The bounds
 // are ten times that, so no real game reaches them, and a forged call cannot store an absurd number.
 export const MAX_MASS = 1_000_000;
-const xpAmount = z.int().min(0).max(1_000_000);
-const eatCount = z.int().min(0).max(100_000);
-const massValue = z.number().min(0).max(MAX_MASS);
+export const xpAmount = z.int().min(0).max(1_000_000);
+export const eatCount = z.int().min(0).max(100_000);
+export const massValue = z.number().min(0).max(MAX_MASS);
+/** A game's end, as recordGame takes it. */
+export const gameResult = z.object({ mass: massValue, eats: eatCount, xp: xpAmount });
 /** A guest's id (base64url, as GuestTokens issues them). */
 export const playerId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a player id');
 /** A display name exactly as `checkName` accepts it: the token's name was checked when it was issued. */
@@ -44,7 +46,7 @@ export class Player extends Resident<PlayerState> {
     profile: z.tuple([]),
     enter: z.tuple([playerName]),
     grant: z.tuple([xpAmount, eatCount]),
-    recordGame: z.tuple([z.object({ mass: massValue, eats: eatCount, xp: xpAmount })]),
+    recordGame: z.tuple([gameResult]),
   };
 
   static initial(key: string): PlayerState {
