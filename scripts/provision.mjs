@@ -18,6 +18,8 @@ const REQUIRED = [
   // The stateless baseline's tests run a real PostgreSQL. Debian keeps the server off PATH, in
   // /usr/lib/postgresql/<version>/bin, so that is looked at too; PG_BIN names such a folder.
   { bin: 'postgres', pkg: 'postgresql', envDir: 'PG_BIN', dirs: postgresDirs },
+  // bench:thesis counts each side's lines of code with cloc (its smoke run is part of the suite).
+  { bin: 'cloc', pkg: 'cloc' },
 ];
 
 function postgresDirs() {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readBenchResult } from '@resident/backend/testing/bench-format';
-import { runCli } from './support/cli.ts';
+import { refusesBadFlags, runCli } from './support/cli.ts';
 
 const MAIN = fileURLToPath(new URL('../bench/joins/main.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bench-joins-'));
@@ -35,19 +35,12 @@ test('bench:joins at a smoke size: exits 0 with joins_per_s and its stock Colyse
 });
 
 describe('bench:joins refuses a bad flag, before starting anything', () => {
-  for (const [flags, message] of [
+  refusesBadFlags(MAIN, [
     [['--nodes', '0'], /--nodes must be an integer from 1 to 8, got "0"/],
     [['--users', 'lots'], /--users must be an integer from 1 to 1,000,000, got "lots"/],
     [['--ramp', 'soon'], /--ramp must be a duration/],
     [['--workers', '1', '--users', '40000'], /the cap is 18000/],
     [['--userz', '5'], /unknown option --userz/],
     [['extra'], /unexpected argument "extra"/],
-  ] as const) {
-    test(flags.join(' '), async () => {
-      const run = await runCli([...flags], 30_000, MAIN);
-      assert.equal(run.code, 2, `${run.out}\n${run.err}`);
-      assert.match(run.err, message);
-      assert.equal(run.err.trim().split('\n').length, 1, 'one line');
-    });
-  }
+  ]);
 });

@@ -1,8 +1,9 @@
 // What the matchmaking benchmark prints and writes: the figures, and per backend the evidence behind them.
+
+import { MACHINE } from '@resident/infra/process';
 import { type Figure, round, withBaseline } from '@resident/shared/bench';
 import type { RoomCheck } from './checks.ts';
 import type { Backend } from './cluster.ts';
-import { MACHINE } from './proc-cpu.ts';
 import { BENCH_ROOM_SIZE } from './room.ts';
 import type { Tally } from './tally.ts';
 

@@ -23,6 +23,8 @@ export interface LocalCluster {
   settings: string[];
   /** The nodes' machines (CPU quota, open files), when asked for. */
   machines: Machines | undefined;
+  /** The processes, for their CPU time: each node, each NATS server (with its monitoring URL). */
+  processes: { nodes: (number | undefined)[]; nats: { pid: number; monitorUrl: string }[] };
   stop(): Promise<void>;
 }
 
@@ -83,6 +85,10 @@ export async function startLocalCluster(count: number, opts: LocalClusterOptions
     natsAuth: { 'nats-nkey': { value: seed, name: 'the local cluster node nkey' } },
     settings: [...describe(logFile), ...(machines ? [describeMachines(machines)] : [])],
     machines: cluster.machines,
+    processes: {
+      nodes: cluster.nodes.map((n) => n.child.pid),
+      nats: cluster.servers.map((s) => ({ pid: s.pid, monitorUrl: s.monitorUrl })),
+    },
     // Killed, not drained: the cluster's state is thrown away with its NATS data at the end of the run anyway.
     // Nodes given their own options (profiling) are stopped in order: they write their profiles as they exit.
     stop: async () => {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../src/cli/usage-error.ts';
 import type { LoadgenResult } from '../../src/report/result.ts';
@@ -85,4 +86,16 @@ export function refusedBy(parse: (args: string[]) => unknown) {
       () => parse(args),
       (err: unknown) => err instanceof UsageError && pattern.test(err.message),
     );
+}
+
+/** One test per bad flag list: the script at `main` exits 2 with one line matching the message. */
+export function refusesBadFlags(main: string, cases: readonly (readonly [readonly string[], RegExp])[]): void {
+  for (const [flags, message] of cases) {
+    test(flags.join(' '), async () => {
+      const run = await runCli([...flags], 30_000, main);
+      assert.equal(run.code, 2, `${run.out}\n${run.err}`);
+      assert.match(run.err, message);
+      assert.equal(run.err.trim().split('\n').length, 1, 'one line');
+    });
+  }
 }

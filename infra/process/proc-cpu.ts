@@ -1,16 +1,46 @@
 // CPU time of processes on this machine, from /proc (Linux): how busy each one was during a phase.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const TICKS_PER_S = 100; // USER_HZ, 100 on every Linux we run on
 
 /** User + system CPU seconds the process has used so far; undefined when it is gone or /proc is not there. */
 export function cpuSeconds(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
+  // Fields after the command name (which may hold spaces, so split after its closing parenthesis).
+  const fields = statFields(pid);
+  return fields ? (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S : undefined; // utime, stime (14, 15)
+}
+
+/**
+ * CPU seconds of a process and every process under it (PostgreSQL serves each connection in a process of its own):
+ * the live ones, and those already gone, which the kernel adds to their parent's children times.
+ */
+export function treeCpuSeconds(root: number | undefined): number | undefined {
+  if (root === undefined) return undefined;
+  const stats = new Map<number, string[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(Number(entry));
+    if (fields) stats.set(Number(entry), fields);
+  }
+  const rootFields = stats.get(root);
+  if (!rootFields) return undefined;
+  let ticks = Number(rootFields[13]) + Number(rootFields[14]); // cutime, cstime: children already reaped
+  const pending = [root];
+  while (pending.length > 0) {
+    const pid = pending.pop()!;
+    const fields = stats.get(pid)!;
+    ticks += Number(fields[11]) + Number(fields[12]);
+    for (const [child, f] of stats) if (Number(f[1]) === pid) pending.push(child);
+  }
+  return ticks / TICKS_PER_S;
+}
+
+/** The fields of /proc/<pid>/stat after the command name (field 3, the state, first); undefined when gone. */
+function statFields(pid: number): string[] | undefined {
   try {
-    // Fields after the command name (which may hold spaces, so split after its closing parenthesis).
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S; // utime, stime (fields 14 and 15 of stat)
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }

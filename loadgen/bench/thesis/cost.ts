@@ -1,0 +1,69 @@
+// What a phase cost: CPU seconds of every process involved (the stack's, the driver's, the whole machine's), the
+// stack's own counters (database statements, Redis commands, NATS messages) and the bytes moved over loopback,
+// where every process of both stacks talks. Totals are read before and after the phase and diffed.
+import { readFileSync } from 'node:fs';
+import { cpuDelta, cpuSeconds, cpuSnapshot, MACHINE, treeCpuSeconds } from '@resident/infra/process';
+import type { Stack, StackCounters } from './stacks/stack.ts';
+
+export const DRIVER = 'driver (this process)';
+
+export interface Cost {
+  /** CPU seconds by process name, with the driver and the whole machine. */
+  cpu: Map<string, number>;
+  counters: StackCounters;
+  loopbackBytes: number | undefined;
+}
+
+interface Totals {
+  cpu: Map<string, number>;
+  counters: StackCounters;
+  loopbackBytes: number | undefined;
+}
+
+async function totals(stack: Stack): Promise<Totals> {
+  const cpu = cpuSnapshot(new Map([[DRIVER, process.pid]]));
+  for (const p of stack.processes) {
+    const seconds = p.tree ? treeCpuSeconds(p.pid) : cpuSeconds(p.pid);
+    if (seconds !== undefined) cpu.set(p.name, seconds);
+  }
+  return { cpu, counters: await stack.counters(), loopbackBytes: loopbackBytes() };
+}
+
+/** Runs `phase` and returns its result with what it cost. */
+export async function measured<T>(stack: Stack, phase: () => Promise<T>): Promise<{ result: T; cost: Cost }> {
+  const before = await totals(stack);
+  const result = await phase();
+  const after = await totals(stack);
+  const counters: StackCounters = {};
+  for (const key of Object.keys(after.counters) as (keyof StackCounters)[]) {
+    const a = after.counters[key];
+    const b = before.counters[key];
+    if (a !== undefined && b !== undefined) counters[key] = a - b;
+  }
+  const bytes =
+    after.loopbackBytes !== undefined && before.loopbackBytes !== undefined
+      ? after.loopbackBytes - before.loopbackBytes
+      : undefined;
+  return { result, cost: { cpu: cpuDelta(before.cpu, after.cpu), counters, loopbackBytes: bytes } };
+}
+
+/** CPU seconds of the stack's processes of `tier` (all when omitted), without the driver and the machine. */
+export function stackCpu(cost: Cost, stack: Stack, tier?: 'app' | 'infra'): number {
+  return stack.processes
+    .filter((p) => tier === undefined || p.tier === tier)
+    .reduce((sum, p) => sum + (cost.cpu.get(p.name) ?? 0), 0);
+}
+
+export { MACHINE };
+
+/** Bytes received on the loopback interface so far (each byte sent over it is received once). */
+function loopbackBytes(): number | undefined {
+  try {
+    const line = readFileSync('/proc/net/dev', 'utf8')
+      .split('\n')
+      .find((l) => l.trim().startsWith('lo:'));
+    return line ? Number(line.split(':')[1]!.trim().split(/\s+/)[0]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
