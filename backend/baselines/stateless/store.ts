@@ -21,8 +21,12 @@ export interface DbOptions {
 }
 
 export function connectDb(opts: DbOptions): Db {
-  // No notices on stdout (CREATE TABLE IF NOT EXISTS sends one at every start).
-  return postgres(opts.url, { max: opts.max, types: TYPES, onnotice: () => {} });
+  return postgres(opts.url, {
+    max: opts.max,
+    types: TYPES,
+    connection: { application_name: 'resident-stateless' }, // names the twin in pg_stat_activity
+    onnotice: () => {}, // CREATE TABLE IF NOT EXISTS notices at every start: not news
+  });
 }
 
 export class PlayerStore {

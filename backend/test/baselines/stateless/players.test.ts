@@ -57,6 +57,17 @@ describe('stateless twin: players', { skip }, () => {
     assert.equal((read.body as Profile).name, 'New');
   });
 
+  test('concurrent first enters of one player on two instances all answer with the one player', async () => {
+    const t = token('p-racing', 'Racer');
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => call(i % 2 ? a : b, 'POST', '/api/enter', { token: t })),
+    );
+    assert.deepEqual(new Set(replies.map((r) => r.status)), new Set([200]));
+    const profiles = replies.map((r) => pick(r.body, 'id', 'name', 'color', 'xp'));
+    for (const p of profiles)
+      assert.deepEqual(p, { id: 'p-racing', name: 'Racer', color: colorFor('p-racing'), xp: 0 });
+  });
+
   test('200 concurrent grants from two instances add up exactly', async () => {
     const t = token('p-grants');
     await call(a, 'POST', '/api/enter', { token: t });
