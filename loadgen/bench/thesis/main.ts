@@ -23,8 +23,8 @@ const USAGE = `usage: npm run bench:thesis -- [options]
   The same game services on Resident and on a stateless twin (Fastify, PostgreSQL, Redis), the same workload.
   --players N        players, Zipf-distributed popularity (default 100000)
   --app N            application processes of each stack (default 2; 1-8)
-  --rates LIST       open-loop offered rates, ops/s (default 500,1000,2000,4000)
-  --concurrency LIST closed-loop operations in flight (default 4,16,64,256)
+  --rates LIST       open-loop offered rates, ops/s (default 1000,2000,3000,4000,8000)
+  --concurrency LIST closed-loop operations in flight (default 4,16,64,128,256)
   --step N           seconds of each rate and concurrency (default 10)
   --warmup N         seconds of unmeasured load before the first step (default 5)
   --check-players N  players of the correctness checks (default 20)
@@ -62,8 +62,8 @@ function parsePlan(argv: readonly string[]): (BenchPlan & { out: string; json: s
   return {
     players: parseInteger(values.players, '--players', 100_000, 10, 10_000_000),
     app: parseInteger(values.app, '--app', 2, 1, 8),
-    rates: parseList(values.rates, '--rates', [500, 1000, 2000, 4000], 1_000_000),
-    concurrencies: parseList(values.concurrency, '--concurrency', [4, 16, 64, 256], 10_000),
+    rates: parseList(values.rates, '--rates', [1000, 2000, 3000, 4000, 8000], 1_000_000),
+    concurrencies: parseList(values.concurrency, '--concurrency', [4, 16, 64, 128, 256], 10_000),
     stepSeconds: parseInteger(values.step, '--step', 10, 1, 3600),
     warmupSeconds: parseInteger(values.warmup, '--warmup', 5, 0, 3600),
     checkPlayers: parseInteger(values['check-players'], '--check-players', 20, 1, 10_000),

@@ -1,9 +1,9 @@
 // Resident's side: N game nodes on one NATS (JetStream holds the objects' state), exactly as `loadgen --local`
 // starts them. Clients are object-runtime members that host nothing, as a room node calls the objects it does
 // not host: every call goes over NATS to the node that owns the player's object, which answers a write only
-// once its state is stored.
+// once its state is stored. Each client reads the leaderboard's top as a node does (cachedTop).
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { LeaderboardShard, Player, readTop, submitScore } from '@resident/backend/game';
+import { cachedTop, LeaderboardShard, Player, submitScore } from '@resident/backend/game';
 import { ObjectRuntime } from '@resident/backend/objects';
 import { loadNatsClientAuth, nodeConnectOptions } from '@resident/shared/nats';
 import { pino } from 'pino';
@@ -54,7 +54,9 @@ export async function startResidentStack(nodes: number): Promise<Stack> {
 }
 
 function callResident(rt: ObjectRuntime, op: Op): Promise<unknown> {
-  if (op.kind === 'top') return readTop(rt);
+  // The game's read of the top: merged from the shards at most once a second per node (its HTTP route and rooms
+  // share it). Uncached, 56 reads a second of 8 shards × 100 entries took the p99 at 2,000 ops/s to 334 ms.
+  if (op.kind === 'top') return cachedTop(rt);
   const id = playerId(op.player);
   const player = rt.get(Player, id);
   switch (op.kind) {
