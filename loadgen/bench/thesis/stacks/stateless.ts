@@ -12,7 +12,10 @@ import { type Op, playerId, playerName } from '../workload.ts';
 import type { Stack, StackClient, StackCounters, StackProcess } from './stack.ts';
 
 const MAIN = fileURLToPath(new URL('../../../../backend/baselines/stateless/main.ts', import.meta.url));
-/** Connections from one client to its instance: enough for the closed loop's highest concurrency per client. */
+/**
+ * Keep-alive connections from one client to its instance. The closed loop's 256 in flight over 2 clients is 128
+ * per client: past 64, requests wait in the client's queue, and that wait counts in the twin's latency.
+ */
 const CONNECTIONS = 64;
 const READY_MS = 60_000;
 
