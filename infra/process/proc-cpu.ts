@@ -25,13 +25,15 @@ export function treeCpuSeconds(root: number | undefined): number | undefined {
   }
   const rootFields = stats.get(root);
   if (!rootFields) return undefined;
+  const children = new Map<number, number[]>();
+  for (const [pid, f] of stats) children.set(Number(f[1]), [...(children.get(Number(f[1])) ?? []), pid]);
   let ticks = Number(rootFields[13]) + Number(rootFields[14]); // cutime, cstime: children already reaped
   const pending = [root];
   while (pending.length > 0) {
     const pid = pending.pop()!;
     const fields = stats.get(pid)!;
     ticks += Number(fields[11]) + Number(fields[12]);
-    for (const [child, f] of stats) if (Number(f[1]) === pid) pending.push(child);
+    pending.push(...(children.get(pid) ?? []));
   }
   return ticks / TICKS_PER_S;
 }

@@ -2,7 +2,7 @@
 // stack's own counters (database statements, Redis commands, NATS messages) and the bytes moved over loopback,
 // where every process of both stacks talks. Totals are read before and after the phase and diffed.
 import { readFileSync } from 'node:fs';
-import { cpuDelta, cpuSeconds, cpuSnapshot, MACHINE, treeCpuSeconds } from '@resident/infra/process';
+import { cpuDelta, cpuSeconds, cpuSnapshot, treeCpuSeconds } from '@resident/infra/process';
 import type { Stack, StackCounters } from './stacks/stack.ts';
 
 export const DRIVER = 'driver (this process)';
@@ -14,13 +14,8 @@ export interface Cost {
   loopbackBytes: number | undefined;
 }
 
-interface Totals {
-  cpu: Map<string, number>;
-  counters: StackCounters;
-  loopbackBytes: number | undefined;
-}
-
-async function totals(stack: Stack): Promise<Totals> {
+/** Totals so far, in the shape of a phase's cost. */
+async function totals(stack: Stack): Promise<Cost> {
   const cpu = cpuSnapshot(new Map([[DRIVER, process.pid]]));
   for (const p of stack.processes) {
     const seconds = p.tree ? treeCpuSeconds(p.pid) : cpuSeconds(p.pid);
@@ -53,8 +48,6 @@ export function stackCpu(cost: Cost, stack: Stack, tier?: 'app' | 'infra'): numb
     .filter((p) => tier === undefined || p.tier === tier)
     .reduce((sum, p) => sum + (cost.cpu.get(p.name) ?? 0), 0);
 }
-
-export { MACHINE };
 
 /** Bytes received on the loopback interface so far (each byte sent over it is received once). */
 function loopbackBytes(): number | undefined {

@@ -16,6 +16,8 @@ export interface PhaseResult {
   errorSamples: string[];
   seconds: number;
   latency: Histogram;
+  /** The open loop stopped early: the stack fell too far behind the offered rate. */
+  saturated: boolean;
 }
 
 /** Past this many operations in flight the stack is not keeping up: the open-loop step stops early. */
@@ -37,9 +39,9 @@ class Tally {
     if (this.errorSamples.length < 5) this.errorSamples.push(String((err as Error)?.message ?? err).slice(0, 300));
   }
 
-  result(seconds: number): PhaseResult {
+  result(seconds: number, saturated = false): PhaseResult {
     const { ops, errors, errorSamples, latency } = this;
-    return { ops, errors, errorSamples, seconds, latency };
+    return { ops, errors, errorSamples, seconds, latency, saturated };
   }
 }
 
@@ -55,7 +57,7 @@ export async function openLoop(
   next: () => Op,
   rate: number,
   seconds: number,
-): Promise<PhaseResult & { saturated: boolean }> {
+): Promise<PhaseResult> {
   const tally = new Tally();
   const pick = picker(clients);
   const t0 = performance.now();
@@ -80,7 +82,7 @@ export async function openLoop(
     await sleep(1); // a busy loop would take a core from the stacks: due operations go out each millisecond
   }
   await Promise.all(inFlight);
-  return { ...tally.result((performance.now() - t0) / 1000), saturated };
+  return tally.result((performance.now() - t0) / 1000, saturated);
 }
 
 /** `concurrency` operations in flight for `seconds`. */

@@ -60,13 +60,13 @@ export async function runStack(stack: Stack, plan: BenchPlan, progress: (line: s
   const open: Step[] = [];
   for (const rate of plan.rates) {
     const { result, cost } = await measured(stack, () => openLoop(clients, next, rate, plan.stepSeconds));
-    open.push(step(stack, rate, result, cost, result.saturated));
+    open.push(step(stack, rate, result, cost));
     progress(`${stack.name}: open loop ${describeStep(open.at(-1)!, 'ops/s offered')}`);
   }
   const closed: Step[] = [];
   for (const concurrency of plan.concurrencies) {
     const { result, cost } = await measured(stack, () => closedLoop(clients, next, concurrency, plan.stepSeconds));
-    closed.push(step(stack, concurrency, result, cost, false));
+    closed.push(step(stack, concurrency, result, cost));
     progress(`${stack.name}: closed loop ${describeStep(closed.at(-1)!, 'in flight')}`);
   }
   const lost = await countLostUpdates(clients, plan.checkPlayers, 50);
@@ -99,7 +99,7 @@ async function seed(clients: readonly StackClient[], players: number, progress: 
   progress(`seeded ${players} players in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-function step(stack: Stack, at: number, r: PhaseResult, cost: Cost, saturated: boolean): Step {
+function step(stack: Stack, at: number, r: PhaseResult, cost: Cost): Step {
   const ops = Math.max(1, r.ops);
   const per1k = (cpuS: number) => (cpuS * 1e6) / ops;
   const per = (v: number | undefined) => (v === undefined ? undefined : v / ops);
@@ -115,7 +115,7 @@ function step(stack: Stack, at: number, r: PhaseResult, cost: Cost, saturated: b
     p999: r.latency.percentile(99.9),
     errors: r.errors,
     errorSamples: r.errorSamples,
-    saturated,
+    saturated: r.saturated,
     appCpuMsPer1k: per1k(stackCpu(cost, stack, 'app')),
     infraCpuMsPer1k: per1k(stackCpu(cost, stack, 'infra')),
     driverCpuMsPer1k: per1k(cost.cpu.get(DRIVER) ?? 0),
