@@ -47,6 +47,16 @@ describe('node config: flags and environment', () => {
     assert.deepEqual(timing({ heartbeatMs: 1000, suspectMs: 3000 }), [1000, 3000, 4500], 'an explicit suspectMs wins');
   });
 
+  test("stateless mode: the twin's URLs, with the secret it verifies tokens with", () => {
+    assert.deepEqual(read([]).statelessApi, [], 'objects by default');
+    const secret = { RESIDENT_AUTH_SECRET: 's'.repeat(32) };
+    const c = read(['--stateless-api', 'http://127.0.0.1:8080/, http://twin.internal:80'], secret);
+    assert.deepEqual(c.statelessApi, ['http://127.0.0.1:8080', 'http://twin.internal:80']);
+    assert.deepEqual(read([], { ...secret, RESIDENT_STATELESS_API: 'https://[::1]:9' }).statelessApi, [
+      'https://[::1]:9',
+    ]);
+  });
+
   test('HTTP and WebSocket limits: defaults, flags and environment', () => {
     const defaults = read([]);
     assert.deepEqual(defaults.limits, DEFAULT_LIMITS);
@@ -172,6 +182,21 @@ describe('node config: flags and environment', () => {
     [['--seats-per-player', '0'], {}, /^--seats-per-player must be an integer from 1 to 1000000/],
     [[], { RESIDENT_SEATS_PER_ADDRESS: 'many' }, /^RESIDENT_SEATS_PER_ADDRESS must be an integer from 1 to 1000000/],
     [['--rooms-per-player', '1.5'], {}, /^--rooms-per-player must be an integer from 1 to 1000000/],
+    [
+      ['--stateless-api', 'http://twin:80'],
+      {},
+      /^--stateless-api needs --auth-secret \(RESIDENT_AUTH_SECRET\): the twin/,
+    ],
+    [
+      ['--stateless-api', 'twin:80', '--auth-secret', 'x'.repeat(32)],
+      {},
+      /^--stateless-api must be http:\/\/host:port \(comma-separated for several\), got "twin:80"$/,
+    ],
+    [
+      [],
+      { RESIDENT_STATELESS_API: 'http://twin/api/v1', RESIDENT_AUTH_SECRET: 'x'.repeat(32) },
+      /^RESIDENT_STATELESS_API must be http:\/\/host:port/,
+    ],
     [[], { RESIDENT_ROOMS_PER_ADDRESS: '0' }, /^RESIDENT_ROOMS_PER_ADDRESS must be an integer from 1 to 1000000/],
   ];
   for (const [argv, env, message] of bad) {

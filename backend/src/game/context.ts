@@ -3,6 +3,7 @@
 import type { ResidentContext } from '../objects/index.ts';
 import type { GuestTokens } from './auth/guest-tokens.ts';
 import type { SeatLedger } from './auth/seat-ledger.ts';
+import type { GameServices } from './services/game-services.ts';
 
 /** Per-client limits every game room applies. */
 export interface RoomLimits {
@@ -17,4 +18,6 @@ export interface GameContext extends ResidentContext {
   /** Seats and room creations per player and address on this node. */
   readonly seats: SeatLedger;
   readonly rooms: RoomLimits;
+  /** Profiles, XP and the leaderboard: Resident's objects, or the stateless twin's API in stateless mode. */
+  readonly services: GameServices;
 }

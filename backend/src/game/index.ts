@@ -16,6 +16,9 @@ export type { GameContext, RoomLimits } from './context.ts';
 export { LOUNGE_ROOM, LoungeRoom } from './lounge-room.ts';
 export { cachedTop, LeaderboardShard, readTop, submitScore } from './objects/leaderboard.ts';
 export { Player } from './objects/player.ts';
+export type { GameServices } from './services/game-services.ts';
+export { objectServices } from './services/object-services.ts';
+export { StatelessServiceError, StatelessServices } from './services/stateless-services.ts';
 
 export const GAME_CLASSES: readonly ResidentClass[] = [Player, LeaderboardShard];
 

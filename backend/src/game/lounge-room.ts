@@ -1,5 +1,5 @@
 // A low-activity room for idle players (and the load generator's idle users): an authenticated seat and an
-// active Player object, without a simulation.
+// active Player object (in stateless mode, a profile in the twin), without a simulation.
 import type { AuthContext, Client, RoomException } from '@colyseus/core';
 import { type SchemaType, schema, t } from '@colyseus/schema';
 import { CloseCode as GameClose } from '@resident/shared/game';
@@ -7,7 +7,6 @@ import { NodeRoom } from '../colyseus/rooms/node-room.ts';
 import type { GuestClaims } from './auth/guest-tokens.ts';
 import { admit, claims, type SeatClaims } from './auth/room-auth.ts';
 import type { GameContext } from './context.ts';
-import { enterPlayer, Player } from './objects/player.ts';
 import { answerPing } from './ping.ts';
 import { logUncaught } from './room-errors.ts';
 import { applyRoomLimits, expectJoinAck, onBytes, seatJoined, seatLeft } from './room-guards.ts';
@@ -50,7 +49,7 @@ export class LoungeRoom extends NodeRoom<{ state: LoungeState }, GameContext> {
 
   override async onJoin(client: Client<{ auth: GuestClaims }>): Promise<void> {
     seatJoined(this.resident.seats, client);
-    await enterPlayer(this.resident.objects, claims(client));
+    await this.resident.services.enter(claims(client));
     this.state.online = this.clients.length;
     expectJoinAck(this, client);
   }
@@ -70,11 +69,7 @@ export class LoungeRoom extends NodeRoom<{ state: LoungeState }, GameContext> {
     const batch = Math.ceil((n * KEEP_WARM_STEP_MS) / KEEP_WARM_MS);
     for (let i = 0; i < batch && n > 0; i++) {
       const client = this.clients[(this.cursor + i) % n];
-      if (client)
-        void this.resident.objects
-          .get(Player, claims(client).sub)
-          .touch()
-          .catch(() => undefined);
+      if (client) void this.resident.services.keepAlive(claims(client)).catch(() => undefined);
     }
     this.cursor = n > 0 ? (this.cursor + batch) % n : 0;
   }

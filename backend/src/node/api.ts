@@ -1,5 +1,6 @@
 // The game's HTTP API: guest login, the player's own profile, the global leaderboard and the lobby's room list.
-// Thin: each route checks its input, then calls the game's objects or the matchmaker.
+// Thin: each route checks its input, then calls the game's services (objects, or the stateless twin) or the
+// matchmaker.
 
 import type { TemplatedApp } from 'uWebSockets.js';
 import { matchMaker } from '@colyseus/core';
@@ -11,13 +12,13 @@ import {
   type NodeSummary,
   type RoomSummary,
 } from '@resident/shared/game';
-import { cachedTop, GuestTokens, KeyedBuckets, Player } from '../game/index.ts';
-import type { Refs } from '../objects/index.ts';
+import type { Logger } from 'pino';
+import { type GameServices, GuestTokens, KeyedBuckets, StatelessServiceError } from '../game/index.ts';
 import { bearerToken, unauthorized, verifyGuest } from './guest-auth.ts';
 import { HttpError, readJsonBody, replyJson, writeCors } from './http-json.ts';
 
 export interface ApiOptions {
-  objects: Refs;
+  services: GameServices;
   tokens: GuestTokens;
   /** The serving nodes of the cluster (this one alone when embedded). */
   nodes: () => NodeSummary[];
@@ -25,6 +26,7 @@ export interface ApiOptions {
   loginRate: number;
   /** Largest request body in bytes. */
   maxBodyBytes: number;
+  log: Logger;
 }
 
 export function registerApi(app: TemplatedApp, opts: ApiOptions): void {
@@ -32,20 +34,21 @@ export function registerApi(app: TemplatedApp, opts: ApiOptions): void {
     writeCors(res.writeStatus('204 No Content')).end();
   });
   const limiter = new KeyedBuckets(opts.loginRate, opts.loginRate * 10);
+  const servicesFailed = failedServices(opts.log);
   app.post('/api/guest', (res, req) => {
     const allowed = limiter.take(Buffer.from(res.getRemoteAddressAsText()).toString());
     const body = readJsonBody(res, req, opts.maxBodyBytes);
     replyJson(res, async () => {
       if (!allowed)
         throw new HttpError(429, 'too_many_logins', 'too many guest logins from this address; retry shortly');
-      return guestLogin(opts, await body);
+      return guestLogin(opts, await body).catch(servicesFailed);
     });
   });
   app.get('/api/profile', (res, req) => {
     const token = bearerToken(req.getHeader('authorization'));
-    replyJson(res, () => profileOf(opts, token));
+    replyJson(res, () => profileOf(opts, token).catch(servicesFailed));
   });
-  app.get('/api/leaderboard', (res) => replyJson(res, () => cachedTop(opts.objects)));
+  app.get('/api/leaderboard', (res) => replyJson(res, () => opts.services.top().catch(servicesFailed)));
   app.get('/api/rooms', (res) => replyJson(res, listRooms));
   app.get('/api/nodes', (res) => replyJson(res, async () => opts.nodes()));
 }
@@ -60,9 +63,9 @@ async function guestLogin(opts: ApiOptions, body: unknown): Promise<GuestLoginRe
   const checked = checkName(rawName);
   if ('error' in checked) throw new HttpError(400, 'bad_name', checked.error);
   const player = returningPlayer(opts.tokens, refresh, token);
-  if (player) await opts.objects.get(Player, player).enter(checked.name);
   const id = player ?? GuestTokens.newPlayerId();
   const issued = opts.tokens.issue(id, checked.name);
+  if (player) await opts.services.enter(issued.claims);
   const expiresAt = issued.claims.exp;
   return { token: issued.token, refresh: issued.refresh, playerId: id, name: checked.name, expiresAt };
 }
@@ -77,10 +80,19 @@ function returningPlayer(tokens: GuestTokens, refresh: unknown, token: unknown):
   return token === undefined ? undefined : verifyGuest(tokens, token).sub;
 }
 
+/** The stateless twin failing is a bad gateway to the browser; which instance and why goes to the node's log. */
+function failedServices(log: Logger): (err: unknown) => never {
+  return (err) => {
+    if (!(err instanceof StatelessServiceError)) throw err;
+    log.warn({ err: err.message, instance: err.instance }, 'game services call failed');
+    throw new HttpError(502, 'services_unavailable', 'the game services did not answer; retry shortly');
+  };
+}
+
 /** Before its first game a player's object has no name yet: the token's name stands in. */
 async function profileOf(opts: ApiOptions, token: string | undefined) {
   const claims = verifyGuest(opts.tokens, token);
-  const profile = await opts.objects.get(Player, claims.sub).profile();
+  const profile = await opts.services.profile(claims);
   return { ...profile, name: profile.name || claims.name };
 }
 

@@ -44,6 +44,8 @@ export interface NodeConfig {
   loginRate: number;
   /** Players per arena room; undefined: the game's own (loadgen:scale uses small ones, so rooms spread over nodes). */
   arenaSize: number | undefined;
+  /** Stateless mode: the stateless twin's instances serve profiles, XP and the leaderboard (empty: objects). */
+  statelessApi: string[];
   /** Membership heartbeat period; failure detection scales with it. Undefined: the runtime's default. */
   heartbeatMs: number | undefined;
   /** Credentials and TLS for NATS, already read from their files; undefined on the embedded node. */
@@ -205,6 +207,7 @@ const SETTINGS = {
   'login-rate': 'RESIDENT_LOGIN_RATE',
   'arena-size': 'RESIDENT_ARENA_SIZE',
   'heartbeat-ms': 'RESIDENT_HEARTBEAT_MS',
+  'stateless-api': 'RESIDENT_STATELESS_API',
   ...NATS_CLIENT_SETTINGS,
   ...HTTP_SETTINGS,
 } as const;
@@ -229,6 +232,9 @@ export const USAGE = `usage: npm start -- [options]     (each option can also be
   --heartbeat-ms N       ${SETTINGS['heartbeat-ms']} membership heartbeat period, 50-5000 (default 200); a silent node
                          is suspected after 5 and declared dead after 7.5 periods: longer saves CPU in big
                          clusters, failover takes longer. The same on every node
+  --stateless-api URL[,URL…] ${SETTINGS['stateless-api']} stateless mode, for comparisons: rooms and /api use the
+                         stateless twin at these http:// URLs (backend/baselines/stateless) instead of Resident's
+                         Player and leaderboard objects; needs the twin's --auth-secret
 ${HTTP_USAGE}
 NATS credentials (one of creds, nkey, user) and TLS, with --nats (see docs/NATS-SECURITY.md):
 ${natsClientUsage()}`;
@@ -345,6 +351,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv, host: string)
     throw new ConfigError(`${storeName}=kv needs NATS: set --nats or ${SETTINGS.nats}`);
   const [replicasRaw, replicasName] = get('replicas');
   const replicas = Number(parseChoice(replicasRaw, replicasName, ['1', '3'] as const, '1'));
+  const authSecret = parseSecret(...secretSetting(get, 'auth-secret', 'auth-secret-file'), natsUrls.length > 0);
   return {
     port,
     nodeId,
@@ -355,14 +362,33 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv, host: string)
     // Stable by default, so an embedded node finds its state again after a restart.
     dataDir: get('data-dir')[0] ?? `.data/${get('node-id')[0] ?? 'embedded'}`,
     replicas,
-    authSecret: parseSecret(...secretSetting(get, 'auth-secret', 'auth-secret-file'), natsUrls.length > 0),
+    authSecret,
     clientDir: get('client-dir')[0] ?? DEFAULT_CLIENT_DIR,
     loginRate: parsePositive(...get('login-rate'), DEFAULT_LOGIN_RATE),
     arenaSize: optionalInteger(...get('arena-size'), 1, 500),
     heartbeatMs: optionalInteger(...get('heartbeat-ms'), 50, 5000),
+    statelessApi: parseStatelessApi(...get('stateless-api'), authSecret),
     natsAuth: natsUrls.length ? readNatsAuth(flags, env) : undefined,
     ...readHttpSettings(get),
   };
+}
+
+/** The twin's instances; it verifies the tokens the node signs, so both must be given the same secret. */
+function parseStatelessApi(raw: string | undefined, name: string, secret: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const urls = raw.split(',').map((url) => {
+    const trimmed = url.trim().replace(/\/$/, '');
+    if (!/^https?:\/\/[A-Za-z0-9.[\]:-]+$/.test(trimmed))
+      throw new ConfigError(
+        `${name} must be http://host:port (comma-separated for several), got ${JSON.stringify(trimmed)}`,
+      );
+    return trimmed;
+  });
+  if (secret === undefined)
+    throw new ConfigError(
+      `${name} needs --auth-secret (${SETTINGS['auth-secret']}): the twin must verify the tokens the node signs with it`,
+    );
+  return urls;
 }
 
 /** The embedded node has no NATS, so NATS settings in its environment are not its concern. */

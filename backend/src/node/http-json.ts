@@ -24,6 +24,7 @@ export const STATUS: Record<number, string> = {
   415: '415 Unsupported Media Type',
   429: '429 Too Many Requests',
   500: '500 Internal Server Error',
+  502: '502 Bad Gateway',
   503: '503 Service Unavailable',
 };
 

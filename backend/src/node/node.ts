@@ -21,7 +21,17 @@ import { NatsPresence, PRESENCE_CLASSES } from '../colyseus/presence/index.ts';
 import { bindRooms } from '../colyseus/rooms/node-room.ts';
 import { RoomCheckpoint, type RoomSnapshot } from '../colyseus/rooms/room-checkpoint.ts';
 import { RoomKeeper } from '../colyseus/rooms/room-keeper.ts';
-import { GAME_CLASSES, type GameContext, GuestTokens, gameRooms, SeatLedger, seatAnswered } from '../game/index.ts';
+import {
+  GAME_CLASSES,
+  type GameContext,
+  type GameServices,
+  GuestTokens,
+  gameRooms,
+  objectServices,
+  SeatLedger,
+  StatelessServices,
+  seatAnswered,
+} from '../game/index.ts';
 import {
   deriveMembershipKey,
   type ObjectRuntime,
@@ -91,6 +101,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const { presence, driver } = await matchmaking(config, runtime, nc, logger);
   const tokens = new GuestTokens(await authSecret(config, logger));
   const { limits } = config;
+  const services = gameServices(config, runtime, tokens, logger);
   const context: GameContext = {
     objects: runtime,
     nodeId: config.nodeId,
@@ -99,6 +110,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     tokens,
     seats: new SeatLedger(limits),
     rooms: { messagesPerSecond: limits.messagesPerSecond, seatReservationSeconds: limits.seatReservationSeconds },
+    services,
   };
   // Rooms being restored here, by roomId: the keeper puts a checkpoint in, the room's onCreate reads it.
   const restores = new Map<string, RoomSnapshot>();
@@ -124,8 +136,9 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     metrics: () => metrics.metrics(),
     routes: (app) => {
       registerApi(app, {
-        objects: runtime,
+        services,
         tokens,
+        log: logger.child({ component: 'api' }),
         nodes: () => servingNodes(runtime, config),
         loginRate: config.loginRate,
         maxBodyBytes: limits.maxBodyBytes,
@@ -159,6 +172,13 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     await nc?.drain();
   });
   return { config, runtime, server, context, stop };
+}
+
+/** Resident's objects, or in stateless mode the stateless twin's REST API (see --stateless-api). */
+function gameServices(config: NodeConfig, runtime: RuntimeImpl, tokens: GuestTokens, logger: Logger): GameServices {
+  if (config.statelessApi.length === 0) return objectServices(runtime);
+  logger.info({ statelessApi: config.statelessApi }, "stateless mode: profiles and the leaderboard are the twin's");
+  return new StatelessServices(config.statelessApi, tokens);
 }
 
 async function settled(runtime: RuntimeImpl, timeoutMs: number): Promise<void> {

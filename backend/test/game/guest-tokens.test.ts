@@ -68,3 +68,17 @@ test('rotating the secret revokes every token and refresh secret issued before',
     (err) => err instanceof AuthError && err.code === 'bad_token',
   );
 });
+
+test('a token a node signs to call a service for the player lives only as long as asked', () => {
+  const now = Date.now();
+  const token = tokens.access('p1', 'Ann', 60_000, now);
+  assert.deepEqual(tokens.verify(token, now + 59_999), { sub: 'p1', name: 'Ann', exp: now + 60_000 });
+  assert.throws(
+    () => tokens.verify(token, now + 60_001),
+    (err: unknown) => (err as AuthError).code === 'expired_token',
+  );
+  assert.throws(
+    () => tokens.verifyRefresh(token, now),
+    (err: unknown) => (err as AuthError).code === 'bad_token',
+  );
+});

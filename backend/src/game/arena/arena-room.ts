@@ -1,6 +1,6 @@
 // The arena: a server-authoritative .io room. Clients send numbered protobuf inputs; the room steps the shared
-// rules at a fixed rate, shows each client its area of interest, and keeps the players' Player objects and the
-// leaderboard up to date. It survives its node (ResidentRoom): the state is checkpointed and restored elsewhere.
+// rules at a fixed rate, shows each client its area of interest, and keeps the players' profiles (Player objects,
+// or the stateless twin's in stateless mode) and the leaderboard up to date. It survives its node (ResidentRoom): the state is checkpointed and restored elsewhere.
 import { type AuthContext, type Client, CloseCode, type RoomException } from '@colyseus/core';
 import {
   type ArenaJoinOptions,
@@ -18,8 +18,6 @@ import { ResidentRoom, type Restored } from '../../colyseus/rooms/resident-room.
 import type { GuestClaims } from '../auth/guest-tokens.ts';
 import { admit, claims, type SeatClaims } from '../auth/room-auth.ts';
 import type { GameContext } from '../context.ts';
-import { cachedTop, submitScore } from '../objects/leaderboard.ts';
-import { enterPlayer, Player } from '../objects/player.ts';
 import { answerPing } from '../ping.ts';
 import { logUncaught } from '../room-errors.ts';
 import { applyRoomLimits, expectJoinAck, onBytes, seatJoined, seatLeft, seatReturned } from '../room-guards.ts';
@@ -45,7 +43,7 @@ type ArenaClient = Client<{ auth: GuestClaims }>;
 interface Session {
   gate: ClientGate;
   bestMass: number;
-  /** XP and eats not yet granted to the Player object. */
+  /** XP and eats not yet granted to the player's profile. */
   unsentXp: number;
   unsentEats: number;
   /** When the client was last told it is over a rate (told at most once per RATE_NOTICE_MS). */
@@ -88,11 +86,9 @@ export class ArenaRoom extends ResidentRoom<
     onBytes(this, 'ping', (client: ArenaClient, bytes) => this.onPing(client, bytes), notBytes('ping'));
     this.onMessage('chat', (client: ArenaClient, message: unknown) => this.onChat(client, message));
     this.onMessage('profile', (client: ArenaClient) =>
-      this.request(client, () => this.resident.objects.get(Player, claims(client).sub).profile()),
+      this.request(client, () => this.resident.services.profile(claims(client))),
     );
-    this.onMessage('leaderboard', (client: ArenaClient) =>
-      this.request(client, () => cachedTop(this.resident.objects)),
-    );
+    this.onMessage('leaderboard', (client: ArenaClient) => this.request(client, () => this.resident.services.top()));
     this.onMessage('*', (client: ArenaClient, type: string | number) =>
       this.refuse(client, ErrorCode.unknownMessage, `unknown message type "${String(type)}"`),
     );
@@ -101,7 +97,7 @@ export class ArenaRoom extends ResidentRoom<
 
   override async onJoin(client: ArenaClient): Promise<void> {
     seatJoined(this.resident.seats, client);
-    const profile = await enterPlayer(this.resident.objects, claims(client));
+    const profile = await this.resident.services.enter(claims(client));
     this.sim.addBlob(client.sessionId, profile.name, profile.color);
     this.openSession(client);
     expectJoinAck(this, client);
@@ -296,24 +292,21 @@ export class ArenaRoom extends ResidentRoom<
       const { unsentXp, unsentEats } = s;
       s.unsentXp = 0;
       s.unsentEats = 0;
-      this.resident.objects
-        .get(Player, auth.sub)
-        .grant(unsentXp, unsentEats)
-        .catch(() => {
-          // Retried with the next grant or at the end of the game (at most once more: a timed-out call that did
-          // land is granted twice; the amounts are small and XP only grows).
-          s.unsentXp += unsentXp;
-          s.unsentEats += unsentEats;
-        });
+      this.resident.services.grant(auth, unsentXp, unsentEats).catch(() => {
+        // Retried with the next grant or at the end of the game (at most once more: a timed-out call that did
+        // land is granted twice; the amounts are small and XP only grows).
+        s.unsentXp += unsentXp;
+        s.unsentEats += unsentEats;
+      });
     }
   }
 
   private async recordGame(auth: GuestClaims, s: Session, finalMass: number): Promise<void> {
     const mass = Math.round(Math.max(s.bestMass, finalMass));
-    const { objects, log } = this.resident;
+    const { services, log } = this.resident;
     try {
-      await objects.get(Player, auth.sub).recordGame({ mass, eats: s.unsentEats, xp: s.unsentXp });
-      await submitScore(objects, { id: auth.sub, name: auth.name, bestMass: mass });
+      await services.recordGame(auth, { mass, eats: s.unsentEats, xp: s.unsentXp });
+      await services.submitScore(auth, mass);
     } catch (err) {
       log.warn(`arena ${this.roomId}: could not record the game of player ${auth.sub}: ${String(err)}`);
     }

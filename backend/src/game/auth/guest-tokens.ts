@@ -66,6 +66,11 @@ export class GuestTokens {
     return { token: this.seal('access', claims), claims, refresh: this.seal('refresh', refresh) };
   }
 
+  /** An access token alone, living `ttlMs`: what a node signs to call a service on the player's behalf. */
+  access(playerId: string, name: string, ttlMs: number, now = Date.now()): string {
+    return this.seal('access', { sub: playerId, name, exp: now + ttlMs } satisfies GuestClaims);
+  }
+
   /** The access token's claims, or AuthError saying why it is refused. */
   verify(token: unknown, now = Date.now()): GuestClaims {
     const claims = this.open('access', token, now);

@@ -85,7 +85,7 @@ export class Player extends Resident<PlayerState> {
 }
 
 /** Under load a join may wait for the player's object longer than a call's default deadline; a seat holds 15 s. */
-const JOIN_CALL_MS = 12_000;
+export const JOIN_CALL_MS = 12_000;
 
 /** A session starts in a room: activate the player's object (created on first join) under the token's name. */
 export function enterPlayer(objects: Refs, auth: GuestClaims): Promise<Profile> {

@@ -18,8 +18,8 @@ export interface Twins {
   close(): Promise<void>;
 }
 
-/** `count` instances side by side on one PostgreSQL and one Redis. */
-export async function startTwins(count: number): Promise<Twins> {
+/** `count` instances side by side on one PostgreSQL and one Redis, accepting tokens signed with `secret`. */
+export async function startTwins(count: number, secret = SECRET): Promise<Twins> {
   const pg = await startPostgres();
   const redis = await startRedis();
   const redisUrl = `redis://127.0.0.1:${redis.port}`;
@@ -31,14 +31,14 @@ export async function startTwins(count: number): Promise<Twins> {
   try {
     // Together, as a deployment starts them: the schema is created once.
     const started = Array.from({ length: count }, (_, i) =>
-      startStatelessApi({ pg: pg.url, redis: redisUrl, secret: SECRET, instanceId: `twin${i + 1}` }),
+      startStatelessApi({ pg: pg.url, redis: redisUrl, secret, instanceId: `twin${i + 1}` }),
     );
     apis.push(...(await Promise.all(started)));
   } catch (err) {
     await close();
     throw err;
   }
-  return { pg, redis, redisUrl, apis, tokens: new GuestTokens(SECRET), close };
+  return { pg, redis, redisUrl, apis, tokens: new GuestTokens(secret), close };
 }
 
 export interface Reply {
