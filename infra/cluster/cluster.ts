@@ -128,7 +128,7 @@ export class LocalCluster {
     }
     // One at a time, each joining a ready cluster (as backend/testing does): nodes that start together call each
     // other's presence shards before those are served, and under load a start-up call can time out.
-    const secret = clusterSecret();
+    const secret = this.#options.secret ?? clusterSecret();
     for (const spec of specs) {
       this.#abort.signal.throwIfAborted();
       const flags = nodeFlags(spec, urls, nodeSeed, this.#options);

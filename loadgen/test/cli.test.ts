@@ -90,6 +90,11 @@ describe('flags', () => {
   test('targets: where, non-loopback hosts, cluster files', () => {
     refused(['--users', '5'], /say where/);
     refused(['--users', '5', '--local', '2', ...T], /do not go together/);
+    refused(['--users', '5', '--stateless', ...T], /^--stateless goes with --local/);
+    refused(
+      ['--users', '5', '--local', '1', '--stateless', '--scenario', 'objects'],
+      /the objects scenario calls objects/,
+    );
     refused(
       ['--users', '5', '--targets', 'http://10.1.2.3:2567'],
       /refusing non-loopback target 10\.1\.2\.3.*--allow-host 10\.1\.2\.3/,

@@ -14,3 +14,4 @@ export {
   startStatelessApi,
 } from './server.ts';
 export { connectDb, type Db, type PlayerRow, PlayerStore } from './store.ts';
+export { type StatelessTier, type StatelessTierOptions, startStatelessTier, type TierProcess } from './tier.ts';

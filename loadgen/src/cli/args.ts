@@ -45,6 +45,8 @@ Load:
 Where:
   --targets T            node URLs (http://127.0.0.1:2567,…) or a cluster file (JSON {nodes, nats, cluster}, or one URL a line)
   --local N              start a local cluster of N backend nodes plus NATS for the run, stop it afterwards (1-${LIMITS.localNodes})
+  --stateless            with --local: the nodes in stateless mode, their profiles, XP and leaderboard on the stateless
+                         twin (PostgreSQL, Redis and one twin instance per node, started for the run) instead of objects
   --allow-host H         allow a non-loopback target host (repeat for several); loopback only otherwise
   --nats URL             objects scenario: the cluster's NATS; coordinator/worker: the NATS they coordinate over
   --cluster NAME         objects scenario: the cluster name (default from the cluster file, else "local")
@@ -79,6 +81,7 @@ export const OPTIONS = {
   'decode-sample': { type: 'string' },
   targets: { type: 'string' },
   local: { type: 'string' },
+  stateless: { type: 'boolean' },
   'allow-host': { type: 'string', multiple: true },
   nats: { type: 'string' },
   cluster: { type: 'string' },
@@ -108,6 +111,8 @@ export interface RunOptions {
   scenario: Scenario;
   targets: TargetSet | undefined;
   local: number | undefined;
+  /** The local cluster's nodes in stateless mode, on a stateless tier started for the run. */
+  stateless: boolean;
   allowHosts: string[];
   /** The objects scenario's NATS and cluster name (from flags or the cluster file). */
   objectsNats: string[] | undefined;
@@ -236,6 +241,10 @@ function parseRun(values: Values, mode: 'run' | 'coordinator'): RunOptions {
     throw new UsageError('--local is for one machine; a coordinator needs --targets');
   if (local === undefined && !values.targets)
     throw new UsageError('say where: --targets <node URLs or cluster file>, or --local N');
+  if (values.stateless && local === undefined)
+    throw new UsageError('--stateless goes with --local: it starts the stateless tier beside the local nodes');
+  if (values.stateless && scenario.kind === 'objects')
+    throw new UsageError('--stateless runs the game on the stateless twin; the objects scenario calls objects only');
   const targets = values.targets ? parseTargets(values.targets, allowHosts) : undefined;
   const objectsNats = values.nats && mode === 'run' ? [values.nats] : targets?.nats;
   if (scenario.kind === 'objects' && local === undefined && !objectsNats) {
@@ -258,6 +267,7 @@ function parseRun(values: Values, mode: 'run' | 'coordinator'): RunOptions {
     scenario,
     targets,
     local,
+    stateless: values.stateless === true,
     allowHosts,
     objectsNats,
     // A coordinator's --nats-* are for the NATS it coordinates over (the loadgen role), not the cluster's.

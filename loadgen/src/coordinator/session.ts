@@ -9,7 +9,7 @@ import type { RunOptions } from '../cli/args.ts';
 import { LIMITS } from '../cli/args.ts';
 import { Progress } from '../cli/progress.ts';
 import { UsageError } from '../cli/usage-error.ts';
-import { discoverCluster, type LocalCluster, startLocalCluster } from '../local/cluster.ts';
+import { discoverCluster, type LocalCluster, startLocalCluster, watchTierCpu } from '../local/cluster.ts';
 import { NodeScraper } from '../metrics/scrape.ts';
 import { renderReport } from '../report/html.ts';
 import { buildResult, type LoadgenResult, type Setup } from '../report/result.ts';
@@ -40,7 +40,10 @@ export async function runSession(opts: RunOptions, hooks: SessionHooks): Promise
   try {
     if (opts.local) {
       log(`starting a local cluster: NATS + ${opts.local} backend node(s)…`);
-      cluster = await startLocalCluster(opts.local, { nodeExecArgv: profiles && cpuProf(profiles.nodes) });
+      cluster = await startLocalCluster(opts.local, {
+        nodeExecArgv: profiles && cpuProf(profiles.nodes),
+        stateless: opts.stateless,
+      });
       for (const line of cluster.settings) log(line);
       log(
         `local cluster ready: ${cluster.nodes.join(', ')} (NATS ${cluster.natsUrls.join(',')}, cluster ${cluster.cluster})`,
@@ -71,12 +74,14 @@ export async function runSession(opts: RunOptions, hooks: SessionHooks): Promise
       spreadSources: nodes.every((n) => /^http:\/\/(127\.|localhost[:/])/.test(n)),
       ...(objects ? { objects } : {}),
     };
+    const tierCpu = cluster?.stateless && watchTierCpu(cluster.stateless);
     const record = await runWorkers(template, links, {
       onTick: (live) => progress.update(live),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
     });
     scraper.stop();
     progress.done();
+    if (tierCpu) log(tierCpu());
     const setup: Setup = {
       command: hooks.command,
       scenario: { name: opts.scenario.name, description: opts.scenario.description, kind: opts.scenario.kind },

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { type ClusterOptions, LocalCluster as InfraCluster, printerFor } from '@resident/infra/cluster';
-import { freePorts, type MachineLimits, type Machines } from '@resident/infra/process';
+import { type StatelessTier, startStatelessTier } from '@resident/backend/baselines/stateless';
+import { type ClusterOptions, clusterSecret, LocalCluster as InfraCluster, printerFor } from '@resident/infra/cluster';
+import { cpuSeconds, freePorts, type MachineLimits, type Machines, treeCpuSeconds } from '@resident/infra/process';
 import { loadNatsClientAuth, type NatsClientSettings } from '@resident/shared/nats';
 import { BOTS_PER_SOURCE } from '../workers/plan.ts';
 
@@ -25,6 +26,8 @@ export interface LocalCluster {
   machines: Machines | undefined;
   /** The processes, for their CPU time: each node, each NATS server (with its monitoring URL). */
   processes: { nodes: (number | undefined)[]; nats: { pid: number; monitorUrl: string }[] };
+  /** With `stateless`: the twin's instances, PostgreSQL and Redis the nodes use. */
+  stateless: StatelessTier | undefined;
   stop(): Promise<void>;
 }
 
@@ -48,6 +51,8 @@ export interface LocalClusterOptions {
   readonly nodeArgs?: readonly string[];
   /** Node's own options for the nodes (--cpu-prof): they are then stopped gracefully, so that they write at exit. */
   readonly nodeExecArgv?: readonly string[] | undefined;
+  /** The nodes in stateless mode, on a stateless tier (one twin instance per node) started with them. */
+  readonly stateless?: boolean;
 }
 
 export async function startLocalCluster(count: number, opts: LocalClusterOptions = {}): Promise<LocalCluster> {
@@ -55,6 +60,10 @@ export async function startLocalCluster(count: number, opts: LocalClusterOptions
   const logFile = join(mkdtempSync(join(tmpdir(), 'resident-loadgen-')), 'cluster.log');
   const log = createWriteStream(logFile);
   const ports = await freePorts(count);
+  const secret = clusterSecret();
+  const stateless = opts.stateless
+    ? await startStatelessTier({ instances: count, secret, onError: (name, line) => log.write(`[${name}] ${line}\n`) })
+    : undefined;
   const options: ClusterOptions = {
     nodes: count,
     nats: 1,
@@ -64,7 +73,9 @@ export async function startLocalCluster(count: number, opts: LocalClusterOptions
     nodeArgs: [
       ...Object.entries(LOCAL_LIMITS).flatMap(([flag, value]) => [`--${flag}`, String(value)]),
       ...(opts.nodeArgs ?? []),
+      ...(stateless ? ['--stateless-api', stateless.urls.join(',')] : []),
     ],
+    secret,
     ...(machines ? { machines } : {}),
     ...(opts.nodeExecArgv ? { nodeExecArgv: opts.nodeExecArgv } : {}),
   };
@@ -74,6 +85,7 @@ export async function startLocalCluster(count: number, opts: LocalClusterOptions
     await cluster.start();
   } catch (err) {
     await cluster.kill();
+    await stateless?.close();
     log.end();
     throw err;
   }
@@ -83,19 +95,46 @@ export async function startLocalCluster(count: number, opts: LocalClusterOptions
     natsUrls: cluster.servers.map((s) => s.url),
     cluster: CLUSTER_NAME,
     natsAuth: { 'nats-nkey': { value: seed, name: 'the local cluster node nkey' } },
-    settings: [...describe(logFile), ...(machines ? [describeMachines(machines)] : [])],
+    settings: [
+      ...describe(logFile),
+      ...(machines ? [describeMachines(machines)] : []),
+      ...(stateless ? [describeStateless(stateless)] : []),
+    ],
     machines: cluster.machines,
     processes: {
       nodes: cluster.nodes.map((n) => n.child.pid),
       nats: cluster.servers.map((s) => ({ pid: s.pid, monitorUrl: s.monitorUrl })),
     },
+    stateless,
     // Killed, not drained: the cluster's state is thrown away with its NATS data at the end of the run anyway.
     // Nodes given their own options (profiling) are stopped in order: they write their profiles as they exit.
     stop: async () => {
       if (opts.nodeExecArgv) await cluster.stop();
       else await cluster.kill();
+      await stateless?.close();
       log.end();
     },
+  };
+}
+
+function describeStateless(tier: StatelessTier): string {
+  return `stateless mode: the nodes' profiles, XP and leaderboard on the stateless twin (${tier.urls.length} instance(s) ${tier.urls.join(', ')}, PostgreSQL with synchronous commit, redis-server), not on objects`;
+}
+
+/**
+ * The stateless tier's CPU from now on: the nodes' own CPU is in the run's figures (from their /metrics), the twin's
+ * instances, PostgreSQL and Redis are not, so the run says what they took beside it. Call the result at the end.
+ */
+export function watchTierCpu(tier: StatelessTier): () => string {
+  const read = () =>
+    tier.processes.map((p) => ({ name: p.name, s: (p.tree ? treeCpuSeconds(p.pid) : cpuSeconds(p.pid)) ?? 0 }));
+  const started = { at: performance.now(), cpu: read() };
+  return () => {
+    const seconds = (performance.now() - started.at) / 1000;
+    const used = read().map((p, i) => ({ name: p.name, pct: (100 * (p.s - started.cpu[i]!.s)) / seconds }));
+    const total = used.reduce((sum, p) => sum + p.pct, 0);
+    const each = used.map((p) => `${p.name} ${p.pct.toFixed(1)} %`).join(', ');
+    return `stateless tier CPU while the bots ran: ${total.toFixed(1)} % of a core (${each}); not in the nodes' figures`;
   };
 }
 
