@@ -19,6 +19,8 @@ export interface ClusterOptions {
   readonly nodeExecArgv?: readonly string[];
   /** Each node as its own machine: a CPU quota and an open-file limit per node (not a flag: for loadgen:scale). */
   readonly machines?: MachineLimits;
+  /** JetStream fsyncs every write before its ack (not a flag: for bench:thesis, level with PostgreSQL's commits). */
+  readonly jetstreamSyncAlways?: boolean;
   /** The guest-token secret, instead of RESIDENT_AUTH_SECRET or a new one (not a flag: for loadgen --stateless). */
   readonly secret?: string;
 }

@@ -142,7 +142,8 @@ export class LocalCluster {
 
   /** The client URLs and the node role's nkey seed file. */
   async #startNats(): Promise<[string[], string]> {
-    const nats = new NatsServers(this.#options.nats, this.#options.cluster, this.#printer);
+    const { nats: size, cluster, jetstreamSyncAlways } = this.#options;
+    const nats = new NatsServers(size, cluster, this.#printer, jetstreamSyncAlways);
     this.#nats = nats;
     const servers = await nats.ready(this.#abort.signal);
     nats.child.exited.then(() => {

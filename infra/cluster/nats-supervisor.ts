@@ -1,6 +1,6 @@
 // Child process of the runner that owns the nats-servers, started by ../nats (temp dirs, free ports,
 // everything killed when this process exits), with authentication and the roles' permissions for the cluster's
-// name (generated nkeys, route passwords). Usage: nats-supervisor.ts <servers: 1|3> <cluster>.
+// name (generated nkeys, route passwords). Usage: nats-supervisor.ts <servers: 1|3> <cluster> [sync-always].
 // It runs in its own process group, so a Ctrl-C in the terminal does not stop NATS under draining nodes; the
 // runner stops it by closing our stdin, which also happens when the runner dies.
 
@@ -17,9 +17,9 @@ function send(message: NatsMessage): void {
   process.stdout.write(`${encode(message)}\n`);
 }
 
-async function start(size: number, cluster: string): Promise<NatsCluster> {
+async function start(size: number, cluster: string, syncAlways: boolean): Promise<NatsCluster> {
   const auth = { cluster };
-  return size === 1 ? startNats({ auth }) : startNatsCluster({ size, auth });
+  return size === 1 ? startNats({ auth, syncAlways }) : startNatsCluster({ size, auth, syncAlways });
 }
 
 /** Log lines of every server, and a word when one dies without being asked to. */
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   process.stdin.resume();
   // Once the runner is gone, nobody reads our output; that must not crash us before we clean up.
   process.stdout.on('error', () => {});
-  nats = await start(size, cluster);
+  nats = await start(size, cluster, process.argv[4] === 'sync-always');
   if (stopping) return;
   tails = watch(nats);
   send({

@@ -26,7 +26,7 @@ export class NatsServers {
   #seedFiles: Readonly<Record<Role, string>> | undefined;
   readonly #down = new Set<number>();
 
-  constructor(size: 1 | 3, cluster: string, printer: Printer) {
+  constructor(size: 1 | 3, cluster: string, printer: Printer, syncAlways = false) {
     this.#printer = printer;
     this.#ready = new Promise((resolve) => {
       this.#onReady = resolve;
@@ -34,7 +34,7 @@ export class NatsServers {
     this.child = new Child({
       name: SUPERVISOR_NAME,
       command: process.execPath,
-      args: ['--import', 'tsx', SUPERVISOR, String(size), cluster],
+      args: ['--import', 'tsx', SUPERVISOR, String(size), cluster, ...(syncAlways ? ['sync-always'] : [])],
       cwd: REPO_ROOT,
       onLine: (stream, line) => this.#onLine(stream, line),
     });

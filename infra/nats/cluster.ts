@@ -37,11 +37,20 @@ export interface NatsSecurityOptions {
   readonly tls?: ServerTls;
 }
 
-export async function startNats(opts: { jetstream?: boolean } & NatsSecurityOptions = {}): Promise<NatsCluster> {
+/** How JetStream stores: `syncAlways` fsyncs every write before its ack (default: on JetStream's interval). */
+export interface NatsStoreOptions {
+  readonly syncAlways?: boolean;
+}
+
+export async function startNats(
+  opts: { jetstream?: boolean } & NatsSecurityOptions & NatsStoreOptions = {},
+): Promise<NatsCluster> {
   return launch({ ...opts, size: 1, jetstream: opts.jetstream ?? true, clustered: false });
 }
 
-export async function startNatsCluster(opts: { size?: number } & NatsSecurityOptions = {}): Promise<NatsCluster> {
+export async function startNatsCluster(
+  opts: { size?: number } & NatsSecurityOptions & NatsStoreOptions = {},
+): Promise<NatsCluster> {
   const size = opts.size ?? 3;
   if (!Number.isInteger(size) || size < 2) throw new RangeError(`cluster size must be an integer >= 2, got ${size}`);
   return launch({ ...opts, size, jetstream: true, clustered: true });

@@ -19,6 +19,8 @@ export interface ServerLayout {
   port: number;
   monitorPort: number;
   jetstream: boolean;
+  /** JetStream fsyncs every write before acknowledging it (`sync_interval: always`), as a database flushes its WAL. */
+  syncAlways: boolean;
   cluster?: { name: string; port: number; routes: number[] };
 }
 
@@ -32,6 +34,8 @@ export interface LayoutSpec {
   size: number;
   jetstream: boolean;
   clustered: boolean;
+  /** Default false: JetStream syncs to disk on its own interval (2 min), writes are in its file before the ack. */
+  syncAlways?: boolean;
 }
 
 export function renderConfig(layout: ServerLayout, security: Security): string {
@@ -40,7 +44,8 @@ export function renderConfig(layout: ServerLayout, security: Security): string {
     `listen: 127.0.0.1:${layout.port}`,
     `http: 127.0.0.1:${layout.monitorPort}`,
   ];
-  if (layout.jetstream) lines.push(`jetstream { store_dir: ${JSON.stringify(storeDirOf(layout))} }`);
+  const sync = layout.syncAlways ? ', sync_interval: always' : '';
+  if (layout.jetstream) lines.push(`jetstream { store_dir: ${JSON.stringify(storeDirOf(layout))}${sync} }`);
   const { credentials, users, tls } = security;
   if (credentials) lines.push(renderAuthorization(credentials.cluster, [...credentials.users, ...users]));
   if (tls) lines.push(renderTls(tls));
@@ -78,6 +83,7 @@ export async function planLayouts(root: string, spec: LayoutSpec): Promise<Serve
       port: take(),
       monitorPort: take(),
       jetstream: spec.jetstream,
+      syncAlways: spec.syncAlways ?? false,
     };
     const port = routePorts[i];
     if (port !== undefined) {

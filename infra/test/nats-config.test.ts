@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createLocalCredentials, findNatsServer } from '@resident/shared/nats';
 import { planLayouts, renderConfig } from '../nats/config.ts';
+import { startNats } from '../nats/index.ts';
 
 test('a generated clustered, authenticated config passes nats-server -t', async () => {
   const root = mkdtempSync(join(tmpdir(), 'resident-nats-conf-'));
@@ -22,5 +23,19 @@ test('a generated clustered, authenticated config passes nats-server -t', async 
     assert.match(check.stderr, /configuration file .* is valid/);
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('syncAlways: the server fsyncs every JetStream write before its ack (sync_always in its /varz)', async () => {
+  for (const syncAlways of [true, false]) {
+    const nats = await startNats({ syncAlways });
+    try {
+      const varz = (await (await fetch(`${nats.servers[0]!.monitorUrl}/varz`)).json()) as {
+        jetstream: { config: { sync_always?: boolean } };
+      };
+      assert.equal(varz.jetstream.config.sync_always ?? false, syncAlways);
+    } finally {
+      await nats.close();
+    }
   }
 });

@@ -42,6 +42,7 @@ test('bench:thesis at a smoke size: exits 0 with every figure and its stateless 
     assert.ok(run.out.includes(name), `${name} printed`);
   }
   assert.match(run.out, /per play session 36 operations: enter 2\.8 %/, 'the mix is stated');
+  assert.match(run.out, /JetStream state, fsync before each ack: sync_interval always/, 'durability stated');
   assert.match(run.out, /backend\/baselines\/stateless\/store\.ts/, 'the game-logic files of each side are listed');
   assert.ok(existsSync(join(out, 'latency.svg')), 'the chart for the README');
   assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<svg/);
@@ -55,5 +56,6 @@ describe('bench:thesis refuses a bad flag, before starting anything', () => {
     [['--concurrency', '4,x'], /--concurrency must be an integer/],
     [['--stepz', '5'], /unknown option --stepz/],
     [['extra'], /unexpected argument "extra"/],
+    [['--jetstream-sync', 'sometimes'], /--jetstream-sync must be always or interval, got "sometimes"/],
   ]);
 });

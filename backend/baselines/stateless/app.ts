@@ -81,7 +81,7 @@ function registerRoutes(app: FastifyInstance, { players, leaderboard, tokens }: 
     return { improved: await leaderboard.submit(entry) };
   });
   // Public, as Resident's GET /api/leaderboard is.
-  app.get('/api/leaderboard', async (): Promise<LeaderboardEntry[]> => leaderboard.top());
+  app.get('/api/leaderboard', async (): Promise<LeaderboardEntry[]> => leaderboard.cachedTop());
 }
 
 /** The value as the schema reads it, or a 400 naming each field that is wrong. */

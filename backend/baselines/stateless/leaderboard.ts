@@ -1,14 +1,22 @@
 // The global leaderboard in a Redis sorted set, with the names in a hash beside it. Every player's best is kept
 // (not only the top 100), as a real service keeps them for ranks.
 import type { LeaderboardEntry } from '@resident/shared/game';
-import { mergeTop, TOP_N } from '../../src/game/objects/leaderboard.ts';
+import { freshFor, mergeTop, TOP_CACHE_MS, TOP_N } from '../../src/game/objects/leaderboard.ts';
 import type { Redis } from './redis.ts';
 
 // One hash tag: both keys land in one slot, so the scripts also run on a Redis Cluster.
 const KEYS = ['{leaderboard}:best', '{leaderboard}:names'] as const;
 
 export class RedisLeaderboard {
-  constructor(private readonly redis: Redis) {}
+  /** The top as the route serves it: read at most once per `topCacheMs` per instance, as a Resident node does. */
+  readonly cachedTop: () => Promise<LeaderboardEntry[]>;
+
+  constructor(
+    private readonly redis: Redis,
+    topCacheMs = TOP_CACHE_MS,
+  ) {
+    this.cachedTop = freshFor(topCacheMs, () => this.top());
+  }
 
   /**
    * Records a player's best; a score not above the one on the board changes nothing (its name neither). True when

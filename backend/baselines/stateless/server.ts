@@ -31,6 +31,8 @@ export interface StatelessApiOptions {
   instanceId?: string;
   pgPoolSize?: number;
   cacheTtlSeconds?: number;
+  /** How long the top is served from memory (default 1000 ms, as Resident's nodes; tests of the board use 0). */
+  topCacheMs?: number;
   /** Largest request body (default Resident's, 4096 bytes). */
   maxBodyBytes?: number;
 }
@@ -56,7 +58,7 @@ export async function startStatelessApi(opts: StatelessApiOptions): Promise<Stat
     const cache = new ProfileCache(redis, opts.cacheTtlSeconds ?? DEFAULT_CACHE_TTL_SECONDS, onRedisError);
     const app = buildApp({
       players: new StatelessPlayers(new PlayerStore(sql), cache, instanceId),
-      leaderboard: new RedisLeaderboard(redis),
+      leaderboard: new RedisLeaderboard(redis, opts.topCacheMs),
       tokens: new GuestTokens(opts.secret),
       maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
       logger,

@@ -29,6 +29,9 @@ const USAGE = `usage: npm run bench:thesis -- [options]
   --warmup N         seconds of unmeasured load before the first step (default 5)
   --check-players N  players of the correctness checks (default 20)
   --check-seconds N  seconds of the stale-read check (default 5)
+  --jetstream-sync always|interval
+                     always (default): JetStream fsyncs each write before Resident acknowledges it, as PostgreSQL
+                     flushes each commit; interval: JetStream's own (every 2 min; writes are in its file at the ack)
   --out DIR          the HTML report, the latency chart (SVG) and the JSON (default bench-results/thesis-<time>)
   --json FILE        the result in the BENCHMARKS format
   -h, --help         this help`;
@@ -42,6 +45,7 @@ const OPTIONS = {
   warmup: { type: 'string' },
   'check-players': { type: 'string' },
   'check-seconds': { type: 'string' },
+  'jetstream-sync': { type: 'string' },
   out: { type: 'string' },
   json: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -54,7 +58,15 @@ function parseList(raw: string | undefined, flag: string, fallback: number[], ma
   return items;
 }
 
-function parsePlan(argv: readonly string[]): (BenchPlan & { out: string; json: string | undefined }) | undefined {
+type Plan = BenchPlan & { out: string; json: string | undefined; syncAlways: boolean };
+
+function parseSync(raw: string | undefined): boolean {
+  if (raw === undefined || raw === 'always') return true;
+  if (raw === 'interval') return false;
+  throw new UsageError(`--jetstream-sync must be always or interval, got ${JSON.stringify(raw)}`);
+}
+
+function parsePlan(argv: readonly string[]): Plan | undefined {
   const { values, positionals } = parseStrict(argv, OPTIONS);
   if (values.help) return undefined;
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -70,6 +82,7 @@ function parsePlan(argv: readonly string[]): (BenchPlan & { out: string; json: s
     checkSeconds: parseInteger(values['check-seconds'], '--check-seconds', 5, 1, 3600),
     out: resolve(process.env.INIT_CWD ?? process.cwd(), values.out ?? join('bench-results', `thesis-${stamp}`)),
     json: values.json,
+    syncAlways: parseSync(values['jetstream-sync']),
   };
 }
 
@@ -94,7 +107,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const command = `npm run bench:thesis -- ${argv.join(' ')}`.trim();
   const mix = describeMix();
   progress(`workload: ${plan.players} players (Zipf, s = 1); ${mix}`);
-  const resident = await measure(() => startResidentStack(plan.app), plan);
+  const resident = await measure(() => startResidentStack(plan.app, plan.syncAlways), plan);
   const stateless = await measure(() => startStatelessStack(plan.app), plan);
   const loc = codeSize();
   if ('missing' in loc) console.error(`bench:thesis: ${loc.missing}`);

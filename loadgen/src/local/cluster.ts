@@ -53,6 +53,8 @@ export interface LocalClusterOptions {
   readonly nodeExecArgv?: readonly string[] | undefined;
   /** The nodes in stateless mode, on a stateless tier (one twin instance per node) started with them. */
   readonly stateless?: boolean;
+  /** JetStream fsyncs every write before its ack (default: on its own interval). */
+  readonly jetstreamSyncAlways?: boolean;
 }
 
 export async function startLocalCluster(count: number, opts: LocalClusterOptions = {}): Promise<LocalCluster> {
@@ -76,6 +78,7 @@ export async function startLocalCluster(count: number, opts: LocalClusterOptions
       ...(stateless ? ['--stateless-api', stateless.urls.join(',')] : []),
     ],
     secret,
+    ...(opts.jetstreamSyncAlways ? { jetstreamSyncAlways: true } : {}),
     ...(machines ? { machines } : {}),
     ...(opts.nodeExecArgv ? { nodeExecArgv: opts.nodeExecArgv } : {}),
   };

@@ -54,17 +54,32 @@ export async function readTop(objects: Refs): Promise<LeaderboardEntry[]> {
   return mergeTop(await Promise.all(shards));
 }
 
-const CACHE_MS = 1000;
-const cache = new WeakMap<Refs, { at: number; top: Promise<LeaderboardEntry[]> }>();
+export const TOP_CACHE_MS = 1000;
+const cache = new WeakMap<Refs, () => Promise<LeaderboardEntry[]>>();
 
 /** The merged top, read at most once a second per node: HTTP and rooms share it. */
 export function cachedTop(objects: Refs): Promise<LeaderboardEntry[]> {
-  const hit = cache.get(objects);
-  if (hit && Date.now() - hit.at < CACHE_MS) return hit.top;
-  const top = readTop(objects);
-  cache.set(objects, { at: Date.now(), top });
-  top.catch(() => cache.delete(objects)); // a failed read is not cached
-  return top;
+  let read = cache.get(objects);
+  if (!read) {
+    read = freshFor(TOP_CACHE_MS, () => readTop(objects));
+    cache.set(objects, read);
+  }
+  return read();
+}
+
+/** `read`, called at most once per `ms`: callers in between share its answer; a failed read is not kept. */
+export function freshFor<T>(ms: number, read: () => Promise<T>): () => Promise<T> {
+  let hit: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    if (hit && Date.now() - hit.at < ms) return hit.value;
+    const value = read();
+    const mine = { at: Date.now(), value };
+    hit = mine;
+    value.catch(() => {
+      if (hit === mine) hit = undefined;
+    });
+    return value;
+  };
 }
 
 export function mergeTop(lists: readonly LeaderboardEntry[][]): LeaderboardEntry[] {

@@ -15,7 +15,7 @@ describe('stateless twin: leaderboard', { skip }, () => {
   const top = async (base: string) => (await call(base, 'GET', '/api/leaderboard')).body as LeaderboardEntry[];
 
   before(async () => {
-    twins = await startTwins(2);
+    twins = await startTwins(2, undefined, 0); // every read from Redis: these tests read right after writing
     [a, b] = twins.apis.map((api) => api.url) as [string, string];
   });
   after(() => twins?.close());
@@ -67,5 +67,22 @@ describe('stateless twin: leaderboard', { skip }, () => {
     assert.equal(bad.status, 400);
     assert.match((bad.body as { error: string }).error, /body\.name: not a valid player name; body\.bestMass: Too big/);
     assert.ok(!(await top(a)).some((e) => e.id === 'lb-other' || e.id === 'lb-own'), 'nothing was recorded');
+  });
+});
+
+describe('stateless twin: the top is served from memory for a while, per instance', { skip }, () => {
+  test('a read within the cache time is the cached top; another instance reads Redis', async () => {
+    const twins = await startTwins(2, undefined, 60_000);
+    try {
+      const [a, b] = twins.apis.map((api) => api.url) as [string, string];
+      assert.deepEqual((await call(a, 'GET', '/api/leaderboard')).body, [], 'cached empty');
+      const entry = { id: 'cached-1', name: 'Cached', bestMass: 5 };
+      const token = twins.tokens.issue(entry.id, entry.name).token;
+      assert.equal((await call(b, 'POST', '/api/leaderboard', { token, body: entry })).status, 200);
+      assert.deepEqual((await call(a, 'GET', '/api/leaderboard')).body, [], 'still the cached top');
+      assert.deepEqual((await call(b, 'GET', '/api/leaderboard')).body, [entry], 'b had none cached');
+    } finally {
+      await twins.close();
+    }
   });
 });

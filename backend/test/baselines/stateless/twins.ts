@@ -19,7 +19,7 @@ export interface Twins {
 }
 
 /** `count` instances side by side on one PostgreSQL and one Redis, accepting tokens signed with `secret`. */
-export async function startTwins(count: number, secret = SECRET): Promise<Twins> {
+export async function startTwins(count: number, secret = SECRET, topCacheMs?: number): Promise<Twins> {
   const pg = await startPostgres();
   const redis = await startRedis();
   const redisUrl = `redis://127.0.0.1:${redis.port}`;
@@ -31,7 +31,13 @@ export async function startTwins(count: number, secret = SECRET): Promise<Twins>
   try {
     // Together, as a deployment starts them: the schema is created once.
     const started = Array.from({ length: count }, (_, i) =>
-      startStatelessApi({ pg: pg.url, redis: redisUrl, secret, instanceId: `twin${i + 1}` }),
+      startStatelessApi({
+        pg: pg.url,
+        redis: redisUrl,
+        secret,
+        instanceId: `twin${i + 1}`,
+        ...(topCacheMs === undefined ? {} : { topCacheMs }),
+      }),
     );
     apis.push(...(await Promise.all(started)));
   } catch (err) {

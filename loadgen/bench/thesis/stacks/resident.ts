@@ -11,8 +11,9 @@ import { startLocalCluster } from '../../../src/local/cluster.ts';
 import { type Op, playerId, playerName } from '../workload.ts';
 import type { Stack, StackClient, StackCounters } from './stack.ts';
 
-export async function startResidentStack(nodes: number): Promise<Stack> {
-  const cluster = await startLocalCluster(nodes);
+/** `syncAlways`: JetStream fsyncs each write before the ack, level with PostgreSQL's synchronous commit. */
+export async function startResidentStack(nodes: number, syncAlways: boolean): Promise<Stack> {
+  const cluster = await startLocalCluster(nodes, { jetstreamSyncAlways: syncAlways });
   const runtimes: { nc: NatsConnection; rt: ObjectRuntime }[] = [];
   const processes = [
     ...cluster.processes.nodes.map((pid, i) => ({ name: `node ${i + 1}`, tier: 'app' as const, pid })),
@@ -37,7 +38,7 @@ export async function startResidentStack(nodes: number): Promise<Stack> {
   return {
     name: 'resident',
     description: [
-      `Resident: ${nodes} game node processes and 1 nats-server (JetStream state); clients are object-runtime members`,
+      `Resident: ${nodes} game node processes and 1 nats-server (JetStream state, ${syncAlways ? 'fsync before each ack: sync_interval always' : 'synced on its interval'}); clients are object-runtime members`,
       ...cluster.settings,
     ],
     processes,

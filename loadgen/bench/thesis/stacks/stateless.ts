@@ -1,95 +1,69 @@
 // The stateless twin's side: PostgreSQL and redis-server (as an operator would run them here), and N API instances
 // as processes of their own (backend/baselines/stateless). Each client talks to one instance over a pool of
 // keep-alive HTTP connections, as a room server behind a load balancer would, with each player's guest token.
-import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { connectDb, connectRedis, type Db, type Redis } from '@resident/backend/baselines/stateless';
+import {
+  connectDb,
+  connectRedis,
+  type Db,
+  type Redis,
+  startStatelessTier,
+} from '@resident/backend/baselines/stateless';
 import { GuestTokens } from '@resident/backend/game';
-import { Child, freePorts, nodeScriptArgs } from '@resident/infra/process';
-import { startPostgres, startRedis } from '@resident/testing';
 import { Pool } from 'undici';
 import { type Op, playerId, playerName } from '../workload.ts';
 import type { Stack, StackClient, StackCounters, StackProcess } from './stack.ts';
 
-const MAIN = fileURLToPath(new URL('../../../../backend/baselines/stateless/main.ts', import.meta.url));
 /**
  * Keep-alive connections from one client to its instance. The closed loop's 256 in flight over 2 clients is 128
  * per client: past 64, requests wait in the client's queue, and that wait counts in the twin's latency.
  */
 const CONNECTIONS = 64;
-const READY_MS = 60_000;
 
 export async function startStatelessStack(instances: number): Promise<Stack> {
-  const pg = await startPostgres();
-  const redis = await startRedis();
-  const secret = randomBytes(32).toString('base64url');
-  const tokens = new GuestTokens(secret);
-  const ports = await freePorts(instances);
-  const children = ports.map(
-    (port, i) =>
-      new Child({
-        name: `api ${i + 1}`,
-        command: process.execPath,
-        args: nodeScriptArgs(MAIN, [
-          '--port',
-          String(port),
-          '--pg-url',
-          pg.url,
-          '--redis-url',
-          `redis://127.0.0.1:${redis.port}`,
-        ]),
-        env: { RESIDENT_AUTH_SECRET: secret },
-        onLine: (stream, line) => stream === 'err' && console.error(`[api ${i + 1}] ${line}`),
-      }),
-  );
-  const urls = ports.map((port) => `http://127.0.0.1:${port}`);
+  const tier = await startStatelessTier({ instances, onError: (name, line) => console.error(`[${name}] ${line}`) });
   // The bench's own reads of the servers' counters (a few statements and commands per phase, not per operation).
-  const stats = connectDb({ url: pg.url, max: 1 });
-  const redisStats = await connectRedis(`redis://127.0.0.1:${redis.port}`, () => {});
+  const stats = connectDb({ url: tier.pg.url, max: 1 });
+  const redisStats = await connectRedis(tier.redisUrl, () => {});
   const pools: Pool[] = [];
   const close = async () => {
     await Promise.all(pools.map((p) => p.close()));
     await stats.end();
     await redisStats.quit();
-    for (const child of children) child.closeStdin();
-    await Promise.all(children.map((c) => c.waitExit(5000).then((ok) => ok || c.signal('SIGKILL'))));
-    await redis.close();
-    await pg.close();
+    await tier.close();
   };
-  try {
-    await Promise.all(urls.map((url, i) => waitHealthy(url, children[i]!)));
-  } catch (err) {
-    await close();
-    throw err;
-  }
-  const processes: StackProcess[] = [
-    ...children.map((c) => ({ name: c.name, tier: 'app' as const, pid: c.pid })),
-    { name: 'postgresql', tier: 'infra', pid: pg.pid, tree: true },
-    { name: 'redis-server', tier: 'infra', pid: redis.pid },
-  ];
-  const tokenCache = new Map<number, string>();
-  const tokenFor = (player: number) => {
-    const cached = tokenCache.get(player);
-    if (cached) return cached;
-    const token = tokens.issue(playerId(player), playerName(player)).token;
-    tokenCache.set(player, token);
-    return token;
-  };
+  const processes: StackProcess[] = tier.processes.map((p) => ({
+    ...p,
+    tier: p.name.startsWith('api') ? ('app' as const) : ('infra' as const),
+  }));
+  const tokenFor = tokenCache(new GuestTokens(tier.secret));
   return {
     name: 'stateless',
     description: [
-      `stateless twin: ${instances} Fastify API processes, PostgreSQL (synchronous commit), redis-server (cache-aside profiles, leaderboard sorted set)`,
+      `stateless twin: ${instances} Fastify API processes, PostgreSQL (synchronous commit), redis-server (cache-aside profiles, leaderboard sorted set, the top cached 1 s per instance)`,
     ],
     processes,
     async clients(count) {
       return Array.from({ length: count }, (_, i) => {
-        const pool = new Pool(urls[i % urls.length]!, { connections: CONNECTIONS, pipelining: 1 });
+        const pool = new Pool(tier.urls[i % tier.urls.length]!, { connections: CONNECTIONS, pipelining: 1 });
         pools.push(pool);
         return httpClient(pool, tokenFor);
       });
     },
     counters: () => counters(stats, redisStats),
     close,
+  };
+}
+
+/** Each player's guest token, signed once: the game's clients keep theirs for the session. */
+function tokenCache(tokens: GuestTokens): (player: number) => string {
+  const cache = new Map<number, string>();
+  return (player) => {
+    let token = cache.get(player);
+    if (!token) {
+      token = tokens.issue(playerId(player), playerName(player)).token;
+      cache.set(player, token);
+    }
+    return token;
   };
 }
 
@@ -129,20 +103,6 @@ function httpClient(pool: Pool, tokenFor: (player: number) => string): StackClie
     }
   };
   return { call, xp: async (player) => ((await send('GET', '/api/profile', player)) as { xp: number }).xp };
-}
-
-async function waitHealthy(url: string, child: Child): Promise<void> {
-  const deadline = Date.now() + READY_MS;
-  while (Date.now() < deadline) {
-    if (!child.running) throw new Error(`${child.name} exited: ${child.lastLines().join('\n')}`);
-    const ok = await fetch(`${url}/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${child.name} (${url}) not healthy within ${READY_MS / 1000} s: ${child.lastLines().join('\n')}`);
 }
 
 /** Statements PostgreSQL executed (all databases) and commands Redis processed, so far. */
