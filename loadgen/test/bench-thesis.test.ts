@@ -57,5 +57,7 @@ describe('bench:thesis refuses a bad flag, before starting anything', () => {
     [['--stepz', '5'], /unknown option --stepz/],
     [['extra'], /unexpected argument "extra"/],
     [['--jetstream-sync', 'sometimes'], /--jetstream-sync must be always or interval, got "sometimes"/],
+    [['--first', 'twin'], /--first must be resident or stateless, got "twin"/],
+    [['--seed', 'x'], /--seed must be an integer from 0 to 4,294,967,295, got "x"/],
   ]);
 });

@@ -2,6 +2,7 @@
 // stack's own counters (database statements, Redis commands, NATS messages) and the bytes moved over loopback,
 // where every process of both stacks talks. Totals are read before and after the phase and diffed.
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { cpuDelta, cpuSeconds, cpuSnapshot, treeCpuSeconds } from '@resident/infra/process';
 import type { Stack, StackCounters } from './stacks/stack.ts';
 
@@ -25,9 +26,22 @@ async function totals(stack: Stack): Promise<Cost> {
 }
 
 /** Runs `phase` and returns its result with what it cost. */
-export async function measured<T>(stack: Stack, phase: () => Promise<T>): Promise<{ result: T; cost: Cost }> {
+/** How late the driver's event loop ran during a phase: it hosts the clients, so its stalls count as latency. */
+export interface LoopDelay {
+  p99Ms: number;
+  maxMs: number;
+}
+
+export async function measured<T>(
+  stack: Stack,
+  phase: () => Promise<T>,
+): Promise<{ result: T; cost: Cost; loop: LoopDelay }> {
   const before = await totals(stack);
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
   const result = await phase();
+  delay.disable();
+  const loop = { p99Ms: delay.percentile(99) / 1e6, maxMs: delay.max / 1e6 };
   const after = await totals(stack);
   const counters: StackCounters = {};
   for (const key of Object.keys(after.counters) as (keyof StackCounters)[]) {
@@ -39,7 +53,7 @@ export async function measured<T>(stack: Stack, phase: () => Promise<T>): Promis
     after.loopbackBytes !== undefined && before.loopbackBytes !== undefined
       ? after.loopbackBytes - before.loopbackBytes
       : undefined;
-  return { result, cost: { cpu: cpuDelta(before.cpu, after.cpu), counters, loopbackBytes: bytes } };
+  return { result, cost: { cpu: cpuDelta(before.cpu, after.cpu), counters, loopbackBytes: bytes }, loop };
 }
 
 /** CPU seconds of the stack's processes of `tier` (all when omitted), without the driver and the machine. */

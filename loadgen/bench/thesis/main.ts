@@ -29,6 +29,8 @@ const USAGE = `usage: npm run bench:thesis -- [options]
   --warmup N         seconds of unmeasured load before the first step (default 5)
   --check-players N  players of the correctness checks (default 20)
   --check-seconds N  seconds of the stale-read check (default 5)
+  --seed N           the workload's seed: both stacks get the same operations (default 1)
+  --first SIDE       resident (default) or stateless: which stack runs first (the machine warms up over a run)
   --jetstream-sync always|interval
                      always (default): JetStream fsyncs each write before Resident acknowledges it, as PostgreSQL
                      flushes each commit; interval: JetStream's own (every 2 min; writes are in its file at the ack)
@@ -46,6 +48,8 @@ const OPTIONS = {
   'check-players': { type: 'string' },
   'check-seconds': { type: 'string' },
   'jetstream-sync': { type: 'string' },
+  seed: { type: 'string' },
+  first: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -58,7 +62,13 @@ function parseList(raw: string | undefined, flag: string, fallback: number[], ma
   return items;
 }
 
-type Plan = BenchPlan & { out: string; json: string | undefined; syncAlways: boolean };
+type Plan = BenchPlan & { out: string; json: string | undefined; syncAlways: boolean; statelessFirst: boolean };
+
+function parseFirst(raw: string | undefined): boolean {
+  if (raw === undefined || raw === 'resident') return false;
+  if (raw === 'stateless') return true;
+  throw new UsageError(`--first must be resident or stateless, got ${JSON.stringify(raw)}`);
+}
 
 function parseSync(raw: string | undefined): boolean {
   if (raw === undefined || raw === 'always') return true;
@@ -83,6 +93,8 @@ function parsePlan(argv: readonly string[]): Plan | undefined {
     out: resolve(process.env.INIT_CWD ?? process.cwd(), values.out ?? join('bench-results', `thesis-${stamp}`)),
     json: values.json,
     syncAlways: parseSync(values['jetstream-sync']),
+    statelessFirst: parseFirst(values.first),
+    seed: parseInteger(values.seed, '--seed', 1, 0, 2 ** 32 - 1),
   };
 }
 
@@ -98,6 +110,18 @@ async function measure(start: () => Promise<Stack>, plan: BenchPlan): Promise<St
   }
 }
 
+/** Both stacks, one after the other, in the order asked. */
+async function measureBoth(plan: Plan): Promise<{ resident: StackResult; stateless: StackResult }> {
+  const resident = () => measure(() => startResidentStack(plan.app, plan.syncAlways), plan);
+  const stateless = () => measure(() => startStatelessStack(plan.app), plan);
+  if (plan.statelessFirst) {
+    const s = await stateless();
+    return { stateless: s, resident: await resident() };
+  }
+  const r = await resident();
+  return { resident: r, stateless: await stateless() };
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const plan = parsePlan(argv);
   if (!plan) {
@@ -106,9 +130,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const command = `npm run bench:thesis -- ${argv.join(' ')}`.trim();
   const mix = describeMix();
-  progress(`workload: ${plan.players} players (Zipf, s = 1); ${mix}`);
-  const resident = await measure(() => startResidentStack(plan.app, plan.syncAlways), plan);
-  const stateless = await measure(() => startStatelessStack(plan.app), plan);
+  progress(`workload: ${plan.players} players (Zipf, s = 1, seed ${plan.seed}); ${mix}`);
+  const { resident, stateless } = await measureBoth(plan);
   const loc = codeSize();
   if ('missing' in loc) console.error(`bench:thesis: ${loc.missing}`);
   const code = 'missing' in loc ? undefined : loc;
@@ -125,7 +148,9 @@ async function main(argv: readonly string[]): Promise<number> {
     machine,
     command,
     figures,
-    workload: { players: plan.players, zipfExponent: 1, mix },
+    workload: { players: plan.players, zipfExponent: 1, seed: plan.seed, mix },
+    order: plan.statelessFirst ? ['stateless', 'resident'] : ['resident', 'stateless'],
+    jetstreamSync: plan.syncAlways ? 'always' : 'interval',
     sides: [resident, stateless],
     ...(code ? { code } : {}),
   };

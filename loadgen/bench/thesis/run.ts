@@ -2,10 +2,10 @@
 // correctness checks. Each phase's cost is measured with it.
 import { summarize } from '../../src/metrics/histogram.ts';
 import { countLostUpdates, countStaleReads } from './correctness.ts';
-import { type Cost, DRIVER, measured, stackCpu } from './cost.ts';
+import { type Cost, DRIVER, type LoopDelay, measured, stackCpu } from './cost.ts';
 import { closedLoop, openLoop, type PhaseResult } from './drive.ts';
 import type { Stack, StackClient } from './stacks/stack.ts';
-import { Workload } from './workload.ts';
+import { seededRandom, Workload } from './workload.ts';
 
 const WARMUP_CONCURRENCY = 16;
 
@@ -21,6 +21,8 @@ export interface BenchPlan {
   /** The correctness checks' size. */
   checkPlayers: number;
   checkSeconds: number;
+  /** Seeds the workload: each stack gets the same operations in the same order. */
+  seed: number;
 }
 
 /** One load step's figures. */
@@ -38,6 +40,8 @@ export interface Step {
   appCpuMsPer1k: number;
   infraCpuMsPer1k: number;
   driverCpuMsPer1k: number;
+  /** The driver's event-loop delay in the step (the driver hosts the clients of both stacks). */
+  driverLoop: LoopDelay;
   /** Per operation: database statements, Redis commands, NATS messages, loopback bytes. */
   perOp: { dbQueries?: number; redisCommands?: number; natsMessages?: number; bytes?: number };
 }
@@ -54,19 +58,20 @@ export interface StackResult {
 export async function runStack(stack: Stack, plan: BenchPlan, progress: (line: string) => void): Promise<StackResult> {
   const clients = await stack.clients(plan.app);
   await seed(clients, plan.players, progress);
-  const workload = new Workload(plan.players);
+  const workload = new Workload(plan.players, seededRandom(plan.seed));
   const next = () => workload.next();
   await closedLoop(clients, next, WARMUP_CONCURRENCY, plan.warmupSeconds);
   const open: Step[] = [];
   for (const rate of plan.rates) {
-    const { result, cost } = await measured(stack, () => openLoop(clients, next, rate, plan.stepSeconds));
-    open.push(step(stack, rate, result, cost));
+    const { result, cost, loop } = await measured(stack, () => openLoop(clients, next, rate, plan.stepSeconds));
+    open.push(step(stack, rate, result, cost, loop));
     progress(`${stack.name}: open loop ${describeStep(open.at(-1)!, 'ops/s offered')}`);
   }
   const closed: Step[] = [];
   for (const concurrency of plan.concurrencies) {
-    const { result, cost } = await measured(stack, () => closedLoop(clients, next, concurrency, plan.stepSeconds));
-    closed.push(step(stack, concurrency, result, cost));
+    const phase = () => closedLoop(clients, next, concurrency, plan.stepSeconds);
+    const { result, cost, loop } = await measured(stack, phase);
+    closed.push(step(stack, concurrency, result, cost, loop));
     progress(`${stack.name}: closed loop ${describeStep(closed.at(-1)!, 'in flight')}`);
   }
   const lost = await countLostUpdates(clients, plan.checkPlayers, 50);
@@ -99,7 +104,7 @@ async function seed(clients: readonly StackClient[], players: number, progress: 
   progress(`seeded ${players} players in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-function step(stack: Stack, at: number, r: PhaseResult, cost: Cost): Step {
+function step(stack: Stack, at: number, r: PhaseResult, cost: Cost, loop: LoopDelay): Step {
   const ops = Math.max(1, r.ops);
   const per1k = (cpuS: number) => (cpuS * 1e6) / ops;
   const per = (v: number | undefined) => (v === undefined ? undefined : v / ops);
@@ -119,11 +124,15 @@ function step(stack: Stack, at: number, r: PhaseResult, cost: Cost): Step {
     appCpuMsPer1k: per1k(stackCpu(cost, stack, 'app')),
     infraCpuMsPer1k: per1k(stackCpu(cost, stack, 'infra')),
     driverCpuMsPer1k: per1k(cost.cpu.get(DRIVER) ?? 0),
+    driverLoop: { p99Ms: round1(loop.p99Ms), maxMs: round1(loop.maxMs) },
     perOp,
   };
 }
 
 function describeStep(s: Step, unit: string): string {
   const errors = s.errors ? `, ${s.errors} errors (${s.errorSamples[0]})` : '';
-  return `${s.at} ${unit}: ${Math.round(s.opsPerS)} ops/s, p50 ${s.p50} ms, p99 ${s.p99} ms${s.saturated ? ' (saturated)' : ''}${errors}`;
+  const loop = `driver loop delay p99 ${s.driverLoop.p99Ms} ms, max ${s.driverLoop.maxMs} ms`;
+  return `${s.at} ${unit}: ${Math.round(s.opsPerS)} ops/s, p50 ${s.p50} ms, p99 ${s.p99} ms${s.saturated ? ' (saturated)' : ''}; ${loop}${errors}`;
 }
+
+const round1 = (v: number) => Math.round(v * 10) / 10;

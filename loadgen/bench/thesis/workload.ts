@@ -29,6 +29,17 @@ export function describeMix(): string {
   return `per play session ${total} operations: ${parts.join(', ')}`;
 }
 
+/** Mulberry32: the same seed gives both stacks the same stream of operations, and a rerun the same again. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** A player's id and name as both stacks store them (valid guest ids and names). */
 export const playerId = (i: number): string => `bench-${i}`;
 export const playerName = (i: number): string => `Bench ${i}`;
