@@ -10,8 +10,9 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** Resident's game services: the two object classes. */
 const RESIDENT_FILES = ['backend/src/game/objects/player.ts', 'backend/src/game/objects/leaderboard.ts'];
 const STATELESS_DIR = 'backend/baselines/stateless';
-/** The twin's process wiring (flags, start, entry point, exports): Resident's node wiring is not counted either. */
-const STATELESS_WIRING = new Set(['config.ts', 'server.ts', 'main.ts', 'index.ts']);
+/** The twin's process wiring (flags, start, entry point, exports, the launcher of its tier): Resident's node wiring is
+ * not counted either. */
+const STATELESS_WIRING = new Set(['config.ts', 'server.ts', 'main.ts', 'index.ts', 'tier.ts']);
 
 export interface CodeSize {
   tool: string;
