@@ -148,6 +148,11 @@ describe('stateless mode: a twin that answers badly', () => {
         /^POST \/api\/grant answered 500: internal: internal error$/,
       ],
       [{ status: 404, body: '<html>nope</html>' }, () => services.profile(me), /answered 404: "<html>nope<\/html>"$/],
+      [
+        { status: 200, body: `[${'1,'.repeat(200_000)}1]` },
+        () => services.top(),
+        /^GET \/api\/leaderboard: the reply is over 262144 bytes$/,
+      ],
     ];
     for (const [answer, act, message] of cases) {
       reply = () => answer;

@@ -40,6 +40,8 @@ const topSchema = z.array(entrySchema).max(TOP_N);
 const submitSchema = z.object({ improved: z.boolean() });
 
 const CALL_MS = 5000;
+/** The largest reply read: a top of 100 entries is about 10 KB. */
+const MAX_REPLY_BYTES = 256 * 1024;
 /** The tokens the node signs for its calls live this long: enough for one call, useless if they leak. */
 const CALL_TOKEN_TTL_MS = 60_000;
 
@@ -137,8 +139,8 @@ async function readReply<T>(
   res: Response,
   schema: z.ZodType<T> | undefined,
 ): Promise<T> {
-  const text = await res.text().catch((err: unknown) => {
-    throw new StatelessServiceError(`${what}: the reply broke off: ${(err as Error).message}`, base);
+  const text = await readCapped(res, MAX_REPLY_BYTES).catch((err: unknown) => {
+    throw new StatelessServiceError(`${what}: ${(err as Error).message}`, base);
   });
   if (!res.ok) {
     const { message, code } = errorOf(text);
@@ -158,6 +160,23 @@ async function readReply<T>(
     throw new StatelessServiceError(`${what}: unexpected reply (${where})`, base);
   }
   return parsed.data;
+}
+
+/** The body as text, or an error once it passes `max` bytes (a reply is never read whole past that). */
+async function readCapped(res: Response, max: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res.body ?? []) {
+      size += chunk.byteLength;
+      if (size > max) throw new RangeError(`the reply is over ${max} bytes`);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    await res.body?.cancel().catch(() => undefined);
+    throw err instanceof RangeError ? err : new Error(`the reply broke off: ${(err as Error).message}`);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The twin's `{ error, code }`, or the start of whatever else came back. */
