@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { AppendStats } from './transport/batched-appends.ts';
 
 type Counts = Map<string, number>;
 
@@ -49,6 +50,27 @@ function plainCounter(registry: Registry, name: string, help: string, value: () 
   });
 }
 
+/** How state writes went to JetStream: in atomic batches (a group commit across objects) or one publish each. */
+function stateWriteMetrics(registry: Registry, stats: () => AppendStats | undefined): void {
+  new Counter({
+    name: 'resident_state_writes_total',
+    help: 'State writes sent to the store, by how: batched (in an atomic batch), single, resent (singly, after their batch was refused)',
+    labelNames: ['how'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const s = stats();
+      if (!s) return;
+      this.inc({ how: 'batched' }, s.batched);
+      this.inc({ how: 'single' }, s.singles);
+      this.inc({ how: 'resent' }, s.resent);
+    },
+  });
+  plainCounter(registry, 'resident_state_write_batches_total', 'Atomic batches of state writes stored', () => {
+    return stats()?.batches ?? 0;
+  });
+}
+
 /**
  * Runtime metrics in base units, labelled by class or outcome at most, never by object key. Hot-path events only
  * increment plain numbers; Prometheus reads them when scraped.
@@ -72,6 +94,7 @@ export class RuntimeMetrics {
   constructor(
     private readonly registry: Registry,
     maxMailboxDepth: () => number,
+    storeWrites: () => AppendStats | undefined = () => undefined,
   ) {
     const registers = [registry];
     countsCounter(registry, 'resident_activations_total', 'Objects activated', 'class', this.activations);
@@ -115,6 +138,7 @@ export class RuntimeMetrics {
       'Calls answered NotOwner (the caller routes them again)',
       () => self.bounced,
     );
+    stateWriteMetrics(registry, storeWrites);
     this.heartbeatGapSeconds = new Histogram({
       name: 'resident_heartbeat_gap_seconds',
       help: "Time between two heartbeats of a peer as this node received them (how late peers' heartbeats are)",

@@ -33,6 +33,29 @@ describe('cluster: calls across nodes', () => {
     assert.deepEqual(await client.get(Hop, a).ring([b], a), [a, b, `${a}:touched`]);
   });
 
+  test("many objects' commits are stored, and each node counts how its state writes went (batched or singly)", async () => {
+    const counters = Array.from({ length: 200 }, (_, i) => client.get(Counter, `many-${i}`));
+    assert.deepEqual(
+      await Promise.all(counters.map((c) => c.add(2))),
+      counters.map(() => 2),
+    );
+    assert.deepEqual(
+      await Promise.all(counters.map((c) => c.get())),
+      counters.map(() => 2),
+    );
+    let writes = 0;
+    for (const node of ['node1', 'node2']) {
+      const text = await cluster.metrics(node);
+      assert.match(text, /^# TYPE resident_state_write_batches_total counter/m);
+      for (const how of ['batched', 'single', 'resent']) {
+        const m = new RegExp(`^resident_state_writes_total\\{how="${how}"\\} (\\d+)`, 'm').exec(text);
+        assert.ok(m, `${node} counts ${how} writes`);
+        writes += Number(m[1]);
+      }
+    }
+    assert.ok(writes >= counters.length, `${writes} state writes for ${counters.length} objects`);
+  });
+
   test('garbage on a node inbox is counted and the node keeps serving', async () => {
     const nc = await connect({ servers: cluster.nats.urls });
     for (const bytes of [Buffer.from('not protobuf at all'), Buffer.from([0x0a, 0xff, 0xff]), new Uint8Array(0)]) {

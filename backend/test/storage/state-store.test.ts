@@ -389,7 +389,8 @@ describe('KvStateStore loads and saves many objects at once', () => {
   before(async () => {
     nats = await startNats();
     nc = await connect({ servers: nats.urls });
-    store = await KvStateStore.open(nc, { bucket: 'state_many' });
+    // Every group a batch, so these tests see the batched path whatever the policy would choose here.
+    store = await KvStateStore.open(nc, { bucket: 'state_many', writeBatches: 'always' });
   });
   after(async () => {
     await nc?.close();
@@ -455,9 +456,54 @@ describe('KvStateStore loads and saves many objects at once', () => {
     }
     // A write no stream takes is sent again a bounded number of times, then fails saying so.
     await assert.rejects(kv().save(freshId('unstored'), bytes(1), undefined), NoStreamResponded);
-    store = await KvStateStore.open(connection(), { bucket: 'state_many' });
+    store = await KvStateStore.open(connection(), { bucket: 'state_many', writeBatches: 'always' });
     const revision = await kv().save(id, bytes(2), undefined);
     assert.deepEqual(await kv().load(id), { value: bytes(2), revision });
+  });
+
+  it('saves in atomic batches where the server has them (a stream with allow_atomic), else one publish each', async () => {
+    const features = await detectServerFeatures(connection());
+    assert.equal(kv().writes, features.atomicBatchPublish ? 'batch' : 'single', features.version);
+    const { config } = await (await jetstreamManager(connection())).streams.info('KV_state_many');
+    assert.equal(config.allow_atomic === true, features.atomicBatchPublish);
+  });
+
+  it("stores one tick's saves as one batch, each at the revision it was told", async () => {
+    const before = { ...kv().writeStats };
+    const ids = Array.from({ length: 100 }, () => freshId('batched'));
+    const revisions = await Promise.all(ids.map((id, i) => kv().save(id, bytes(i), undefined)));
+    assert.equal(new Set(revisions).size, ids.length);
+    const loaded = await Promise.all(ids.map((id) => kv().load(id)));
+    ids.forEach((id, i) => {
+      assert.deepEqual(loaded[i], { value: bytes(i), revision: revisions[i] }, id);
+    });
+    const after = kv().writeStats;
+    if (kv().writes === 'single') return assert.equal(after.singles - before.singles, ids.length);
+    assert.equal(after.batches - before.batches, 1, 'one batch');
+    assert.equal(after.batched - before.batched, ids.length);
+  });
+
+  it('fails only an oversized save of a batch, and stores the others', async () => {
+    const ids = Array.from({ length: 10 }, () => freshId('with-oversized'));
+    const tooBig = 5;
+    const attempts = await Promise.allSettled(
+      ids.map((id, i) => kv().save(id, i === tooBig ? new Uint8Array(2 * 1024 * 1024) : bytes(i), undefined)),
+    );
+    attempts.forEach((a, i) => {
+      assert.equal(a.status, i === tooBig ? 'rejected' : 'fulfilled', ids[i]);
+    });
+    assert.equal(await kv().load(ids[tooBig]!), undefined);
+    assert.deepEqual((await kv().load(ids[0]!))?.value, bytes(0));
+  });
+
+  it('writes singly to a bucket made without atomic batches (an older node made it), and still checks revisions', async () => {
+    await new Kvm(connection()).create('state_plain', { history: 1 });
+    const plain = await KvStateStore.open(connection(), { bucket: 'state_plain' });
+    assert.equal(plain.writes, 'single');
+    const ids = Array.from({ length: 20 }, () => freshId('plain'));
+    const revisions = await Promise.all(ids.map((id) => plain.save(id, bytes(1), undefined)));
+    await assert.rejects(plain.save(ids[0]!, bytes(2), revisions[0]! - 1), conflictOn(ids[0]!, revisions[0]! - 1));
+    assert.deepEqual(await plain.load(ids[3]!), { value: bytes(1), revision: revisions[3] });
   });
 
   it('rejects only the conflicting save of a group in flight together', async () => {
@@ -467,6 +513,7 @@ describe('KvStateStore loads and saves many objects at once', () => {
     await kv().save(ids[stale]!, bytes(9), first[stale]!); // another activation wrote it
     const created = freshId('group-created');
     await kv().save(created, bytes(0), undefined);
+    const resent = kv().writeStats.resent;
     const attempts = await Promise.allSettled([
       ...ids.map((id, i) => kv().save(id, bytes(1), first[i]!)),
       kv().save(created, bytes(1), undefined), // a create of an existing id, in the same group
@@ -480,6 +527,8 @@ describe('KvStateStore loads and saves many objects at once', () => {
     loaded.forEach((state, i) => {
       assert.deepEqual(state?.value, bytes(i === stale ? 9 : 1));
     });
+    // Batched, the conflict refused the whole batch, whose saves went again one by one.
+    if (kv().writes === 'batch') assert.equal(kv().writeStats.resent - resent, ids.length + 1);
   });
 });
 
@@ -504,13 +553,18 @@ describe('AckPipeline', () => {
   });
 
   it('refuses answers that are not JetStream acks, and keeps acknowledging others', async () => {
-    const answers: Record<string, string> = { 'fake.garbage': '{not json', 'fake.noseq': '{"stream":"S"}' };
+    const answers: Record<string, string> = {
+      'fake.garbage': '{not json',
+      'fake.noseq': '{"stream":"S"}',
+      'fake.badcount': '{"stream":"S","seq":3,"count":0}',
+    };
     const sub = connection().subscribe('fake.*', { callback: (_e, m) => void m.respond(answers[m.subject] ?? '') });
     try {
       await assert.rejects(acks().publish('fake.garbage', bytes(1), headers()), /unreadable JetStream ack/);
       await assert.rejects(acks().publish('fake.noseq', bytes(1), headers()), /names no stream sequence/);
+      await assert.rejects(acks().publish('fake.badcount', bytes(1), headers()), /counts 0 messages/);
       answers['fake.ok'] = '{"stream":"S","seq":42}';
-      assert.deepEqual(await acks().publish('fake.ok', bytes(1), headers()), { seq: 42, duplicate: false });
+      assert.deepEqual(await acks().publish('fake.ok', bytes(1), headers()), { seq: 42, duplicate: false, count: 1 });
     } finally {
       sub.unsubscribe();
     }
@@ -524,7 +578,8 @@ describe('KvStateStore on a 3-server cluster', () => {
   let nodes: KvStateStore[] = [];
   const node = (i: number): KvStateStore => nodes[i] ?? assert.fail(`no store on node ${i}`);
   const openOnEveryNode = (bucket: string): Promise<KvStateStore[]> =>
-    Promise.all(connections.map((nc) => KvStateStore.open(nc, { bucket, replicas: 3 })));
+    // Every group a batch: the replicated path of atomic batches is the one to prove here.
+    Promise.all(connections.map((nc) => KvStateStore.open(nc, { bucket, replicas: 3, writeBatches: 'always' })));
   before(async () => {
     cluster = await startNatsCluster({ size: 3 });
     connections = await Promise.all(cluster.urls.map((url) => connect({ servers: url })));
@@ -561,6 +616,24 @@ describe('KvStateStore on a 3-server cluster', () => {
       const state = await node(1).load(id);
       assert.deepEqual(state, { value: bytes(winner + 1), revision: revisionOf(attempts[winner]) });
     }
+  });
+
+  it('lets exactly one node win each object when every node batches updates of the same objects at once', async () => {
+    for (let round = 0; round < 5; round++) {
+      const ids = Array.from({ length: 50 }, () => freshId('cluster-batch'));
+      const bases = await Promise.all(ids.map((id) => node(0).save(id, bytes(0), undefined)));
+      const attempts = await Promise.all(
+        nodes.map((store, n) => Promise.allSettled(ids.map((id, i) => store.save(id, bytes(n + 1), bases[i]!)))),
+      );
+      const loaded = await Promise.all(ids.map((id) => node(1).load(id)));
+      ids.forEach((id, i) => {
+        const perNode = attempts.map((a) => a[i]!);
+        assertOneWinner(perNode, id, bases[i]!);
+        const winner = perNode.findIndex((a) => a.status === 'fulfilled');
+        assert.deepEqual(loaded[i], { value: bytes(winner + 1), revision: revisionOf(perNode[winner]) });
+      });
+    }
+    if (node(0).writes === 'batch') assert.ok(node(0).writeStats.batches > 0, 'the nodes wrote in batches');
   });
 
   it('loads on one server what was just saved through another', async () => {

@@ -4,7 +4,7 @@ import { summarize } from '../../src/metrics/histogram.ts';
 import { countLostUpdates, countStaleReads } from './correctness.ts';
 import { type Cost, DRIVER, type LoopDelay, measured, stackCpu } from './cost.ts';
 import { closedLoop, openLoop, type PhaseResult } from './drive.ts';
-import type { Stack, StackClient } from './stacks/stack.ts';
+import type { Stack, StackClient, StackCounters } from './stacks/stack.ts';
 import { seededRandom, Workload } from './workload.ts';
 
 const WARMUP_CONCURRENCY = 16;
@@ -42,8 +42,8 @@ export interface Step {
   driverCpuMsPer1k: number;
   /** The driver's event-loop delay in the step (the driver hosts the clients of both stacks). */
   driverLoop: LoopDelay;
-  /** Per operation: database statements, Redis commands, NATS messages, loopback bytes. */
-  perOp: { dbQueries?: number; redisCommands?: number; natsMessages?: number; bytes?: number };
+  /** Per operation: database statements, Redis commands, NATS messages, state writes and batches, loopback bytes. */
+  perOp: Partial<Record<keyof StackCounters | 'bytes', number>>;
 }
 
 export interface StackResult {

@@ -19,11 +19,17 @@ export interface NodeSample {
 }
 
 export function parseProcessMetrics(text: string): { cpuSeconds?: number; rssBytes?: number } {
-  const read = (name: string) => {
-    const m = new RegExp(`^${name}(?:\\{[^}]*\\})?\\s+([0-9.eE+-]+)`, 'm').exec(text);
-    return m ? Number(m[1]) : undefined;
+  return {
+    cpuSeconds: readMetric(text, 'process_cpu_seconds_total'),
+    rssBytes: readMetric(text, 'process_resident_memory_bytes'),
   };
-  return { cpuSeconds: read('process_cpu_seconds_total'), rssBytes: read('process_resident_memory_bytes') };
+}
+
+/** The first sample of `name` in Prometheus text, with exactly `labels` (e.g. `how="batched"`) when given. */
+export function readMetric(text: string, name: string, labels?: string): number | undefined {
+  const labelled = labels === undefined ? '(?:\\{[^}]*\\})?' : `\\{${labels}\\}`;
+  const m = new RegExp(`^${name}${labelled}\\s+([0-9.eE+-]+)`, 'm').exec(text);
+  return m ? Number(m[1]) : undefined;
 }
 
 export class NodeScraper {

@@ -107,7 +107,11 @@ export class RuntimeImpl implements ObjectRuntime {
     };
     // The topology's events reach the parts once they exist; until then there is nothing held, active or serving.
     let rt: RuntimeImpl | undefined;
-    const metrics = new RuntimeMetrics(options.metricsRegistry, () => rt?.catalog.maxMailboxDepth() ?? 0);
+    const metrics = new RuntimeMetrics(
+      options.metricsRegistry,
+      () => rt?.catalog.maxMailboxDepth() ?? 0,
+      () => rt?.topology.store.writeStats,
+    );
     const events: PlacementEvents = {
       settled: (shard) => rt?.dispatcher.releaseHeld(shard),
       lost: (shard) => rt?.dropShard(shard),

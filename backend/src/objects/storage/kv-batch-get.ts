@@ -1,5 +1,6 @@
 import type { CompletionResult, JetStreamManager, StoredMsg } from '@nats-io/jetstream';
 import { TimeoutError } from '@nats-io/transport-node';
+import { TickBatcher } from '../transport/tick-batcher.ts';
 
 /** A key's last message as a read sees it: its KV operation (`PUT`, `DEL`, `PURGE`), bytes and stream sequence. */
 export interface LastEntry {
@@ -27,17 +28,17 @@ interface Waiter {
  * one tick, or while the batches in flight are out, go as one request. Each caller gets its own key's last entry, or
  * undefined when the key has none; an error fails every waiter of its batch.
  */
-export class BatchGetter {
+export class BatchGetter extends TickBatcher<Map<string, Waiter[]>> {
   /** Subject → everyone waiting for it, in arrival order; at most {@link MAX_KEYS} subjects per batch. */
   private queued = new Map<string, Waiter[]>();
   private queuedBytes = 0;
-  private inFlight = 0;
-  private scheduled = false;
 
   constructor(
     private readonly jsm: JetStreamManager,
     private readonly stream: string,
-  ) {}
+  ) {
+    super(MAX_IN_FLIGHT);
+  }
 
   get(subject: string): Promise<LastEntry | undefined> {
     return new Promise((resolve, reject) => {
@@ -49,21 +50,12 @@ export class BatchGetter {
     });
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.inFlight >= MAX_IN_FLIGHT) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.flush();
-    });
-  }
-
-  private flush(): void {
-    while (this.queued.size > 0 && this.inFlight < MAX_IN_FLIGHT) void this.send(this.take());
+  protected pending(): boolean {
+    return this.queued.size > 0;
   }
 
   /** The oldest queued subjects, up to a batch's bounds. */
-  private take(): Map<string, Waiter[]> {
+  protected take(): Map<string, Waiter[]> {
     if (this.queued.size <= MAX_KEYS && this.queuedBytes <= MAX_REQUEST_BYTES) {
       const all = this.queued;
       this.queued = new Map();
@@ -83,8 +75,7 @@ export class BatchGetter {
     return batch;
   }
 
-  private async send(batch: Map<string, Waiter[]>): Promise<void> {
-    this.inFlight++;
+  protected async send(batch: Map<string, Waiter[]>): Promise<void> {
     try {
       const found = await this.fetch([...batch.keys()]);
       for (const [subject, waiters] of batch) {
@@ -96,9 +87,6 @@ export class BatchGetter {
         cause: err,
       });
       for (const waiters of batch.values()) for (const w of waiters) w.reject(failure);
-    } finally {
-      this.inFlight--;
-      if (this.queued.size > 0) this.schedule();
     }
   }
 

@@ -1,5 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { AppendStats } from '../transport/batched-appends.ts';
 import { CasBucket, type CasBucketOptions } from '../transport/cas-bucket.ts';
 import { detectServerFeatures } from '../transport/server-features.ts';
 import { BatchGetter, type LastEntry } from './kv-batch-get.ts';
@@ -63,6 +64,16 @@ export class KvStateStore implements StateStore {
       return new KvStateStore(bucket, (key) => batches.get(bucket.subjectPrefix + key), 'batch');
     }
     return new KvStateStore(bucket, (key) => bucket.kv.get(key), 'single');
+  }
+
+  /** "batch": the saves of one tick are stored as one atomic batch (nats-server 2.12+); "single": each alone. */
+  get writes(): 'batch' | 'single' {
+    return this.bucket.writes;
+  }
+
+  /** How the saves and removes went so far: batched, singly, or sent again singly after a refused batch. */
+  get writeStats(): AppendStats {
+    return this.bucket.appendStats;
   }
 
   async load(id: string): Promise<StoredState | undefined> {

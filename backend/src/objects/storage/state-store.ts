@@ -2,6 +2,8 @@
  * Where object state lives between activations. Every write is checked against the revision the writer last saw,
  * so a stale activation (for example on a node that was cut off while another took over) cannot overwrite newer state.
  */
+import type { AppendStats } from '../transport/batched-appends.ts';
+
 export type Revision = number;
 
 export interface StoredState {
@@ -12,6 +14,8 @@ export interface StoredState {
 export interface StateStore {
   /** Human-readable name for logs and metrics, e.g. "jetstream-kv", "lmdb", "memory". */
   readonly kind: string;
+  /** How the saves were sent so far, where the store batches them (JetStream KV); read by metrics. */
+  readonly writeStats?: AppendStats | undefined;
   load(id: string): Promise<StoredState | undefined>;
   /**
    * Stores `value` if the current revision equals `expected` (`undefined` means the id must not exist yet).

@@ -6,6 +6,8 @@ export interface StoredAck {
   readonly seq: number;
   /** The stream already held a message with this message id (`Nats-Msg-Id`); nothing new was stored. */
   readonly duplicate: boolean;
+  /** How many messages the ack covers: the size of the atomic batch it commits, else 1. */
+  readonly count: number;
 }
 
 /** No stream took the message (on that server, nothing listens on its subject yet), so it was not stored. */
@@ -26,6 +28,8 @@ interface PubAckBody {
   readonly stream?: string;
   readonly seq?: number;
   readonly duplicate?: boolean;
+  /** Set on the ack that commits an atomic batch. */
+  readonly count?: number;
   readonly error?: ApiError;
 }
 
@@ -91,7 +95,11 @@ export class AckPipeline {
     if (!body.stream || !Number.isSafeInteger(body.seq)) {
       return waiter.reject(new Error(`JetStream ack for ${waiter.subject} names no stream sequence`));
     }
-    waiter.resolve({ seq: body.seq as number, duplicate: body.duplicate === true });
+    const count = body.count ?? 1;
+    if (!Number.isSafeInteger(count) || count < 1) {
+      return waiter.reject(new Error(`JetStream ack for ${waiter.subject} counts ${String(body.count)} messages`));
+    }
+    waiter.resolve({ seq: body.seq as number, duplicate: body.duplicate === true, count });
   }
 
   private settle(reply: string): Pending | undefined {

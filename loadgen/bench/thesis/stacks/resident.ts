@@ -8,6 +8,7 @@ import { ObjectRuntime } from '@resident/backend/objects';
 import { loadNatsClientAuth, nodeConnectOptions } from '@resident/shared/nats';
 import { pino } from 'pino';
 import { startLocalCluster } from '../../../src/local/cluster.ts';
+import { readMetric } from '../../../src/metrics/scrape.ts';
 import { type Op, playerId, playerName } from '../workload.ts';
 import type { Stack, StackClient, StackCounters } from './stack.ts';
 
@@ -43,7 +44,10 @@ export async function startResidentStack(nodes: number, syncAlways: boolean): Pr
     ],
     processes,
     clients: (count) => Promise.all(Array.from({ length: count }, (_, i) => client(runtimes.length + i))),
-    counters: () => natsCounters(cluster.processes.nats.map((s) => s.monitorUrl)),
+    counters: async () => ({
+      ...(await natsCounters(cluster.processes.nats.map((s) => s.monitorUrl))),
+      ...(await stateWriteCounters(cluster.nodes)),
+    }),
     async close() {
       for (const { nc, rt } of runtimes.splice(0)) {
         await rt.stop({ drain: false });
@@ -72,6 +76,20 @@ function callResident(rt: ObjectRuntime, op: Op): Promise<unknown> {
     case 'submit':
       return submitScore(rt, { id, name: playerName(op.player), bestMass: op.bestMass });
   }
+}
+
+/** State writes and batches the nodes sent so far (their /metrics): how much one fsync stored. */
+async function stateWriteCounters(nodes: string[]): Promise<StackCounters> {
+  let stateWrites = 0;
+  let stateBatches = 0;
+  for (const node of nodes) {
+    const text = await (await fetch(`${node}/metrics`)).text();
+    for (const how of ['batched', 'single', 'resent']) {
+      stateWrites += readMetric(text, 'resident_state_writes_total', `how="${how}"`) ?? 0;
+    }
+    stateBatches += readMetric(text, 'resident_state_write_batches_total') ?? 0;
+  }
+  return { stateWrites, stateBatches };
 }
 
 /** Messages the NATS servers received from clients so far (their monitoring endpoint's /varz). */

@@ -19,6 +19,9 @@ export interface StackCounters {
   redisCommands?: number;
   /** Messages NATS received from clients. */
   natsMessages?: number;
+  /** Objects' state writes the nodes sent to JetStream, and the atomic batches that stored some of them. */
+  stateWrites?: number;
+  stateBatches?: number;
 }
 
 /** A client of the stack's services, as one application server would be; several may exist side by side. */
