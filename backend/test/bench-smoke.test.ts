@@ -21,7 +21,10 @@ const SMOKES = [
       ...['--seconds', '0.3', '--activations', '300', '--lmdb-activations', '1000'],
       ...['--idle-objects', '1000', '--failover-objects', '200'],
     ],
-    figures: ['cross_node_calls_per_s', 'durable_mutations_per_s', 'activations_per_s', 'failover_lost_writes'],
+    figures: [
+      ...['cross_node_calls_per_s', 'durable_mutations_per_s', 'activations_per_s', 'failover_lost_writes'],
+      ...['state_writes_per_s_fsync_always', 'state_writes_per_s_interval_sync'],
+    ],
   },
   {
     bench: 'matchmaking',

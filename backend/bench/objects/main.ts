@@ -1,6 +1,7 @@
 // npm run bench:objects -- [--json FILE] [--seconds N] [--activations N] [--lmdb-activations N] [--idle-objects N]
 //   [--failover-objects N]
 // One nats-server and two runtime processes: this one (the caller) and a host; baselines are measured in the same run.
+// State writes get two nats-servers of their own (fsync on every write, and interval sync).
 // The counts size the phases (defaults 20,000, 100,000, 100,000 and 10,000); the tests run it with small ones.
 
 import uWS from 'uWebSockets.js';
@@ -28,6 +29,7 @@ import { ALL, Counter, Echo } from '../../testing/fixtures.ts';
 import { type RuntimeCluster, startRuntimeCluster } from '../../testing/runtime-cluster.ts';
 import { keysOn, pool } from '../../testing/support.ts';
 import { closedLoop, openLoop } from './load.ts';
+import { stateWrites } from './state-writes.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -266,6 +268,7 @@ async function main(): Promise<void> {
   } finally {
     await cluster.close();
   }
+  figures.push(...(await stateWrites(CALLERS, MS, progress)));
   await localCalls();
   await idleMemory();
   await failover();

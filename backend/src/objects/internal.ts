@@ -30,7 +30,7 @@ export type { Revision } from './storage/state-store.ts';
 export { AckPipeline, NoStreamResponded } from './transport/ack-pipeline.ts';
 export type { AppendStats } from './transport/batched-appends.ts';
 export { parseBoundedJson } from './transport/bounded-json.ts';
-export { CasBucket } from './transport/cas-bucket.ts';
+export { CasBucket, type WriteBatches } from './transport/cas-bucket.ts';
 export { CommitPolicy } from './transport/commit-policy.ts';
 export { connectNats } from './transport/connect.ts';
 export { KvMirror } from './transport/kv-mirror.ts';

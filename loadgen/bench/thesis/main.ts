@@ -5,6 +5,7 @@
 // measured (goals met or not), 1 could not measure, 2 bad flag.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { killAllOnSignals } from '@resident/infra/process';
 import { type BenchResult, machineInfo, report } from '@resident/shared/bench';
 import { parseStrict } from '../../src/cli/args.ts';
 import { parseInteger } from '../../src/cli/durations.ts';
@@ -128,6 +129,8 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  // Stopped by a signal, the run still takes PostgreSQL, Redis, NATS and the nodes with it.
+  killAllOnSignals();
   const command = `npm run bench:thesis -- ${argv.join(' ')}`.trim();
   const mix = describeMix();
   progress(`workload: ${plan.players} players (Zipf, s = 1, seed ${plan.seed}); ${mix}`);

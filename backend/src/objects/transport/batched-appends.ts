@@ -7,9 +7,9 @@ import { TickBatcher } from './tick-batcher.ts';
 /** The server takes at most 1,000 messages per batch (its default); a few hundred small states fill one fsync well. */
 const MAX_BATCH = 256;
 /**
- * One group out at a time, the next gathering meanwhile (a group commit), so a group's acks are spaced by the server's
- * time per message alone, which the policy reads. A stream holds at most 50 batches in flight from all its writers;
- * past that a batch is refused and its writes go singly.
+ * One batch out at a time, the next group gathering meanwhile (a group commit); singles hold no slot, they are
+ * pipelined. A stream holds at most 50 batches in flight from all its writers; past that a batch is refused and its
+ * writes go singly.
  */
 const MAX_IN_FLIGHT = 1;
 /** Far beyond a group's usual time (a batch of 256 takes ~10 ms), far below the 5 s an ack may take to time out. */
@@ -29,7 +29,7 @@ interface Queued extends ConditionalAppend {
   reject(err: Error): void;
 }
 
-/** What the appends cost in messages to the stream; read by benchmarks. */
+/** How the appends went to the stream; read by metrics and benchmarks. */
 export interface AppendStats {
   /** Atomic batches committed, and the appends they stored. */
   batches: number;
@@ -92,9 +92,18 @@ export class BatchedAppends extends TickBatcher<Queued[]> {
     return batch;
   }
 
-  /** A slow group (a lost ack waits 5 s for its timeout) stops holding up the groups behind it. */
-  protected send(batch: Queued[]): Promise<void> {
-    const stored = this.store(batch);
+  /** A batch holds the slot until it is stored, or for at most 250 ms (a lost ack waits 5 s for its timeout). */
+  protected send(group: Queued[]): Promise<void> {
+    if (!(this.atomic && (this.always ? group.length > 1 : this.policy.batches(group.length)))) {
+      void this.sendEach(group, 'singles').then((meanMs) => this.policy.sentSingly(meanMs));
+      return Promise.resolve();
+    }
+    const started = performance.now();
+    const stored = this.commit(group).then((batched) => {
+      const ms = performance.now() - started;
+      // A batch slower than its release, or refused, says nothing of what batches cost.
+      if (batched && ms < RELEASE_AFTER_MS) this.policy.sentBatch(ms);
+    });
     return new Promise<void>((release) => {
       const timer = setTimeout(release, RELEASE_AFTER_MS);
       void stored.then(() => {
@@ -104,42 +113,26 @@ export class BatchedAppends extends TickBatcher<Queued[]> {
     });
   }
 
-  /** Settles every append of the group; never rejects. A group slower than its release says nothing of the costs. */
-  private async store(batch: Queued[]): Promise<void> {
-    const started = performance.now();
-    const inTime = () => performance.now() - started < RELEASE_AFTER_MS;
-    if (this.atomic && (this.always ? batch.length > 1 : this.policy.batches(batch.length))) {
-      if ((await this.commit(batch)) && inTime()) this.policy.sentBatch(batch.length, performance.now() - started);
-    } else {
-      const [first, last] = await this.sendEach(batch, 'singles');
-      if (inTime()) this.policy.sentSingly(batch.length, first - started, last - started);
-    }
-  }
-
-  /** Resolves to when the first and the last answer came. */
-  private async sendEach(appends: Queued[], counter: 'singles' | 'resent'): Promise<[number, number]> {
+  /** Resolves, once every append is answered, to their mean latency in ms. */
+  private async sendEach(appends: Queued[], counter: 'singles' | 'resent'): Promise<number> {
     this.stats[counter] += appends.length;
-    let first = Number.POSITIVE_INFINITY;
-    let last = 0;
-    const answered = () => {
-      last = performance.now();
-      first = Math.min(first, last);
-    };
+    const started = performance.now();
+    let total = 0;
     await Promise.all(
       appends.map((a) =>
         this.acks.publish(a.subject, a.data, expecting(a.after)).then(
           (ack) => {
-            answered();
+            total += performance.now() - started;
             a.resolve(ack);
           },
           (err: Error) => {
-            answered();
+            total += performance.now() - started;
             a.reject(err);
           },
         ),
       ),
     );
-    return [first, last];
+    return total / appends.length;
   }
 
   /** True when the batch was stored as one. */

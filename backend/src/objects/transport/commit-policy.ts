@@ -1,48 +1,39 @@
 /**
- * Whether a group of appends is cheaper to store as one atomic batch or as pipelined single publishes, from what each
- * cost lately. Neither always wins. A batch to a file stream has a fixed cost (nats-server stages it on disk: ~4 ms
- * on this project's dev VM whatever the sync setting), while singles cost one round trip plus the server's time per
- * message, which is ~0.2 ms where JetStream fsyncs every write (`sync_interval: always`) and ~0.02 ms where it syncs
- * on an interval. So the batch pays for a few dozen writes under per-write fsync and almost never otherwise, and the
- * node cannot ask the server which it is: it measures.
+ * Whether a group of appends should wait for one atomic batch or go as pipelined single publishes, from how long each
+ * took lately. Neither always wins. A batch to a file stream takes ~4 ms or more on the server whatever the sync
+ * setting (nats-server stages it on disk). A single write takes a round trip plus its place in the server's queue:
+ * where JetStream fsyncs every write (`sync_interval: always`) each write ahead costs ~0.2 ms, so under load singles
+ * wait tens of milliseconds behind each other's fsyncs; where it syncs on an interval they stay near a round trip.
+ * The node cannot ask the server which it is, so it compares what its writes saw: batch while single writes take
+ * longer than batches do. Now and then it tries the other way, so the figures stay current.
  */
 export class CommitPolicy {
-  /** The server's time per single publish, past the round trip. Undefined until a group showed it. */
-  private perSingleMs: number | undefined;
-  /** The quickest first ack of a group of singles: the round trip without the server's queue. */
-  private roundTripMs = Number.POSITIVE_INFINITY;
-  /** What a batch costs beyond a single's round trip and its messages' own time. */
-  private batchFixedMs = PRIOR_BATCH_FIXED_MS;
-  private declined = 0;
+  /** Mean ack latency of the writes of a group sent singly; undefined until one was. */
+  private singleMs: number | undefined;
+  /** Latency of a whole atomic batch. */
+  private batchMs = PRIOR_BATCH_MS;
+  private groups = 0;
 
   /** Should a group of `size` appends go as one atomic batch? */
   batches(size: number): boolean {
-    if (size < 2 || this.perSingleMs === undefined) return false;
-    if (size * (this.perSingleMs - BATCH_PER_MESSAGE_MS) > this.batchFixedMs) return true;
-    // Now and then a batch anyway, so one slow batch (a pause) does not rule batches out for good.
-    return size >= EXPLORE_MIN_SIZE && ++this.declined % EXPLORE_EVERY === 0;
+    if (size < 2 || this.singleMs === undefined) return false;
+    const explore = size >= EXPLORE_MIN_SIZE && ++this.groups % EXPLORE_EVERY === 0;
+    return this.singleMs > this.batchMs !== explore;
   }
 
-  /**
-   * A group sent as singles, alone in flight: its first and last acks, in ms after it was sent. Not the acks'
-   * spacing: the server flushes them to the client in clumps.
-   */
-  sentSingly(size: number, firstAckMs: number, lastAckMs: number): void {
-    this.roundTripMs = Math.min(this.roundTripMs, firstAckMs);
-    if (size >= MIN_SAMPLE_SIZE) this.perSingleMs = ewma(this.perSingleMs, (lastAckMs - this.roundTripMs) / size);
+  /** A group sent singly, with the mean latency of its writes' acks. */
+  sentSingly(meanMs: number): void {
+    this.singleMs = ewma(this.singleMs, meanMs);
   }
 
-  sentBatch(size: number, ms: number): void {
-    const fixed = ms - Math.min(this.roundTripMs, ms) - size * BATCH_PER_MESSAGE_MS;
-    this.batchFixedMs = ewma(this.batchFixedMs, Math.max(0, fixed));
+  sentBatch(ms: number): void {
+    this.batchMs = ewma(this.batchMs, ms);
   }
 }
 
-/** Measured on the dev VM (nats-server 2.15.1, file stream): batches of 2 took 4.0 ms, of 100 4.9, of 256 ~10. */
-const PRIOR_BATCH_FIXED_MS = 4;
-const BATCH_PER_MESSAGE_MS = 0.02;
-/** Fewer acks say more about the round trip than about the server's time per message. */
-const MIN_SAMPLE_SIZE = 8;
+/** Measured on the dev VM (nats-server 2.15.1, file stream): batches of 2 to 100 took 4.0–4.9 ms. */
+const PRIOR_BATCH_MS = 5;
+/** Groups too small to gain from a batch are not tried either way. */
 const EXPLORE_MIN_SIZE = 16;
 const EXPLORE_EVERY = 64;
 const WEIGHT = 0.2;
