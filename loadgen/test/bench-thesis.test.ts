@@ -3,13 +3,14 @@
 // figure and its stateless baseline, the HTML report and the chart. No figure is judged. Bad flags are refused
 // with one line and exit 2 before anything starts.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readBenchResult } from '@resident/backend/testing/bench-format';
-import { refusesBadFlags, runCli } from './support/cli.ts';
+import { refusesBadFlags, runCli, startCli, waitForOutput } from './support/cli.ts';
 
 const MAIN = fileURLToPath(new URL('../bench/thesis/main.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bench-thesis-'));
@@ -46,6 +47,38 @@ test('bench:thesis at a smoke size: exits 0 with every figure and its stateless 
   assert.match(run.out, /backend\/baselines\/stateless\/store\.ts/, 'the game-logic files of each side are listed');
   assert.ok(existsSync(join(out, 'latency.svg')), 'the chart for the README');
   assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<svg/);
+});
+
+/** Every process under `pid`, from `pgrep -P`, deepest last. */
+function descendants(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map(Number);
+  } catch {
+    return []; // pgrep exits 1 when there are none
+  }
+  return children.flatMap((child) => [child, ...descendants(child)]);
+}
+
+const alive = (pid: number) => existsSync(`/proc/${pid}`);
+
+test('bench:thesis stopped by SIGTERM takes PostgreSQL, Redis and the twin down with it', {
+  timeout: 120_000,
+}, async () => {
+  const args = ['--players', '300', '--app', '1', '--first', 'stateless', '--step', '30', '--out', join(dir, 'sig')];
+  const run = startCli(args, 110_000, MAIN);
+  await waitForOutput(run, /stateless: .*PostgreSQL/, 90_000);
+  const pid = run.child.pid ?? assert.fail('no pid');
+  const started = descendants(pid);
+  assert.ok(started.length >= 3, `PostgreSQL, Redis and the API run under the bench (${started.length} processes)`);
+  run.child.kill('SIGTERM');
+  await run.done;
+  const deadline = Date.now() + 10_000;
+  while (started.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(started.filter(alive), [], 'no process of the run is left');
 });
 
 describe('bench:thesis refuses a bad flag, before starting anything', () => {
