@@ -18,13 +18,10 @@ const RELEASE_AFTER_MS = 250;
 const ATOMIC_DISABLED = 10174;
 
 /** A publish that stores only if its subject's last sequence is still `after` (0: the subject has no message). */
-export interface ConditionalAppend {
+interface Queued {
   readonly subject: string;
   readonly data: Uint8Array;
   readonly after: number;
-}
-
-interface Queued extends ConditionalAppend {
   resolve(ack: StoredAck): void;
   reject(err: Error): void;
 }
@@ -190,8 +187,8 @@ function storedNothing(err: unknown): boolean {
   return err instanceof JetStreamApiError || err instanceof NoStreamResponded || err instanceof BatchNotSent;
 }
 
-function expecting(after: number): MsgHdrs {
-  const hdrs = headers();
+/** `hdrs` (new ones by default) asking the stream to store only if the subject's last sequence is still `after`. */
+export function expecting(after: number, hdrs: MsgHdrs = headers()): MsgHdrs {
   hdrs.set('Nats-Expected-Last-Subject-Sequence', String(after));
   return hdrs;
 }

@@ -12,7 +12,7 @@ import {
 import { type KV, Kvm } from '@nats-io/kv';
 import { headers, type MsgHdrs, type NatsConnection, TimeoutError } from '@nats-io/transport-node';
 import { AckPipeline, NoStreamResponded } from './ack-pipeline.ts';
-import { type AppendStats, BatchedAppends } from './batched-appends.ts';
+import { type AppendStats, BatchedAppends, expecting } from './batched-appends.ts';
 import { detectServerFeatures } from './server-features.ts';
 
 export interface CasBucketOptions {
@@ -143,7 +143,7 @@ export class CasBucket {
 
   private async publishAlone(key: string, data: Uint8Array, after: number, hdrs: MsgHdrs = headers()) {
     this.appendStats.singles++;
-    hdrs.set('Nats-Expected-Last-Subject-Sequence', String(after));
+    expecting(after, hdrs);
     // A replicated stream on nats-server 2.9.x (2.9.10 included; nats-server issue 4320) checks a non-zero
     // expected sequence only before proposing the write, so concurrent writers from one revision could all
     // succeed. Naming the write after that revision makes them one message to the leader's dedupe, which admits
